@@ -1,0 +1,41 @@
+# Tabphone. `make demo` and `make test` are the two commands; see README.md.
+SHELL := /bin/bash
+export CGO_ENABLED := 0
+GO ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+VERSION ?= 0.1.0
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: all build deps demo test test-go test-unit test-e2e lint bench clean
+
+all: build
+
+deps:
+	./scripts/deps.sh
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/tabphone-host ./nativehost
+	$(GO) build -o bin/tabphone-devpbx ./devpbx
+
+demo: deps build
+	node e2e/demo.mjs
+
+lint: deps
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	npx web-ext lint --source-dir extension --self-hosted --warnings-as-errors=false --ignore-files 'test/**' 'tools/**'
+
+test: deps build lint test-go test-unit test-e2e
+
+test-go:
+	$(GO) test -race -count=1 ./...
+
+test-unit:
+	node --test extension/test/
+
+test-e2e: build
+	node --test --test-concurrency=1 e2e/
+
+clean:
+	rm -rf bin e2e/out

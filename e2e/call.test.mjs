@@ -1,0 +1,128 @@
+// Walking skeleton, end to end: real Chromium with the extension, the real host, the
+// dev PBX. Audio is measured on both sides: devpbx decodes what reached the PBX leg, the
+// softphone page measures what came back with WebAudio.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  root, startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor,
+  measureToneInPage, toneFound,
+} from './harness.mjs';
+
+const screenshots = join(root, 'docs', 'screenshots');
+let tmp; let pbx; const password = randomPassword();
+
+before(async () => {
+  tmp = tempDir();
+  pbx = await startDevpbx(tmp.dir, { 1001: password, 1002: randomPassword() });
+});
+
+after(() => {
+  pbx?.stop();
+  tmp?.remove();
+});
+
+/** One browser per test: config, launch, wait for the registration at the PBX. */
+async function phoneWith(name, codecs) {
+  const dir = join(tmp.dir, name);
+  mkdirSync(dir);
+  writeHostConfig(join(dir, 'config'), { user: '1001', password, sip: pbx.sip, codecs });
+  return launch({ dir, wav: toneWav(tmp.dir, 1000) });
+}
+
+async function openPopup(b) {
+  const page = await b.ctx.newPage();
+  await page.setViewportSize({ width: 340, height: 560 });
+  await page.goto(b.url('popup/popup.html'));
+  return page;
+}
+
+async function registered(user) {
+  const regs = await pbx.api('/api/registrations');
+  return regs.some((r) => r.user === user);
+}
+
+async function softphonePage(b) {
+  return waitFor(() => b.ctx.pages().find((p) => p.url().includes('/softphone/softphone.html')), { what: 'softphone window' });
+}
+
+async function dialAndMeasure(b, digits, { screenshot } = {}) {
+  await waitFor(() => registered('1001'), { what: 'REGISTER of 1001 at devpbx' });
+  const popup = await openPopup(b);
+  await waitFor(() => popup.getByText(/Registered/).isVisible(), { what: 'popup shows registered' });
+  if (screenshot) await popup.screenshot({ path: join(screenshots, 'popup-idle.png') });
+  for (const d of digits) await popup.getByRole('button', { name: d, exact: true }).click();
+  assert.equal(await popup.getByRole('textbox', { name: 'Number' }).inputValue(), digits);
+  const startedAt = Date.now();
+  await popup.getByRole('button', { name: 'Dial', exact: true }).click();
+
+  const win = await softphonePage(b);
+  const call = await waitFor(async () => {
+    const calls = await pbx.api('/api/calls');
+    return calls.find((c) => c.to === digits && c.state === 'up' && c.started_at >= startedAt - 1000);
+  }, { what: `call to ${digits} answered at devpbx` });
+  await waitFor(() => popup.getByRole('button', { name: 'End call' }).isVisible(), { what: 'End call button' });
+  return { popup, win, callId: call.id };
+}
+
+async function measureBrowser(win, freq) {
+  let m;
+  await waitFor(async () => {
+    m = await win.evaluate(measureToneInPage, { selector: '#remote-audio', freq, ms: 1500 });
+    return toneFound(m, freq);
+  }, { timeout: 15000, interval: 100, what: `${freq} Hz in the softphone window` }).catch((e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(m)}`);
+  });
+  return m;
+}
+
+async function endCall(popup, callId) {
+  await popup.getByRole('button', { name: 'End call' }).click();
+  const c = await waitFor(async () => (await pbx.api('/api/calls')).find((x) => x.id === callId && x.state === 'ended'), { what: 'BYE at devpbx' });
+  assert.equal(c.ended_by, 'caller_bye');
+  await waitFor(async () => !(await popup.getByRole('button', { name: 'End call' }).isVisible()), { what: 'call gone from popup' });
+}
+
+test('600 echo over PCMU: the mic tone reaches the PBX and comes back to the browser', async () => {
+  const b = await phoneWith('echo', ['pcmu']);
+  try {
+    const { popup, win, callId } = await dialAndMeasure(b, '600', { screenshot: true });
+    await popup.screenshot({ path: join(screenshots, 'popup-in-call.png') });
+    const atPbx = await waitFor(async () => {
+      const c = (await pbx.api('/api/calls')).find((x) => x.id === callId);
+      return c.rx_packets > 50 && c.tone_1000hz_ratio > 0.8 && c;
+    }, { timeout: 15000, what: '1 kHz at the PBX leg' });
+    assert.equal(atPbx.codec, 'PCMU');
+    const m = await measureBrowser(win, 1000);
+    console.log(`600: PBX got ${atPbx.rx_packets} packets, 1 kHz ratio ${atPbx.tone_1000hz_ratio.toFixed(3)}; browser ${m.dbfs.toFixed(1)} dBFS`);
+    await endCall(popup, callId);
+  } finally {
+    await b.close();
+  }
+});
+
+test('601 tone over PCMU: the PBX tone is heard in the browser', async () => {
+  const b = await phoneWith('tone', ['pcmu']);
+  try {
+    const { popup, win, callId } = await dialAndMeasure(b, '601');
+    const m = await measureBrowser(win, 1000);
+    console.log(`601: browser ${m.dbfs.toFixed(1)} dBFS`);
+    await endCall(popup, callId);
+  } finally {
+    await b.close();
+  }
+});
+
+test('600 echo over Opus: relayed without transcoding', async () => {
+  const b = await phoneWith('opus', ['opus']);
+  try {
+    const { popup, win, callId } = await dialAndMeasure(b, '600');
+    const c = (await pbx.api('/api/calls')).find((x) => x.id === callId);
+    assert.equal(c.codec.toLowerCase(), 'opus');
+    await measureBrowser(win, 1000);
+    await endCall(popup, callId);
+  } finally {
+    await b.close();
+  }
+});

@@ -1,0 +1,189 @@
+// Starts the real parts for end-to-end runs and the demo: the dev PBX, a throwaway
+// Chromium profile with the host installed into it, and Chromium with the extension.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const extDir = join(root, 'extension');
+export const hostBin = join(root, 'bin', 'tabphone-host');
+export const devpbxBin = join(root, 'bin', 'tabphone-devpbx');
+export const EXTENSION_ID = 'fofiikfolgbiahjjnmckkiaefainepgm';
+export const CHROMIUM = '/usr/lib/chromium/chromium';
+
+/** Polls fn until it returns a truthy value or the deadline passes. */
+export async function waitFor(fn, { timeout = 10000, interval = 50, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last})`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Starts tabphone-devpbx on free loopback ports with the given users. */
+export async function startDevpbx(dir, users, extraArgs = []) {
+  const usersFile = join(dir, 'users.txt');
+  writeFileSync(usersFile, Object.entries(users).map(([u, p]) => `${u}:${p}`).join('\n') + '\n', { mode: 0o600 });
+  const proc = spawn(devpbxBin, ['-sip', '127.0.0.1:0', '-http', '127.0.0.1:0', '-users', usersFile, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const ready = await new Promise((res, rej) => {
+    let out = '';
+    const timer = setTimeout(() => rej(new Error(`devpbx did not start: ${stderr}`)), 10000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/devpbx ready sip=(\S+) http=(\S+)/);
+      if (m) { clearTimeout(timer); res({ sip: m[1], http: m[2] }); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); rej(new Error(`devpbx exited ${code}: ${stderr}`)); });
+  });
+  const base = `http://${ready.http}`;
+  return {
+    ...ready,
+    base,
+    proc,
+    logs: () => stderr,
+    async api(path) {
+      const r = await fetch(base + path);
+      if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+      return r.json();
+    },
+    stop() { proc.kill('SIGTERM'); },
+  };
+}
+
+/** Writes the host's config for one account on the dev PBX. */
+export function writeHostConfig(configDir, { user, password, sip, codecs = ['pcmu'] }) {
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  const cfg = {
+    accounts: [{ id: 'work', user, password, domain: sip, codecs, auto_answer: { enabled: false, seconds: 5 } }],
+    default_account: 'work',
+    status: 'available',
+  };
+  writeFileSync(join(configDir, 'config.json'), JSON.stringify(cfg, null, 2), { mode: 0o600 });
+}
+
+/** Makes a 30 s mono 48 kHz sine WAV for the fake microphone. */
+export function toneWav(dir, freq = 1000) {
+  const wav = join(dir, `tone-${freq}.wav`);
+  if (!existsSync(wav)) {
+    execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', wav, 'synth', '30', 'sine', String(freq), 'vol', '0.5']);
+  }
+  return wav;
+}
+
+/**
+ * Launches Chromium with the extension and the host installed into a fresh profile.
+ * Returns { ctx, sw, dir, configDir, logDir, close }.
+ */
+export async function launch({ dir, headless = true, wav, env = {}, args = [] }) {
+  const profile = join(dir, 'profile');
+  const configDir = join(dir, 'config');
+  const logDir = join(dir, 'log');
+  mkdirSync(profile, { recursive: true });
+  execFileSync(hostBin, ['install', '--browser', 'chromium', '--profile', profile]);
+  const flags = [
+    `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`,
+    '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ...args,
+  ];
+  if (wav) {
+    flags.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`);
+  }
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless,
+    ignoreDefaultArgs: ['--disable-extensions'],
+    args: flags,
+    env: { ...process.env, TABPHONE_CONFIG_DIR: configDir, TABPHONE_LOG_DIR: logDir, ...env },
+    viewport: null,
+  });
+  const prefix = `chrome-extension://${EXTENSION_ID}/`;
+  const sw = ctx.serviceWorkers().find((w) => w.url().startsWith(prefix))
+    ?? await ctx.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith(prefix), timeout: 15000 });
+  return {
+    ctx, sw, profile, configDir, logDir,
+    url: (path) => prefix + path,
+    async close() { await ctx.close().catch(() => {}); },
+  };
+}
+
+/** A temp dir removed by the returned cleanup. */
+export function tempDir(prefix = 'tabphone-e2e-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function randomPassword() {
+  return randomBytes(12).toString('base64url');
+}
+
+/**
+ * Runs in the page: measures the audio of a MediaStream with WebAudio for `ms`
+ * milliseconds and returns the level (dBFS) and the Goertzel power at `freq` and at
+ * probe frequencies around it.
+ */
+export function measureToneInPage({ selector, freq, ms }) {
+  const el = document.querySelector(selector);
+  const stream = el && el.srcObject;
+  if (!stream || stream.getAudioTracks().length === 0) return { error: 'no remote audio stream' };
+  const ac = new AudioContext();
+  const src = ac.createMediaStreamSource(stream);
+  const an = ac.createAnalyser();
+  an.fftSize = 4096;
+  src.connect(an);
+  const probes = [freq, 440, 700, 1300, 1700, 2500];
+  const goertzel = (x, f, fs) => {
+    const w = (2 * Math.PI * f) / fs;
+    const c = 2 * Math.cos(w);
+    let s1 = 0; let s2 = 0;
+    for (let i = 0; i < x.length; i++) {
+      const hann = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (x.length - 1));
+      const s0 = x[i] * hann + c * s1 - s2;
+      s2 = s1; s1 = s0;
+    }
+    return (s1 * s1 + s2 * s2 - c * s1 * s2) / (x.length * x.length);
+  };
+  const buf = new Float32Array(an.fftSize);
+  const sums = probes.map(() => 0);
+  let sq = 0; let n = 0; let blocks = 0;
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const tick = setInterval(() => {
+      an.getFloatTimeDomainData(buf);
+      for (const v of buf) { sq += v * v; n++; }
+      probes.forEach((f, i) => { sums[i] += goertzel(buf, f, ac.sampleRate); });
+      blocks++;
+      if (performance.now() - start >= ms) {
+        clearInterval(tick);
+        ac.close();
+        const rms = Math.sqrt(sq / Math.max(n, 1));
+        resolve({
+          state: ac.state, blocks, dbfs: 20 * Math.log10(rms || 1e-12),
+          power: Object.fromEntries(probes.map((f, i) => [f, sums[i] / Math.max(blocks, 1)])),
+        });
+      }
+    }, 85);
+  });
+}
+
+/** Decides whether a measurement from measureToneInPage shows the tone. */
+export function toneFound(m, freq) {
+  if (!m || m.error) return false;
+  const others = Object.entries(m.power).filter(([f]) => Number(f) !== freq).map(([, p]) => p);
+  return m.dbfs > -40 && m.power[freq] > 100 * Math.max(...others);
+}

@@ -1,0 +1,213 @@
+package media
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// answerTimeout bounds building the browser leg's answer (gathering host candidates).
+const answerTimeout = 5 * time.Second
+
+// Call is the media of one call: the PBX leg exists from the start (its port goes into
+// the SDP), the browser leg is built once both the PBX leg's codec and the browser's
+// offer are known, then packets flow both ways.
+type Call struct {
+	log    *slog.Logger
+	net    *BrowserNet
+	pbx    *PBXLeg
+	offers []Codec
+
+	// OnAnswer receives the browser leg's answer SDP, or the error that stopped it. It is
+	// called from a media goroutine, never with a lock held.
+	OnAnswer func(sdp string, err error)
+
+	mu           sync.Mutex
+	neg          *Negotiated
+	browserOffer string
+	browser      *BrowserLeg
+	closed       bool
+	toPBX        *rewriter
+	toBrowser    *rewriter
+}
+
+// NewCall opens the PBX leg's RTP socket on localIP and starts reading from it.
+func NewCall(n *BrowserNet, localIP net.IP, codecs []Codec, log *slog.Logger) (*Call, error) {
+	pbx, err := ListenPBX(localIP)
+	if err != nil {
+		return nil, err
+	}
+	c := &Call{log: log, net: n, pbx: pbx, offers: codecs}
+	go c.pbxToBrowser()
+	return c, nil
+}
+
+// Offer returns the SDP offer for the PBX.
+func (c *Call) Offer(sessionID uint64) []byte {
+	a := c.pbx.LocalAddr()
+	return BuildSDP(OfferParams{SessionID: sessionID, Version: sessionID, IP: a.IP, Port: a.Port, Codecs: c.offers})
+}
+
+// SetPBXAnswer applies the PBX's SDP answer (from a 183 or the 200).
+func (c *Call) SetPBXAnswer(sdp []byte) (Negotiated, error) {
+	n, err := ParseAnswer(sdp, c.offers)
+	if err != nil {
+		return Negotiated{}, err
+	}
+	c.pbx.SetRemote(n.Remote)
+	c.mu.Lock()
+	if c.neg != nil && c.neg.Codec.Key == n.Codec.Key {
+		c.neg = &n
+		c.mu.Unlock()
+		return n, nil // a 200 after a 183 with the same codec: nothing to rebuild
+	}
+	c.neg = &n
+	c.toPBX = newRewriter(n.Codec.samplesPer20ms())
+	c.toBrowser = newRewriter(n.Codec.samplesPer20ms())
+	start := c.browserOffer != ""
+	c.mu.Unlock()
+	if start {
+		go c.buildBrowserLeg()
+	}
+	return n, nil
+}
+
+// SetBrowserOffer takes the softphone window's offer. A new offer (the window was
+// reloaded) replaces the browser leg.
+func (c *Call) SetBrowserOffer(sdp string) error {
+	if len(sdp) == 0 || len(sdp) > MaxBrowserSDP {
+		return fmt.Errorf("%w: browser offer of %d bytes", ErrBadSDP, len(sdp))
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.browserOffer = sdp
+	start := c.neg != nil
+	c.mu.Unlock()
+	if start {
+		go c.buildBrowserLeg()
+	}
+	return nil
+}
+
+// Codec returns the negotiated codec, if any yet.
+func (c *Call) Codec() (Codec, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.neg == nil {
+		return Codec{}, false
+	}
+	return c.neg.Codec, true
+}
+
+func (c *Call) buildBrowserLeg() {
+	c.mu.Lock()
+	if c.closed || c.neg == nil || c.browserOffer == "" {
+		c.mu.Unlock()
+		return
+	}
+	codec, offer, old := c.neg.Codec, c.browserOffer, c.browser
+	c.browser, c.browserOffer = nil, ""
+	c.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+
+	sdp, leg, err := c.answerBrowser(codec, offer)
+	if err == nil {
+		c.mu.Lock()
+		if c.closed {
+			err = ErrClosed
+		} else {
+			c.browser = leg
+		}
+		c.mu.Unlock()
+		if err != nil {
+			leg.Close()
+		}
+	}
+	if c.OnAnswer != nil {
+		c.OnAnswer(sdp, err)
+	}
+}
+
+func (c *Call) answerBrowser(codec Codec, offer string) (string, *BrowserLeg, error) {
+	leg, err := NewBrowserLeg(c.net, codec, c.log)
+	if err != nil {
+		return "", nil, err
+	}
+	leg.OnTrack(c.browserToPBX)
+	leg.OnState(func(s webrtc.PeerConnectionState) { c.log.Debug("browser leg", "state", s.String()) })
+	ctx, cancel := context.WithTimeout(context.Background(), answerTimeout)
+	defer cancel()
+	sdp, err := leg.Answer(ctx, offer)
+	if err != nil {
+		leg.Close()
+		return "", nil, err
+	}
+	return sdp, leg, nil
+}
+
+// browserToPBX forwards the microphone's packets to the PBX with the PBX leg's payload
+// type and our own stream numbering.
+func (c *Call) browserToPBX(p *rtp.Packet) {
+	c.mu.Lock()
+	if c.toPBX == nil || c.neg == nil {
+		c.mu.Unlock()
+		return
+	}
+	out := c.toPBX.rewrite(p, c.neg.Codec.PT)
+	c.mu.Unlock()
+	if err := c.pbx.WriteRTP(out); err != nil {
+		c.log.Debug("relay to PBX", "err", err)
+	}
+}
+
+// pbxToBrowser forwards the PBX's audio packets to the browser; packets of other payload
+// types (comfort noise, DTMF events) are not audio the browser leg negotiated.
+func (c *Call) pbxToBrowser() {
+	buf := make([]byte, maxRTP)
+	for {
+		p, err := c.pbx.ReadRTP(buf)
+		if err != nil {
+			return
+		}
+		c.mu.Lock()
+		leg := c.browser
+		if leg == nil || c.neg == nil || p.PayloadType != c.neg.Codec.PT {
+			c.mu.Unlock()
+			continue
+		}
+		out := c.toBrowser.rewrite(p, c.neg.Codec.PT)
+		c.mu.Unlock()
+		out.Payload = append([]byte(nil), p.Payload...) // buf is reused by the next read
+		if err := leg.WriteRTP(out); err != nil {
+			c.log.Debug("relay to browser", "err", err)
+		}
+	}
+}
+
+// Close stops both legs.
+func (c *Call) Close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	leg := c.browser
+	c.browser = nil
+	c.mu.Unlock()
+	if leg != nil {
+		leg.Close()
+	}
+	c.pbx.Close()
+}

@@ -1,0 +1,162 @@
+package media
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// browserPeer stands in for the softphone window: a pion peer connection that offers
+// the given codec and sends one audio track, on loopback.
+func browserPeer(t *testing.T, c Codec) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP) {
+	t.Helper()
+	me := &webrtc.MediaEngine{}
+	capability := webrtc.RTPCodecCapability{MimeType: c.MimeType, ClockRate: c.ClockRate, Channels: c.Channels, SDPFmtpLine: c.Fmtp}
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: capability, PayloadType: 96}, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	var se webrtc.SettingEngine
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	track, err := webrtc.NewTrackLocalStaticRTP(capability, "mic", "browser")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	return pc, track
+}
+
+// TestCallRelaysBothWays sets up both legs on loopback and checks that payloads cross
+// unchanged in both directions, with the PBX leg's payload type and one SSRC per leg.
+func TestCallRelaysBothWays(t *testing.T) {
+	for _, codec := range []Codec{PCMU, Opus} {
+		t.Run(codec.Name, func(t *testing.T) { relayBothWays(t, codec) })
+	}
+}
+
+func relayBothWays(t *testing.T, codec Codec) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	bnet := &BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}, remoteOK: machineIPs()}
+	call, err := NewCall(bnet, net.IPv4(127, 0, 0, 1), []Codec{Opus, PCMU}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer call.Close()
+
+	pbx, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pbx.Close()
+	pbxPT := codec.PT
+	if codec.Key == "opus" {
+		pbxPT = 109 // a PBX's own dynamic number, not ours
+	}
+	answer := codec
+	answer.PT = pbxPT
+	if _, err := call.SetPBXAnswer(BuildSDP(OfferParams{IP: net.IPv4(127, 0, 0, 1), Port: pbx.LocalAddr().(*net.UDPAddr).Port, Codecs: []Codec{answer}})); err != nil {
+		t.Fatal(err)
+	}
+
+	pc, mic := browserPeer(t, codec)
+	heard := make(chan *rtp.Packet, 100)
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			p, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			heard <- p
+		}
+	})
+	answered := make(chan string, 1)
+	call.OnAnswer = func(sdp string, err error) {
+		if err != nil {
+			t.Errorf("browser leg: %v", err)
+		}
+		answered <- sdp
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	if err := call.SetBrowserOffer(pc.LocalDescription().SDP); err != nil {
+		t.Fatal(err)
+	}
+	var sdp string
+	select {
+	case sdp = <-answered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no answer from the browser leg")
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Browser → PBX: send until the PBX socket sees our payload.
+	mine := []byte("from-the-microphone")
+	got := make([]byte, 1500)
+	deadline := time.Now().Add(5 * time.Second)
+	var atPBX rtp.Packet
+	for seq := uint16(1); ; seq++ {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing from the browser reached the PBX")
+		}
+		_ = mic.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 160}, Payload: mine})
+		_ = pbx.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		n, _, err := pbx.ReadFromUDP(got)
+		if err != nil {
+			continue
+		}
+		if err := atPBX.Unmarshal(got[:n]); err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	if !bytes.Equal(atPBX.Payload, mine) || atPBX.PayloadType != pbxPT {
+		t.Fatalf("at PBX: pt %d payload %q", atPBX.PayloadType, atPBX.Payload)
+	}
+
+	// PBX → browser.
+	theirs := []byte("from-the-pbx")
+	leg := call.pbx.LocalAddr()
+	deadline = time.Now().Add(5 * time.Second)
+	for seq := uint16(1); ; seq++ {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing from the PBX reached the browser")
+		}
+		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pbxPT, SequenceNumber: seq, Timestamp: uint32(seq) * 160, SSRC: 42}, Payload: theirs}).Marshal()
+		if _, err := pbx.WriteToUDP(b, leg); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case p := <-heard:
+			if !bytes.Equal(p.Payload, theirs) {
+				t.Fatalf("browser heard %q", p.Payload)
+			}
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package media
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+
+	"github.com/pion/rtp"
+)
+
+// rewriter gives one outgoing RTP stream its own SSRC, sequence numbers and timestamps
+// while the packets come from another leg. When the source changes (a new SSRC, e.g. the
+// PBX switched media servers or the browser leg was renegotiated) the output continues
+// without a jump, so the receiver's jitter buffer is not confused (RFC 3550 5.1, 8.2).
+// It is used by one goroutine only.
+type rewriter struct {
+	ssrc    uint32
+	step    uint32 // timestamp units of one 20 ms frame, the guess for the gap at a switch
+	started bool
+	inSSRC  uint32
+	seqOff  uint16
+	tsOff   uint32
+	lastSeq uint16
+	lastTS  uint32
+}
+
+func newRewriter(step uint32) *rewriter {
+	return &rewriter{ssrc: randUint32(), step: step, lastSeq: uint16(randUint32()), lastTS: randUint32()}
+}
+
+// rewrite returns a header-minimal copy of p (no CSRCs, no extensions: they belong to
+// the other leg) with this stream's SSRC, sequence number, timestamp and payload type.
+func (r *rewriter) rewrite(p *rtp.Packet, pt uint8) *rtp.Packet {
+	if !r.started || p.SSRC != r.inSSRC {
+		r.seqOff = r.lastSeq + 1 - p.SequenceNumber
+		r.tsOff = r.lastTS + r.step - p.Timestamp
+		r.inSSRC = p.SSRC
+		r.started = true
+	}
+	out := &rtp.Packet{
+		Header: rtp.Header{
+			Version:        2,
+			Marker:         p.Marker,
+			PayloadType:    pt,
+			SequenceNumber: p.SequenceNumber + r.seqOff,
+			Timestamp:      p.Timestamp + r.tsOff,
+			SSRC:           r.ssrc,
+		},
+		Payload: p.Payload,
+	}
+	if int16(out.SequenceNumber-r.lastSeq) > 0 {
+		r.lastSeq = out.SequenceNumber
+		r.lastTS = out.Timestamp
+	}
+	return out
+}
+
+func randUint32() uint32 {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("crypto/rand: " + err.Error()) // never fails on supported platforms
+	}
+	return binary.BigEndian.Uint32(b[:])
+}

@@ -1,0 +1,48 @@
+package media
+
+import (
+	"testing"
+
+	"github.com/pion/rtp"
+)
+
+func pkt(ssrc uint32, seq uint16, ts uint32) *rtp.Packet {
+	return &rtp.Packet{Header: rtp.Header{Version: 2, SSRC: ssrc, SequenceNumber: seq, Timestamp: ts, PayloadType: 96,
+		CSRC: []uint32{9}}, Payload: []byte{1, 2}}
+}
+
+func TestRewriterContinuesAcrossSourceChange(t *testing.T) {
+	r := newRewriter(160)
+	a := r.rewrite(pkt(1, 100, 1000), 0)
+	b := r.rewrite(pkt(1, 101, 1160), 0)
+	if b.SequenceNumber != a.SequenceNumber+1 || b.Timestamp != a.Timestamp+160 {
+		t.Fatalf("same source: %d/%d then %d/%d", a.SequenceNumber, a.Timestamp, b.SequenceNumber, b.Timestamp)
+	}
+	c := r.rewrite(pkt(2, 5, 77), 0) // new source, unrelated numbering
+	if c.SequenceNumber != b.SequenceNumber+1 || c.Timestamp != b.Timestamp+160 {
+		t.Fatalf("after switch: %d/%d then %d/%d", b.SequenceNumber, b.Timestamp, c.SequenceNumber, c.Timestamp)
+	}
+	if c.SSRC != a.SSRC || c.PayloadType != 0 || c.Extension || len(c.CSRC) != 0 {
+		t.Fatalf("header not rewritten: %+v", c.Header)
+	}
+}
+
+func TestRewriterReorderedPacketKeepsPosition(t *testing.T) {
+	r := newRewriter(160)
+	a := r.rewrite(pkt(1, 10, 0), 0)
+	_ = r.rewrite(pkt(1, 12, 320), 0)
+	late := r.rewrite(pkt(1, 11, 160), 0)
+	next := r.rewrite(pkt(1, 13, 480), 0)
+	if late.SequenceNumber != a.SequenceNumber+1 || next.SequenceNumber != a.SequenceNumber+3 {
+		t.Fatalf("reordering changed: %d %d %d", a.SequenceNumber, late.SequenceNumber, next.SequenceNumber)
+	}
+}
+
+func TestRewriterWraps(t *testing.T) {
+	r := newRewriter(160)
+	a := r.rewrite(pkt(1, 65535, 4294967200), 0)
+	b := r.rewrite(pkt(1, 0, 64), 0)
+	if b.SequenceNumber != a.SequenceNumber+1 || b.Timestamp != a.Timestamp+160 {
+		t.Fatal("wrap-around broke continuity")
+	}
+}

@@ -1,0 +1,91 @@
+package media
+
+import (
+	"errors"
+	"net"
+	"strings"
+	"testing"
+)
+
+func TestBuildSDPRoundTrip(t *testing.T) {
+	offer := BuildSDP(OfferParams{SessionID: 1, Version: 1, IP: net.IPv4(127, 0, 0, 1), Port: 40000, Codecs: []Codec{Opus, PCMU}})
+	s := string(offer)
+	for _, want := range []string{"m=audio 40000 RTP/AVP 111 0 101\r\n", "a=rtpmap:111 opus/48000/2\r\n", "a=rtpmap:0 PCMU/8000\r\n", "c=IN IP4 127.0.0.1\r\n", "a=sendrecv\r\n"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("offer lacks %q:\n%s", want, s)
+		}
+	}
+	n, err := ParseAnswer(offer, []Codec{PCMU, Opus})
+	if err != nil || n.Codec.Key != "opus" || n.Codec.PT != 111 || n.DTMFPT != 101 || n.Remote.String() != "127.0.0.1:40000" {
+		t.Fatalf("ParseAnswer of our own offer: %+v %v", n, err)
+	}
+}
+
+const answerPCMU = "v=0\r\no=- 1 1 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\nm=audio 30000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n"
+
+func TestParseAnswerStaticPT(t *testing.T) {
+	n, err := ParseAnswer([]byte(answerPCMU), []Codec{Opus, G722, PCMU, PCMA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Codec.Key != "pcmu" || n.Codec.PT != 0 || n.DTMFPT != 101 || n.Remote.String() != "10.0.0.5:30000" || n.Direction != "sendrecv" {
+		t.Fatalf("got %+v", n)
+	}
+}
+
+func TestParseAnswerDynamicPTAndMediaLevelC(t *testing.T) {
+	sdp := "v=0\no=- 1 1 IN IP4 1.1.1.1\ns=-\nc=IN IP4 1.1.1.1\nt=0 0\nm=audio 4000 RTP/AVP 96\nc=IN IP4 2.2.2.2\na=rtpmap:96 OPUS/48000/2\na=sendonly\n"
+	n, err := ParseAnswer([]byte(sdp), []Codec{PCMU, Opus})
+	if err != nil || n.Codec.Key != "opus" || n.Codec.PT != 96 || n.Remote.IP.String() != "2.2.2.2" || n.Direction != "sendonly" || n.DTMFPT != -1 {
+		t.Fatalf("got %+v %v", n, err)
+	}
+}
+
+func TestSelectFromOfferUsesOurPreference(t *testing.T) {
+	offer := "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 5000 RTP/AVP 8 0 9\r\n"
+	n, err := SelectFromOffer([]byte(offer), []Codec{G722, PCMU})
+	if err != nil || n.Codec.Key != "g722" || n.Codec.PT != 9 {
+		t.Fatalf("got %+v %v", n, err)
+	}
+}
+
+func TestHoldAddressGivesNoRemote(t *testing.T) {
+	sdp := "v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 5000 RTP/AVP 0\r\na=inactive\r\n"
+	n, err := ParseAnswer([]byte(sdp), []Codec{PCMU})
+	if err != nil || n.Remote != nil || n.Direction != "inactive" {
+		t.Fatalf("got %+v %v", n, err)
+	}
+}
+
+func TestSDPErrors(t *testing.T) {
+	cases := map[string]struct {
+		sdp  string
+		want error
+	}{
+		"no audio":       {"v=0\r\nc=IN IP4 1.1.1.1\r\nm=video 5000 RTP/AVP 96\r\n", ErrBadSDP},
+		"no address":     {"v=0\r\nm=audio 5000 RTP/AVP 0\r\n", ErrBadSDP},
+		"bad address":    {"v=0\r\nc=IN IP4 pbx.example\r\nm=audio 5000 RTP/AVP 0\r\n", ErrBadSDP},
+		"bad port":       {"v=0\r\nc=IN IP4 1.1.1.1\r\nm=audio 99999 RTP/AVP 0\r\n", ErrBadSDP},
+		"bad pt":         {"v=0\r\nc=IN IP4 1.1.1.1\r\nm=audio 5000 RTP/AVP 300\r\n", ErrBadSDP},
+		"no common":      {"v=0\r\nc=IN IP4 1.1.1.1\r\nm=audio 5000 RTP/AVP 18\r\n", ErrNoCommonCodec},
+		"rejected":       {"v=0\r\nc=IN IP4 1.1.1.1\r\nm=audio 0 RTP/AVP 0\r\n", ErrNoCommonCodec},
+		"too large":      {strings.Repeat("a=x\r\n", MaxSDP), ErrBadSDP},
+		"opus mono lies": {"v=0\r\nc=IN IP4 1.1.1.1\r\nm=audio 5000 RTP/AVP 96\r\na=rtpmap:96 opus/48000\r\n", ErrNoCommonCodec},
+	}
+	for name, tc := range cases {
+		if _, err := ParseAnswer([]byte(tc.sdp), []Codec{Opus, PCMU}); !errors.Is(err, tc.want) {
+			t.Errorf("%s: got %v, want %v", name, err, tc.want)
+		}
+	}
+}
+
+func FuzzParseAnswer(f *testing.F) {
+	f.Add([]byte(answerPCMU))
+	f.Add(BuildSDP(OfferParams{IP: net.IPv4(127, 0, 0, 1), Port: 1, Codecs: []Codec{Opus}}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, err := ParseAnswer(b, []Codec{Opus, G722, PCMU, PCMA})
+		if err == nil && n.Codec.Key == "" {
+			t.Fatal("no error and no codec")
+		}
+	})
+}

@@ -1,0 +1,262 @@
+// Package config loads and validates the host's config file (config.json).
+// The file's fields and meanings are documented in docs/config.md.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// MaxFileSize caps the config file; anything larger is an error, not a read.
+const MaxFileSize = 1 << 20
+
+// Errors.
+var (
+	// ErrInvalid reports a config file that parses but breaks a rule.
+	ErrInvalid = errors.New("invalid config")
+	// ErrNoFile reports that no config file exists yet.
+	ErrNoFile = errors.New("no config file")
+)
+
+// Config is the whole file.
+type Config struct {
+	Accounts            []Account `json:"accounts"`
+	DefaultAccount      string    `json:"default_account,omitempty"`
+	Status              string    `json:"status,omitempty"`
+	Sites               []Site    `json:"sites,omitempty"`
+	CloseWithoutSession *bool     `json:"close_without_session,omitempty"`
+}
+
+// Account is one SIP account.
+type Account struct {
+	ID            string     `json:"id"`
+	DisplayName   string     `json:"display_name,omitempty"`
+	User          string     `json:"user"`
+	AuthUser      string     `json:"auth_user,omitempty"`
+	Password      Secret     `json:"password,omitempty"`
+	Domain        string     `json:"domain"`
+	Registrar     string     `json:"registrar,omitempty"`
+	OutboundProxy string     `json:"outbound_proxy,omitempty"`
+	Transport     string     `json:"transport,omitempty"`
+	SRTP          string     `json:"srtp,omitempty"`
+	Codecs        []string   `json:"codecs,omitempty"`
+	AutoAnswer    AutoAnswer `json:"auto_answer"`
+	DNDCode       int        `json:"dnd_code,omitempty"`
+	Region        string     `json:"region,omitempty"`
+	Expires       int        `json:"expires,omitempty"`
+}
+
+// AutoAnswer is the per-account auto-answer setting.
+type AutoAnswer struct {
+	Enabled bool `json:"enabled"`
+	Seconds int  `json:"seconds"`
+}
+
+// Site is one Dialer/PBX web app the phone's life is bound to.
+type Site struct {
+	Match         string `json:"match"`
+	Login         string `json:"login,omitempty"`
+	SessionCookie string `json:"session_cookie,omitempty"`
+}
+
+// Secret is a password: it is read from the file but never logged or printed.
+type Secret string
+
+// LogValue keeps passwords out of logs.
+func (s Secret) LogValue() slog.Value {
+	if s == "" {
+		return slog.StringValue("")
+	}
+	return slog.StringValue("[set]")
+}
+
+// String keeps passwords out of %v output.
+func (s Secret) String() string { return s.LogValue().String() }
+
+// Reveal returns the password for digest authentication, the one place it is needed.
+func (s Secret) Reveal() string { return string(s) }
+
+// Dir returns the config directory: $TABPHONE_CONFIG_DIR or the user config dir.
+func Dir() (string, error) {
+	if d := os.Getenv("TABPHONE_CONFIG_DIR"); d != "" {
+		return d, nil
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find config dir: %w", err)
+	}
+	return filepath.Join(base, "tabphone"), nil
+}
+
+// Load reads and validates the config file at path.
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w at %s", ErrNoFile, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%w: %s is over %d bytes", ErrInvalid, path, MaxFileSize)
+	}
+	return Parse(data)
+}
+
+// Parse decodes and validates a config document, filling in defaults.
+func Parse(data []byte) (*Config, error) {
+	var c Config
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := c.normalize(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+var knownCodecs = map[string]bool{"opus": true, "g722": true, "pcmu": true, "pcma": true}
+
+func (c *Config) normalize() error {
+	seen := map[string]bool{}
+	for i := range c.Accounts {
+		a := &c.Accounts[i]
+		if a.ID == "" {
+			a.ID = a.User
+		}
+		if a.ID == "" || a.User == "" || a.Domain == "" {
+			return fmt.Errorf("%w: account %d needs id, user and domain", ErrInvalid, i+1)
+		}
+		if seen[a.ID] {
+			return fmt.Errorf("%w: two accounts have the id %q", ErrInvalid, a.ID)
+		}
+		seen[a.ID] = true
+		for _, s := range []string{a.Domain, a.Registrar, a.OutboundProxy} {
+			if s == "" {
+				continue
+			}
+			if _, err := ParseServer(s); err != nil {
+				return fmt.Errorf("%w: account %q: %v", ErrInvalid, a.ID, err)
+			}
+		}
+		switch a.Transport {
+		case "":
+			a.Transport = "udp"
+		case "udp":
+		default:
+			return fmt.Errorf("%w: account %q: transport %q is not supported yet (udp)", ErrInvalid, a.ID, a.Transport)
+		}
+		if len(a.Codecs) == 0 {
+			a.Codecs = []string{"opus", "g722", "pcmu", "pcma"}
+		}
+		for _, name := range a.Codecs {
+			if !knownCodecs[strings.ToLower(name)] {
+				return fmt.Errorf("%w: account %q: unknown codec %q (opus, g722, pcmu, pcma)", ErrInvalid, a.ID, name)
+			}
+		}
+		if a.DNDCode == 0 {
+			a.DNDCode = 486
+		}
+		if a.Expires == 0 {
+			a.Expires = 300
+		}
+		if a.Expires < 30 || a.Expires > 86400 {
+			return fmt.Errorf("%w: account %q: expires %d is outside 30..86400", ErrInvalid, a.ID, a.Expires)
+		}
+	}
+	if c.DefaultAccount == "" && len(c.Accounts) > 0 {
+		c.DefaultAccount = c.Accounts[0].ID
+	}
+	if c.DefaultAccount != "" && !seen[c.DefaultAccount] {
+		return fmt.Errorf("%w: default_account %q names no account", ErrInvalid, c.DefaultAccount)
+	}
+	switch c.Status {
+	case "":
+		c.Status = "available"
+	case "available", "dnd":
+	default:
+		return fmt.Errorf("%w: status %q is not available or dnd", ErrInvalid, c.Status)
+	}
+	return nil
+}
+
+// Account returns the account with the given id, or the default one for "".
+func (c *Config) Account(id string) (Account, bool) {
+	if id == "" {
+		id = c.DefaultAccount
+	}
+	for _, a := range c.Accounts {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return Account{}, false
+}
+
+// Server is a SIP server address from domain, registrar or outbound_proxy.
+type Server struct {
+	Host      string
+	Port      int
+	Transport string
+}
+
+// Addr returns host:port, with the default SIP port when none was given.
+func (s Server) Addr() string {
+	port := s.Port
+	if port == 0 {
+		port = 5060
+	}
+	return net.JoinHostPort(s.Host, strconv.Itoa(port))
+}
+
+// ParseServer accepts "host", "host:port" or "sip:host:port;transport=tcp".
+func ParseServer(s string) (Server, error) {
+	var srv Server
+	rest := strings.TrimSpace(s)
+	if strings.HasPrefix(strings.ToLower(rest), "sip:") {
+		rest = rest[4:]
+		if i := strings.IndexByte(rest, ';'); i >= 0 {
+			for _, p := range strings.Split(rest[i+1:], ";") {
+				if k, v, ok := strings.Cut(p, "="); ok && strings.EqualFold(k, "transport") {
+					srv.Transport = strings.ToLower(v)
+				}
+			}
+			rest = rest[:i]
+		}
+		if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+			rest = rest[i+1:]
+		}
+	}
+	if rest == "" || strings.ContainsAny(rest, " /?#@") {
+		return Server{}, fmt.Errorf("server address %q is not host, host:port or a sip: URI", s)
+	}
+	host, port, err := net.SplitHostPort(rest)
+	if err != nil {
+		if strings.Contains(err.Error(), "missing port") {
+			srv.Host = strings.Trim(rest, "[]")
+			return srv, nil
+		}
+		return Server{}, fmt.Errorf("server address %q: %v", s, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 1 || p > 65535 {
+		return Server{}, fmt.Errorf("server address %q: bad port", s)
+	}
+	srv.Host, srv.Port = host, p
+	return srv, nil
+}

@@ -1,0 +1,91 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const example = `{
+  "accounts": [{
+    "id": "work", "user": "1001", "auth_user": "", "password": "secret",
+    "domain": "pbx.example.com", "registrar": "", "outbound_proxy": "",
+    "transport": "udp", "srtp": "off", "codecs": ["opus", "g722", "pcmu", "pcma"],
+    "auto_answer": {"enabled": false, "seconds": 5}, "dnd_code": 486, "region": "US"
+  }],
+  "default_account": "work",
+  "status": "available",
+  "sites": [{"match": "https://pbx.example.com/*", "login": "https://pbx.example.com/login*",
+             "session_cookie": "PHPSESSID"}],
+  "close_without_session": true
+}`
+
+func TestParseDesignExample(t *testing.T) {
+	c, err := Parse([]byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok := c.Account("")
+	if !ok || a.ID != "work" || a.Password.Reveal() != "secret" || a.Expires != 300 {
+		t.Fatalf("default account: %+v", a)
+	}
+	if s := fmt.Sprint(a.Password); strings.Contains(s, "secret") {
+		t.Fatalf("password printed: %s", s)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	cases := map[string]string{
+		"not json":        `{`,
+		"unknown field":   `{"acounts": []}`,
+		"no user":         `{"accounts":[{"id":"a","domain":"x"}]}`,
+		"dup id":          `{"accounts":[{"id":"a","user":"1","domain":"x"},{"id":"a","user":"2","domain":"x"}]}`,
+		"bad codec":       `{"accounts":[{"user":"1","domain":"x","codecs":["gsm"]}]}`,
+		"bad port":        `{"accounts":[{"user":"1","domain":"x:99999"}]}`,
+		"bad default":     `{"accounts":[{"user":"1","domain":"x"}],"default_account":"nope"}`,
+		"bad status":      `{"status":"away"}`,
+		"bad transport":   `{"accounts":[{"user":"1","domain":"x","transport":"sctp"}]}`,
+		"garbage address": `{"accounts":[{"user":"1","domain":"a b"}]}`,
+	}
+	for name, doc := range cases {
+		if _, err := Parse([]byte(doc)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: got %v, want ErrInvalid", name, err)
+		}
+	}
+}
+
+func TestParseServer(t *testing.T) {
+	cases := map[string]Server{
+		"pbx.example.com":                        {Host: "pbx.example.com"},
+		"127.0.0.1:5070":                         {Host: "127.0.0.1", Port: 5070},
+		"sip:pbx.example.com:5080;transport=TCP": {Host: "pbx.example.com", Port: 5080, Transport: "tcp"},
+		"sip:1001@10.0.0.1":                      {Host: "10.0.0.1"},
+		"[::1]:5060":                             {Host: "::1", Port: 5060},
+	}
+	for in, want := range cases {
+		got, err := ParseServer(in)
+		if err != nil || got != want {
+			t.Errorf("ParseServer(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	if got := (Server{Host: "x"}).Addr(); got != "x:5060" {
+		t.Errorf("default port: %s", got)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Load(filepath.Join(dir, "none.json")); !errors.Is(err, ErrNoFile) {
+		t.Fatalf("missing file: %v", err)
+	}
+	big := filepath.Join(dir, "big.json")
+	if err := os.WriteFile(big, make([]byte, MaxFileSize+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(big); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("oversized file: %v", err)
+	}
+}

@@ -1,0 +1,141 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tabphone/tabphone/media"
+	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/phone"
+)
+
+// handler serves one request type and returns the reply data or an error.
+type handler func(h *Host, env messaging.Envelope) (any, error)
+
+var handlers = map[string]handler{
+	messaging.TypeHello:       (*Host).onHello,
+	messaging.TypePing:        func(*Host, messaging.Envelope) (any, error) { return struct{}{}, nil },
+	messaging.TypeStateGet:    func(h *Host, _ messaging.Envelope) (any, error) { return h.snapshot(), nil },
+	messaging.TypeDial:        (*Host).onDial,
+	messaging.TypeHangup:      (*Host).onHangup,
+	messaging.TypeWebRTCOffer: (*Host).onWebRTCOffer,
+}
+
+// handle decodes one frame and answers it. Nothing in a frame can stop the host.
+func (h *Host) handle(frame []byte) {
+	env, err := messaging.Decode(frame)
+	if err != nil {
+		h.log.Warn("bad message", "err", err)
+		h.sendEvent(messaging.TypeError, &messaging.ErrorBody{Code: messaging.CodeBadRequest, Message: err.Error()})
+		return
+	}
+	fn, ok := handlers[env.Type]
+	if !ok {
+		h.fail(env.ID, &messaging.ErrorBody{Code: messaging.CodeBadRequest, Message: fmt.Sprintf("unknown message type %q", env.Type)})
+		return
+	}
+	if env.ID == 0 {
+		h.sendEvent(messaging.TypeError, &messaging.ErrorBody{Code: messaging.CodeBadRequest, Message: fmt.Sprintf("%s needs an id", env.Type)})
+		return
+	}
+	data, err := fn(h, env)
+	if err != nil {
+		h.fail(env.ID, errorBody(err))
+		return
+	}
+	h.reply(env.ID, data)
+	if env.Type == messaging.TypeHello {
+		h.sendEvent(messaging.TypeState, h.snapshot())
+	}
+}
+
+// errorBody maps errors to protocol error codes with a sentence for the user.
+func errorBody(err error) *messaging.ErrorBody {
+	var eb *messaging.ErrorBody
+	if errors.As(err, &eb) {
+		return eb
+	}
+	code := messaging.CodeInternal
+	switch {
+	case errors.Is(err, errBadRequest):
+		code = messaging.CodeBadRequest
+	case errors.Is(err, phone.ErrBadNumber):
+		code = messaging.CodeBadNumber
+	case errors.Is(err, phone.ErrNoAccount):
+		code = messaging.CodeNoAccount
+	case errors.Is(err, phone.ErrNotRegistered):
+		code = messaging.CodeNotRegistered
+	case errors.Is(err, phone.ErrNoCall):
+		code = messaging.CodeNoCall
+	case errors.Is(err, media.ErrBadSDP), errors.Is(err, media.ErrNoCommonCodec), errors.Is(err, media.ErrClosed):
+		code = messaging.CodeMedia
+	}
+	return &messaging.ErrorBody{Code: code, Message: err.Error()}
+}
+
+var errBadRequest = errors.New("bad request")
+
+func badRequest(err error) error { return fmt.Errorf("%w: %v", errBadRequest, err) }
+
+func (h *Host) onHello(env messaging.Envelope) (any, error) {
+	var in messaging.Hello
+	if err := decodeData(env.Data, &in); err != nil {
+		return nil, badRequest(err)
+	}
+	if in.Protocol != messaging.Protocol {
+		// Never exit on skew: the browser would restart us in a loop.
+		return nil, &messaging.ErrorBody{Code: messaging.CodeProtocol, Message: fmt.Sprintf(
+			"The extension speaks protocol %d and the host speaks %d: update both to the same release", in.Protocol, messaging.Protocol)}
+	}
+	h.log.Info("hello", "extension_version", in.Version)
+	return messaging.Hello{Protocol: messaging.Protocol, Version: h.opts.Version}, nil
+}
+
+func (h *Host) currentPhone() (*phone.Phone, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.phone == nil {
+		return nil, fmt.Errorf("%w: the phone is not running", phone.ErrNoAccount)
+	}
+	return h.phone, nil
+}
+
+func (h *Host) onDial(env messaging.Envelope) (any, error) {
+	var in messaging.Dial
+	if err := decodeData(env.Data, &in); err != nil {
+		return nil, badRequest(err)
+	}
+	p, err := h.currentPhone()
+	if err != nil {
+		return nil, err
+	}
+	id, err := p.Dial(in.Account, in.Number)
+	if err != nil {
+		return nil, err
+	}
+	return messaging.DialResult{CallID: id}, nil
+}
+
+func (h *Host) onHangup(env messaging.Envelope) (any, error) {
+	var in messaging.CallRef
+	if err := decodeData(env.Data, &in); err != nil {
+		return nil, badRequest(err)
+	}
+	p, err := h.currentPhone()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, p.Hangup(in.CallID)
+}
+
+func (h *Host) onWebRTCOffer(env messaging.Envelope) (any, error) {
+	var in messaging.WebRTCSDP
+	if err := decodeData(env.Data, &in); err != nil {
+		return nil, badRequest(err)
+	}
+	p, err := h.currentPhone()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, p.SetBrowserOffer(in.CallID, in.SDP)
+}

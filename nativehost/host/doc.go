@@ -1,0 +1,3 @@
+// Package host is the native-messaging host: it reads the browser's requests, drives the
+// phone, and sends the phone's state and events back as frames.
+package host

@@ -1,0 +1,219 @@
+package host
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tabphone/tabphone/media"
+	"github.com/tabphone/tabphone/nativehost/config"
+	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/phone"
+)
+
+// shutdownTimeout bounds hanging up and unregistering at exit, so a closing browser
+// never waits on the host (design: within 2 s).
+const shutdownTimeout = 2 * time.Second
+
+// Options configure Run.
+type Options struct {
+	Stdin     io.Reader
+	Stdout    io.Writer
+	ConfigDir string // where config.json lives
+	Log       *slog.Logger
+	Version   string
+	Media     *media.BrowserNet // nil: look at the machine
+}
+
+// Host is one native-messaging session.
+type Host struct {
+	opts Options
+	log  *slog.Logger
+	out  *messaging.Writer
+
+	mu        sync.Mutex
+	phone     *phone.Phone
+	cfg       *config.Config
+	configErr *messaging.ErrorBody
+}
+
+// Run serves the browser until stdin ends (the browser closed the port or exited), then
+// hangs up, unregisters and returns.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	h := &Host{opts: opts, log: opts.Log, out: messaging.NewWriter(opts.Stdout)}
+	h.loadConfig()
+	if err := h.startPhone(); err != nil {
+		h.log.Error("phone did not start", "err", err)
+		h.setConfigError(&messaging.ErrorBody{Code: messaging.CodeInternal, Message: "The phone could not start: " + err.Error()})
+	}
+	defer h.stop()
+
+	frames := make(chan []byte)
+	readErr := make(chan error, 1)
+	go h.readLoop(frames, readErr)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-readErr:
+			if errors.Is(err, io.EOF) {
+				h.log.Info("browser closed the port")
+				return nil
+			}
+			return fmt.Errorf("read from browser: %w", err)
+		case f := <-frames:
+			h.handle(f)
+		}
+	}
+}
+
+// readLoop reads frames until the input ends. Oversized frames are answered with an
+// error event and skipped; the host keeps running.
+func (h *Host) readLoop(frames chan<- []byte, errc chan<- error) {
+	r := messaging.NewReader(h.opts.Stdin)
+	for {
+		f, err := r.ReadFrame()
+		if errors.Is(err, messaging.ErrTooLarge) {
+			h.log.Warn("oversized message dropped", "err", err)
+			h.sendEvent(messaging.TypeError, &messaging.ErrorBody{Code: messaging.CodeTooLarge, Message: err.Error()})
+			continue
+		}
+		if err != nil {
+			errc <- err
+			return
+		}
+		frames <- f
+	}
+}
+
+func (h *Host) loadConfig() {
+	path := filepath.Join(h.opts.ConfigDir, "config.json")
+	cfg, err := config.Load(path)
+	if err != nil {
+		h.log.Warn("config not loaded", "path", path, "err", err)
+		h.setConfigError(&messaging.ErrorBody{Code: "config", Message: err.Error()})
+		cfg = &config.Config{Status: "available"}
+	}
+	h.mu.Lock()
+	h.cfg = cfg
+	h.mu.Unlock()
+}
+
+func (h *Host) setConfigError(e *messaging.ErrorBody) {
+	h.mu.Lock()
+	h.configErr = e
+	h.mu.Unlock()
+}
+
+func (h *Host) startPhone() error {
+	h.mu.Lock()
+	cfg := h.cfg
+	h.mu.Unlock()
+	p, err := phone.New(cfg, (*events)(h), phone.Options{Log: h.log, UserAgent: "Tabphone/" + h.opts.Version, Media: h.opts.Media})
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.phone = p
+	h.mu.Unlock()
+	return nil
+}
+
+func (h *Host) stop() {
+	h.mu.Lock()
+	p := h.phone
+	h.mu.Unlock()
+	if p == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	p.Close(ctx)
+}
+
+// snapshot is the state event's data.
+func (h *Host) snapshot() messaging.State {
+	h.mu.Lock()
+	p, cfg, cerr := h.phone, h.cfg, h.configErr
+	h.mu.Unlock()
+	st := messaging.State{Accounts: []messaging.AccountState{}, Calls: []messaging.Call{}, Status: cfg.Status, ConfigError: cerr}
+	if p != nil {
+		st.Accounts, st.Calls = p.Snapshot()
+	}
+	return st
+}
+
+func (h *Host) send(frame []byte) {
+	if err := h.out.WriteFrame(frame); err != nil {
+		h.log.Warn("write to browser failed", "err", err)
+	}
+}
+
+func (h *Host) sendEvent(typ string, data any) {
+	f, err := messaging.Event(typ, data)
+	if err != nil {
+		h.log.Error("encode event", "type", typ, "err", err)
+		return
+	}
+	h.send(f)
+}
+
+func (h *Host) reply(id int64, data any) {
+	f, err := messaging.Reply(id, data)
+	if err != nil {
+		h.log.Error("encode reply", "err", err)
+		h.send(messaging.ReplyError(id, &messaging.ErrorBody{Code: messaging.CodeInternal, Message: "reply could not be encoded"}))
+		return
+	}
+	h.send(f)
+}
+
+func (h *Host) fail(id int64, e *messaging.ErrorBody) {
+	if id == 0 {
+		h.sendEvent(messaging.TypeError, e)
+		return
+	}
+	h.send(messaging.ReplyError(id, e))
+}
+
+// events adapts the host to phone.Events.
+type events Host
+
+func (e *events) StateChanged() {
+	h := (*Host)(e)
+	h.sendEvent(messaging.TypeState, h.snapshot())
+}
+
+func (e *events) CallChanged(c messaging.Call) {
+	(*Host)(e).sendEvent(messaging.TypeCall, messaging.CallEvent{Call: c})
+}
+
+func (e *events) WebRTCAnswer(callID, sdp string, err error) {
+	h := (*Host)(e)
+	if err != nil {
+		h.log.Warn("browser leg failed", "call", callID, "err", err)
+		h.sendEvent(messaging.TypeError, &messaging.ErrorBody{Code: messaging.CodeMedia, Message: "Audio could not be connected: " + err.Error(), CallID: callID})
+		return
+	}
+	h.sendEvent(messaging.TypeWebRTCAnswer, messaging.WebRTCSDP{CallID: callID, SDP: sdp})
+}
+
+// decodeData unmarshals a request's data strictly.
+func decodeData(raw json.RawMessage, v any) error {
+	if len(raw) == 0 {
+		raw = json.RawMessage("{}")
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("bad data: %v", err)
+	}
+	return nil
+}

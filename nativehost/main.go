@@ -1,0 +1,174 @@
+// Command tabphone-host is Tabphone's native-messaging host: the browser starts it with
+// the extension's origin as argument. It also installs itself for browsers (install,
+// uninstall), checks an installation (doctor) and prints its version.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/tabphone/tabphone/install"
+	"github.com/tabphone/tabphone/nativehost/config"
+	"github.com/tabphone/tabphone/nativehost/host"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "install", "uninstall", "doctor":
+			return manage(args[0], args[1:], stdout, stderr)
+		case "version", "--version", "-version":
+			fmt.Fprintln(stdout, "tabphone-host", version)
+			return 0
+		}
+	}
+	if !startedByBrowser(args) {
+		fmt.Fprintf(stderr, "tabphone-host %s: the browser starts this program through native messaging.\n"+
+			"usage: tabphone-host install|uninstall|doctor [--browser NAME] [--profile DIR] | version\n", version)
+		return 2
+	}
+	return serve(stdin, stdout, stderr)
+}
+
+// startedByBrowser: Chrome passes the caller's origin (chrome-extension://ID/), Firefox
+// the manifest path and the extension id.
+func startedByBrowser(args []string) bool {
+	for _, a := range args {
+		if strings.HasPrefix(a, "chrome-extension://") || a == install.GeckoID || strings.HasSuffix(a, install.HostName+".json") {
+			return true
+		}
+	}
+	return false
+}
+
+func serve(stdin io.Reader, stdout, stderr io.Writer) int {
+	log, closeLog, err := openLog()
+	if err != nil {
+		fmt.Fprintln(stderr, "tabphone-host:", err) // stderr is the browser's log, never stdout
+		log = slog.New(slog.NewTextHandler(stderr, nil))
+		closeLog = func() {}
+	}
+	defer closeLog()
+	dir, err := config.Dir()
+	if err != nil {
+		log.Error("no config dir", "err", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	log.Info("host started", "version", version, "pid", os.Getpid(), "config_dir", dir)
+	if err := host.Run(ctx, host.Options{Stdin: stdin, Stdout: stdout, ConfigDir: dir, Log: log, Version: version}); err != nil {
+		log.Error("host stopped", "err", err)
+		return 1
+	}
+	log.Info("host exited")
+	return 0
+}
+
+// maxLogSize: at start, a log over this size is moved to host.log.1 (one old file kept).
+const maxLogSize = 5 << 20
+
+func openLog() (*slog.Logger, func(), error) {
+	dir := os.Getenv("TABPHONE_LOG_DIR")
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return nil, nil, fmt.Errorf("find log dir: %w", err)
+		}
+		dir = filepath.Join(base, "tabphone")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create log dir: %w", err)
+	}
+	path := filepath.Join(dir, "host.log")
+	if st, err := os.Stat(path); err == nil && st.Size() > maxLogSize {
+		_ = os.Rename(path, path+".1")
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open log: %w", err)
+	}
+	level := slog.LevelInfo
+	if os.Getenv("TABPHONE_LOG_LEVEL") == "debug" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level})), func() { f.Close() }, nil
+}
+
+func manage(cmd string, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	browser := fs.String("browser", "", "browser: "+strings.Join(install.Browsers(), ", ")+" (doctor: all when empty)")
+	profile := fs.String("profile", "", "browser profile directory (Chromium family): install into its NativeMessagingHosts")
+	hostPath := fs.String("path", "", "host binary to register (default: this program)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *hostPath == "" {
+		exe, err := os.Executable()
+		if err == nil {
+			exe, err = filepath.EvalSymlinks(exe)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "cannot find this program's path:", err)
+			return 1
+		}
+		*hostPath = exe
+	}
+	switch cmd {
+	case "install", "uninstall":
+		if *browser == "" {
+			fmt.Fprintln(stderr, cmd+": --browser is required ("+strings.Join(install.Browsers(), ", ")+")")
+			return 2
+		}
+		var path string
+		var err error
+		if cmd == "install" {
+			path, err = install.Install(*browser, *profile, *hostPath)
+		} else {
+			path, err = install.Uninstall(*browser, *profile)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, cmd+":", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s: %s\n", cmd, path)
+		return 0
+	default:
+		browsers := install.Browsers()
+		if *browser != "" {
+			browsers = []string{*browser}
+		}
+		bad := 0
+		for _, f := range install.Doctor(browsers, *profile, *hostPath) {
+			if f.OK {
+				fmt.Fprintf(stdout, "ok    %-9s %s\n", f.Browser, f.Path)
+				continue
+			}
+			bad++
+			fmt.Fprintf(stdout, "FAIL  %-9s %s: %s\n", f.Browser, f.Path, f.Problem)
+			if f.Fix != "" {
+				fmt.Fprintf(stdout, "      fix: %s\n", f.Fix)
+			}
+		}
+		if bad > 0 {
+			return 1
+		}
+		return 0
+	}
+}

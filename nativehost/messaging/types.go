@@ -1,0 +1,195 @@
+package messaging
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Protocol is the version of the message set in docs/protocol.md.
+const Protocol = 1
+
+// Message types, the same strings as extension/lib/protocol.js.
+const (
+	// Requests (browser → host).
+	TypeHello       = "hello"
+	TypePing        = "ping"
+	TypeStateGet    = "state_get"
+	TypeDial        = "dial"
+	TypeHangup      = "hangup"
+	TypeWebRTCOffer = "webrtc_offer"
+
+	// Replies and events (host → browser).
+	TypeReply        = "reply"
+	TypeState        = "state"
+	TypeCall         = "call"
+	TypeWebRTCAnswer = "webrtc_answer"
+	TypeError        = "error"
+)
+
+// Error codes carried in replies and error events.
+const (
+	CodeBadRequest    = "bad_request"
+	CodeTooLarge      = "too_large"
+	CodeProtocol      = "protocol"
+	CodeBadNumber     = "bad_number"
+	CodeNoAccount     = "no_account"
+	CodeNotRegistered = "not_registered"
+	CodeNoCall        = "no_call"
+	CodeMedia         = "media"
+	CodeSIP           = "sip"
+	CodeInternal      = "internal"
+)
+
+// Envelope is the one message shape: {"type", "id", "data"} plus reply fields.
+type Envelope struct {
+	Type  string          `json:"type"`
+	ID    int64           `json:"id,omitempty"`
+	OK    *bool           `json:"ok,omitempty"`
+	Data  json.RawMessage `json:"data,omitempty"`
+	Error *ErrorBody      `json:"error,omitempty"`
+}
+
+// ErrorBody is the error of a failed reply or an error event.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	SIPCode int    `json:"sip_code,omitempty"`
+	CallID  string `json:"call_id,omitempty"`
+}
+
+func (e *ErrorBody) Error() string { return e.Code + ": " + e.Message }
+
+// Decode parses a frame into an Envelope, checking the shape every message must have.
+func Decode(frame []byte) (Envelope, error) {
+	var env Envelope
+	if err := json.Unmarshal(frame, &env); err != nil {
+		return Envelope{}, fmt.Errorf("%w: %v", ErrBadMessage, err)
+	}
+	if env.Type == "" {
+		return Envelope{}, fmt.Errorf("%w: missing type", ErrBadMessage)
+	}
+	if env.ID < 0 {
+		return Envelope{}, fmt.Errorf("%w: negative id", ErrBadMessage)
+	}
+	return env, nil
+}
+
+// Event builds an event frame.
+func Event(typ string, data any) ([]byte, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", typ, err)
+	}
+	return json.Marshal(Envelope{Type: typ, Data: raw})
+}
+
+// Reply builds a successful reply frame.
+func Reply(id int64, data any) ([]byte, error) {
+	if data == nil {
+		data = struct{}{}
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("encode reply: %w", err)
+	}
+	ok := true
+	return json.Marshal(Envelope{Type: TypeReply, ID: id, OK: &ok, Data: raw})
+}
+
+// ReplyError builds a failed reply frame.
+func ReplyError(id int64, e *ErrorBody) []byte {
+	ok := false
+	b, _ := json.Marshal(Envelope{Type: TypeReply, ID: id, OK: &ok, Error: e})
+	return b
+}
+
+// Payloads of requests.
+
+// Hello is the data of hello (both ways).
+type Hello struct {
+	Protocol int    `json:"protocol"`
+	Version  string `json:"version"`
+}
+
+// Dial is the data of dial.
+type Dial struct {
+	Number  string `json:"number"`
+	Account string `json:"account,omitempty"`
+}
+
+// CallRef is the data of hangup and other per-call intents.
+type CallRef struct {
+	CallID string `json:"call_id"`
+}
+
+// WebRTCSDP is the data of webrtc_offer and webrtc_answer.
+type WebRTCSDP struct {
+	CallID string `json:"call_id"`
+	SDP    string `json:"sdp"`
+}
+
+// DialResult is the reply data of dial.
+type DialResult struct {
+	CallID string `json:"call_id"`
+}
+
+// Payloads of events.
+
+// State is the full snapshot sent as the state event and the state_get reply.
+type State struct {
+	Accounts    []AccountState `json:"accounts"`
+	Status      string         `json:"status"`
+	Calls       []Call         `json:"calls"`
+	ConfigError *ErrorBody     `json:"config_error,omitempty"`
+}
+
+// Registration states of an account.
+const (
+	RegUnregistered = "unregistered"
+	RegRegistering  = "registering"
+	RegRegistered   = "registered"
+	RegFailed       = "failed"
+)
+
+// AccountState is one account as the UI sees it. It never holds the password.
+type AccountState struct {
+	ID           string     `json:"id"`
+	User         string     `json:"user"`
+	Domain       string     `json:"domain"`
+	Registration string     `json:"registration"`
+	Error        *ErrorBody `json:"error,omitempty"`
+}
+
+// Call states.
+const (
+	CallCalling   = "calling"
+	CallRinging   = "ringing"
+	CallEarly     = "early"
+	CallConnected = "connected"
+	CallEnded     = "ended"
+)
+
+// Call is one call as the UI sees it. Times are Unix milliseconds.
+type Call struct {
+	ID         string     `json:"id"`
+	Account    string     `json:"account"`
+	Direction  string     `json:"direction"`
+	Number     string     `json:"number"`
+	State      string     `json:"state"`
+	Codec      string     `json:"codec,omitempty"`
+	StartedAt  int64      `json:"started_at"`
+	AnsweredAt int64      `json:"answered_at,omitempty"`
+	EndedAt    int64      `json:"ended_at,omitempty"`
+	EndReason  *EndReason `json:"end_reason,omitempty"`
+}
+
+// EndReason says why a call ended, in words for the user.
+type EndReason struct {
+	SIPCode int    `json:"sip_code,omitempty"`
+	Message string `json:"message"`
+}
+
+// CallEvent is the data of the call event.
+type CallEvent struct {
+	Call Call `json:"call"`
+}

@@ -1,0 +1,290 @@
+package phone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/tabphone/tabphone/media"
+	"github.com/tabphone/tabphone/nativehost/messaging"
+)
+
+// byeTimeout bounds waiting for the answer to our BYE.
+const byeTimeout = 2 * time.Second
+
+// call is one call. Its SIP dialog is driven by one goroutine (runOutgoing); other
+// goroutines only read its info or ask it to hang up.
+type call struct {
+	id    string
+	acct  *account
+	media *media.Call
+
+	hangupOnce sync.Once
+	hangup     chan struct{}
+
+	mu sync.Mutex
+	in messaging.Call
+}
+
+func (c *call) info() messaging.Call {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.in
+}
+
+func (c *call) requestHangup() { c.hangupOnce.Do(func() { close(c.hangup) }) }
+
+func (c *call) hangupRequested() bool {
+	select {
+	case <-c.hangup:
+		return true
+	default:
+		return false
+	}
+}
+
+// update changes the call's info and reports it.
+func (p *Phone) update(c *call, f func(*messaging.Call)) {
+	c.mu.Lock()
+	f(&c.in)
+	in := c.in
+	c.mu.Unlock()
+	p.events.CallChanged(in)
+}
+
+// Dial places an outgoing call from the account (the default one for "") and returns
+// its id at once; progress arrives as CallChanged events.
+func (p *Phone) Dial(accountID, number string) (string, error) {
+	acc, err := p.account(accountID)
+	if err != nil {
+		return "", err
+	}
+	target, shown, err := Target(number, acc.domain.Host, acc.domain.Port)
+	if err != nil {
+		return "", err
+	}
+	if !acc.registered() {
+		return "", fmt.Errorf("%w: %s", ErrNotRegistered, acc.cfg.ID)
+	}
+	m, err := media.NewCall(p.bnet, p.localIP, media.CodecsByName(acc.cfg.Codecs), p.log)
+	if err != nil {
+		return "", fmt.Errorf("open media: %w", err)
+	}
+	c := &call{id: p.newCallID(), acct: acc, media: m, hangup: make(chan struct{})}
+	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "outgoing", Number: shown, State: messaging.CallCalling, StartedAt: time.Now().UnixMilli()}
+	m.OnAnswer = func(sdp string, err error) { p.events.WebRTCAnswer(c.id, sdp, err) }
+
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		m.Close()
+		return "", ErrClosed
+	}
+	p.calls[c.id] = c
+	p.wg.Add(1)
+	p.mu.Unlock()
+
+	p.events.CallChanged(c.info())
+	go func() {
+		defer p.wg.Done()
+		p.runOutgoing(c, target)
+	}()
+	return c.id, nil
+}
+
+// Hangup ends a call: CANCEL before the answer, BYE after it.
+func (p *Phone) Hangup(callID string) error {
+	c, err := p.call(callID)
+	if err != nil {
+		return err
+	}
+	c.requestHangup()
+	return nil
+}
+
+// SetBrowserOffer hands the softphone window's WebRTC offer to the call's media.
+func (p *Phone) SetBrowserOffer(callID, sdp string) error {
+	c, err := p.call(callID)
+	if err != nil {
+		return err
+	}
+	return c.media.SetBrowserOffer(sdp)
+}
+
+func (p *Phone) call(id string) (*call, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.calls[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNoCall, id)
+	}
+	return c, nil
+}
+
+func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
+	acc := c.acct
+	req := sip.NewRequest(sip.INVITE, target)
+	from := &sip.FromHeader{DisplayName: acc.cfg.DisplayName, Address: acc.aor(), Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ToHeader{Address: target})
+	contact := p.contact
+	contact.Address.User = acc.cfg.User
+	req.AppendHeader(&contact)
+	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"))
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(c.media.Offer(uint64(time.Now().Unix())))
+	req.SetDestination(acc.server.Addr())
+	return req
+}
+
+// runOutgoing drives one outgoing call from INVITE to its end.
+func (p *Phone) runOutgoing(c *call, target sip.Uri) {
+	reason := &messaging.EndReason{Message: "Call ended"}
+	defer func() { p.finish(c, reason) }()
+
+	inviteCtx, cancelInvite := context.WithCancel(context.Background())
+	defer cancelInvite()
+	go func() {
+		select {
+		case <-c.hangup:
+			cancelInvite() // WaitAnswer sends CANCEL (RFC 3261 9.1)
+		case <-inviteCtx.Done():
+		}
+	}()
+
+	req := p.inviteRequest(c, target)
+	sess, err := p.dc.WriteInvite(inviteCtx, req)
+	if err != nil {
+		reason.Message = "Could not send the call: " + err.Error()
+		return
+	}
+	defer sess.Close()
+
+	err = sess.WaitAnswer(inviteCtx, sipgo.AnswerOptions{
+		Username: c.acct.authUser(),
+		Password: c.acct.cfg.Password.Reveal(),
+		OnResponse: func(res *sip.Response) error {
+			p.onProvisional(c, res)
+			return nil
+		},
+	})
+	if err != nil {
+		if c.hangupRequested() {
+			reason.Message = "Call cancelled"
+			// A 200 that crossed our CANCEL still makes a dialog: end it (RFC 3261 9.1).
+			if r := sess.InviteResponse; r != nil && r.IsSuccess() {
+				p.ackAndBye(sess, req)
+			}
+			return
+		}
+		var de *sipgo.ErrDialogResponse
+		if errors.As(err, &de) {
+			se := sipError(de.Res)
+			reason.SIPCode, reason.Message = se.Code, Sentence(se.Code)
+			return
+		}
+		reason.Message = "No answer from the PBX"
+		p.log.Warn("call failed", "call", c.id, "err", err)
+		return
+	}
+
+	if _, err := c.media.SetPBXAnswer(sess.InviteResponse.Body()); err != nil {
+		p.log.Warn("unusable answer SDP", "call", c.id, "err", err)
+		reason.Message = "The other side cannot use any of our audio codecs"
+		p.ackAndBye(sess, req)
+		return
+	}
+	if err := sess.Ack(context.Background()); err != nil {
+		p.log.Warn("ACK failed", "call", c.id, "err", err)
+	}
+	codec, _ := c.media.Codec()
+	p.update(c, func(in *messaging.Call) {
+		in.State, in.Codec, in.AnsweredAt = messaging.CallConnected, codec.Name, time.Now().UnixMilli()
+	})
+
+	select {
+	case <-c.hangup:
+		reason.Message = "Call ended"
+		p.bye(sess, req)
+	case <-sess.Context().Done():
+		reason.Message = "The other side hung up"
+	}
+}
+
+// onProvisional handles 180/183: early media (183 with SDP) is relayed so ringback and
+// announcements are heard.
+func (p *Phone) onProvisional(c *call, res *sip.Response) {
+	if !res.IsProvisional() || res.StatusCode == 100 {
+		return
+	}
+	state := messaging.CallRinging
+	if len(res.Body()) > 0 {
+		if _, err := c.media.SetPBXAnswer(res.Body()); err == nil {
+			state = messaging.CallEarly
+		} else {
+			p.log.Warn("unusable early media SDP", "call", c.id, "err", err)
+		}
+	}
+	codec, _ := c.media.Codec()
+	p.update(c, func(in *messaging.Call) {
+		if in.State != messaging.CallEarly {
+			in.State = state
+		}
+		in.Codec = codec.Name
+	})
+}
+
+func (p *Phone) ackAndBye(sess *sipgo.DialogClientSession, invite *sip.Request) {
+	if err := sess.Ack(context.Background()); err != nil {
+		p.log.Warn("ACK failed", "err", err)
+	}
+	p.bye(sess, invite)
+}
+
+// bye sends BYE from the socket the INVITE left from: sipgo's Bye does not carry the
+// local address over when there is no Record-Route.
+func (p *Phone) bye(sess *sipgo.DialogClientSession, invite *sip.Request) {
+	recipient := invite.Recipient
+	if ct := sess.InviteResponse.Contact(); ct != nil {
+		recipient = ct.Address
+	}
+	bye := sip.NewRequest(sip.BYE, *recipient.Clone())
+	bye.Laddr = invite.Laddr
+	if len(sess.InviteResponse.GetHeaders("Record-Route")) == 0 && p.viaOutboundProxy(invite) {
+		bye.SetDestination(invite.Destination())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	if err := sess.WriteBye(ctx, bye); err != nil {
+		p.log.Warn("BYE failed", "err", err)
+	}
+}
+
+// viaOutboundProxy reports whether the INVITE went to a configured outbound proxy, so
+// in-dialog requests must go there too (RFC 3261 8.1.2).
+func (p *Phone) viaOutboundProxy(invite *sip.Request) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, a := range p.accounts {
+		if a.cfg.OutboundProxy != "" && a.server.Addr() == invite.Destination() {
+			return true
+		}
+	}
+	return false
+}
+
+// finish removes the call and reports it ended once.
+func (p *Phone) finish(c *call, reason *messaging.EndReason) {
+	c.media.Close()
+	p.mu.Lock()
+	delete(p.calls, c.id)
+	p.mu.Unlock()
+	p.update(c, func(in *messaging.Call) {
+		in.State, in.EndedAt, in.EndReason = messaging.CallEnded, time.Now().UnixMilli(), reason
+	})
+}

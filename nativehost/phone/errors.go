@@ -1,0 +1,64 @@
+package phone
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// Sentinel errors of intents; the host maps them to protocol error codes.
+var (
+	ErrBadNumber     = errors.New("number cannot be dialled")
+	ErrNoAccount     = errors.New("no such account")
+	ErrNotRegistered = errors.New("account not registered")
+	ErrNoCall        = errors.New("no such call")
+	ErrClosed        = errors.New("phone closed")
+)
+
+// SIPError is a failure the other side or the PBX answered with.
+type SIPError struct {
+	Code   int
+	Reason string
+}
+
+func (e *SIPError) Error() string {
+	return fmt.Sprintf("%s (%d %s)", Sentence(e.Code), e.Code, e.Reason)
+}
+
+func sipError(res *sip.Response) *SIPError {
+	return &SIPError{Code: res.StatusCode, Reason: res.Reason}
+}
+
+// Sentence says what a SIP status means for the person at the phone.
+func Sentence(code int) string {
+	switch code {
+	case 401, 407:
+		return "Wrong user name or password"
+	case 403:
+		return "Wrong user name or password, or not allowed"
+	case 404:
+		return "Number not found"
+	case 408, 480:
+		return "No answer"
+	case 484:
+		return "Incomplete number"
+	case 486, 600:
+		return "Busy"
+	case 487:
+		return "Call cancelled"
+	case 488, 606:
+		return "The other side cannot use any of our audio codecs"
+	case 503:
+		return "Service unavailable, try again later"
+	case 603:
+		return "Call declined"
+	}
+	switch {
+	case code >= 500 && code < 600:
+		return "The PBX failed to handle the call"
+	case code >= 400:
+		return "The call failed"
+	}
+	return "SIP error"
+}

@@ -1,0 +1,231 @@
+package phone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/tabphone/tabphone/media"
+	"github.com/tabphone/tabphone/nativehost/config"
+	"github.com/tabphone/tabphone/nativehost/messaging"
+)
+
+// Events receives what the phone reports. Methods are called without any phone lock
+// held, from the phone's goroutines.
+type Events interface {
+	// StateChanged says the snapshot (accounts, calls) changed.
+	StateChanged()
+	// CallChanged reports one call's new state.
+	CallChanged(messaging.Call)
+	// WebRTCAnswer delivers the browser leg's answer for a call, or why there is none.
+	WebRTCAnswer(callID, sdp string, err error)
+}
+
+// Options configure a Phone; the zero value of each field means the default.
+type Options struct {
+	Log       *slog.Logger
+	UserAgent string
+	// Media decides the browser leg's addresses; nil looks at the machine's.
+	Media *media.BrowserNet
+}
+
+// Phone is the SIP user agent with its accounts and calls.
+type Phone struct {
+	log    *slog.Logger
+	events Events
+	bnet   *media.BrowserNet
+
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	client  *sipgo.Client
+	dc      *sipgo.DialogClientCache
+	conn    net.PacketConn
+	localIP net.IP
+	contact sip.ContactHeader
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // account loops and calls
+	nextID atomic.Uint64
+
+	mu       sync.Mutex
+	accounts []*account
+	calls    map[string]*call
+	closed   bool
+}
+
+// New starts the user agent on the interface that faces the first account's server and
+// starts registering every account in cfg.
+func New(cfg *config.Config, ev Events, opts Options) (*Phone, error) {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "Tabphone"
+	}
+	if opts.Media == nil {
+		opts.Media = media.NewBrowserNet()
+	}
+	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, calls: map[string]*call{}}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+
+	localIP := net.IPv4(127, 0, 0, 1)
+	if len(cfg.Accounts) > 0 {
+		srv, err := serverOf(cfg.Accounts[0])
+		if err != nil {
+			return nil, err
+		}
+		if ip, err := media.LocalIPFor(srv.Addr()); err == nil {
+			localIP = ip
+		}
+	}
+	if err := p.listen(localIP, opts.UserAgent); err != nil {
+		return nil, err
+	}
+	for _, a := range cfg.Accounts {
+		acc, err := newAccount(p, a)
+		if err != nil {
+			p.Close(context.Background())
+			return nil, err
+		}
+		p.accounts = append(p.accounts, acc)
+	}
+	for _, acc := range p.accounts {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			acc.run(p.ctx)
+		}()
+	}
+	return p, nil
+}
+
+func (p *Phone) listen(ip net.IP, name string) error {
+	conn, err := net.ListenPacket("udp", net.JoinHostPort(ip.String(), "0"))
+	if err != nil {
+		return fmt.Errorf("open SIP socket on %s: %w", ip, err)
+	}
+	addr := conn.LocalAddr().(*net.UDPAddr)
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name), sipgo.WithUserAgentHostname(ip.String()))
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("new SIP user agent: %w", err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(p.log))
+	if err != nil {
+		ua.Close()
+		conn.Close()
+		return fmt.Errorf("new SIP server: %w", err)
+	}
+	// Requests must leave from the listening socket, so replies and in-dialog requests
+	// come back to it (sipgo otherwise dials from a new port).
+	client, err := sipgo.NewClient(ua, sipgo.WithClientConnectionAddr(addr.String()), sipgo.WithClientLogger(p.log))
+	if err != nil {
+		ua.Close()
+		conn.Close()
+		return fmt.Errorf("new SIP client: %w", err)
+	}
+	p.ua, p.srv, p.client, p.conn, p.localIP = ua, srv, client, conn, ip
+	p.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: ip.String(), Port: addr.Port}}
+	p.dc = sipgo.NewDialogClientCache(client, p.contact)
+
+	srv.OnBye(p.onBye)
+	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+		respond(tx, req, 200, "OK")
+	})
+	srv.OnAck(func(*sip.Request, sip.ServerTransaction) {})
+	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
+		// Incoming calls are not taken yet.
+		respond(tx, req, 480, "Temporarily Unavailable")
+	})
+	go func() {
+		if err := srv.ServeUDP(conn); err != nil && !errors.Is(err, net.ErrClosed) {
+			p.log.Error("SIP socket stopped", "err", err)
+		}
+	}()
+	p.log.Info("SIP listening", "addr", addr.String())
+	return nil
+}
+
+func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
+	_ = tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
+}
+
+func (p *Phone) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	if err := p.dc.ReadBye(req, tx); err != nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+	}
+}
+
+// Snapshot returns the accounts and live calls.
+func (p *Phone) Snapshot() ([]messaging.AccountState, []messaging.Call) {
+	p.mu.Lock()
+	accs := append([]*account(nil), p.accounts...)
+	calls := make([]*call, 0, len(p.calls))
+	for _, c := range p.calls {
+		calls = append(calls, c)
+	}
+	p.mu.Unlock()
+	as := make([]messaging.AccountState, 0, len(accs))
+	for _, a := range accs {
+		as = append(as, a.state())
+	}
+	cs := make([]messaging.Call, 0, len(calls))
+	for _, c := range calls {
+		cs = append(cs, c.info())
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].StartedAt < cs[j].StartedAt })
+	return as, cs
+}
+
+func (p *Phone) account(id string) (*account, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, a := range p.accounts {
+		if id == "" || a.cfg.ID == id {
+			return a, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %q", ErrNoAccount, id)
+}
+
+func (p *Phone) newCallID() string { return "c" + strconv.FormatUint(p.nextID.Add(1), 10) }
+
+// Close ends every call (CANCEL or BYE), unregisters every account and stops the user
+// agent. It returns when that is done or ctx ends, whichever is first.
+func (p *Phone) Close(ctx context.Context) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	calls := make([]*call, 0, len(p.calls))
+	for _, c := range p.calls {
+		calls = append(calls, c)
+	}
+	p.mu.Unlock()
+	for _, c := range calls {
+		c.requestHangup()
+	}
+	p.cancel() // account loops unregister on their way out
+	done := make(chan struct{})
+	go func() { p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		p.log.Warn("closing the phone took too long", "err", ctx.Err())
+	}
+	p.srv.Close()
+	p.client.Close()
+	p.ua.Close()
+	p.conn.Close()
+}

@@ -1,0 +1,222 @@
+package phone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/google/uuid"
+	"github.com/tabphone/tabphone/nativehost/config"
+	"github.com/tabphone/tabphone/nativehost/messaging"
+)
+
+// Registration timing.
+const (
+	registerTimeout   = 10 * time.Second // one REGISTER transaction, auth included
+	unregisterTimeout = 2 * time.Second  // at exit, Expires: 0 waits this long for a reply
+	retryFirst        = 5 * time.Second  // first retry after a failure
+	retryMax          = 60 * time.Second // backoff cap
+)
+
+// account is one SIP account and its registration loop.
+type account struct {
+	p      *Phone
+	cfg    config.Account
+	server config.Server // where requests go: outbound proxy, registrar or domain
+	domain config.Server
+	callID string
+
+	mu      sync.Mutex
+	reg     string
+	regErr  *messaging.ErrorBody
+	cseq    uint32
+	expires int // granted by the registrar
+}
+
+func serverOf(a config.Account) (config.Server, error) {
+	for _, s := range []string{a.OutboundProxy, a.Registrar, a.Domain} {
+		if s != "" {
+			return config.ParseServer(s)
+		}
+	}
+	return config.Server{}, fmt.Errorf("account %q has no server", a.ID)
+}
+
+func newAccount(p *Phone, a config.Account) (*account, error) {
+	srv, err := serverOf(a)
+	if err != nil {
+		return nil, err
+	}
+	dom, err := config.ParseServer(a.Domain)
+	if err != nil {
+		return nil, err
+	}
+	return &account{p: p, cfg: a, server: srv, domain: dom, callID: uuid.NewString(), reg: messaging.RegUnregistered, cseq: 1}, nil
+}
+
+func (a *account) state() messaging.AccountState {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return messaging.AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Registration: a.reg, Error: a.regErr}
+}
+
+func (a *account) registered() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.reg == messaging.RegRegistered
+}
+
+func (a *account) setState(reg string, e *messaging.ErrorBody) {
+	a.mu.Lock()
+	changed := a.reg != reg || (a.regErr == nil) != (e == nil) || (e != nil && a.regErr != nil && *e != *a.regErr)
+	a.reg, a.regErr = reg, e
+	a.mu.Unlock()
+	if changed {
+		a.p.events.StateChanged()
+	}
+}
+
+// run registers, refreshes before expiry and retries with exponential backoff after a
+// failure (so a wrong password costs one attempt per backoff step, not a storm). When
+// ctx ends it unregisters.
+func (a *account) run(ctx context.Context) {
+	retry := retryFirst
+	for {
+		a.setState(messaging.RegRegistering, nil)
+		granted, err := a.register(ctx, a.cfg.Expires)
+		if ctx.Err() != nil {
+			break
+		}
+		var wait time.Duration
+		if err != nil {
+			a.p.log.Warn("register failed", "account", a.cfg.ID, "err", err, "retry_in", retry)
+			a.setState(messaging.RegFailed, errorBody(err))
+			wait, retry = retry, min(retry*2, retryMax)
+		} else {
+			a.setState(messaging.RegRegistered, nil)
+			retry = retryFirst
+			wait = refreshAfter(granted)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+			continue
+		}
+		break
+	}
+	if a.registered() || a.grantedAny() {
+		uctx, cancel := context.WithTimeout(context.Background(), unregisterTimeout)
+		if _, err := a.register(uctx, 0); err != nil {
+			a.p.log.Warn("unregister failed", "account", a.cfg.ID, "err", err)
+		}
+		cancel()
+	}
+	a.setState(messaging.RegUnregistered, nil)
+}
+
+func (a *account) grantedAny() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.expires > 0
+}
+
+// refreshAfter refreshes well before the binding expires (RFC 3261 10.2.4): at 80 %,
+// and never later than 30 s before the end.
+func refreshAfter(expires int) time.Duration {
+	d := time.Duration(expires) * time.Second
+	return max(min(d*8/10, d-30*time.Second), time.Second)
+}
+
+func errorBody(err error) *messaging.ErrorBody {
+	var se *SIPError
+	if errors.As(err, &se) {
+		return &messaging.ErrorBody{Code: messaging.CodeSIP, SIPCode: se.Code, Message: se.Error()}
+	}
+	return &messaging.ErrorBody{Code: messaging.CodeSIP, Message: "No answer from the PBX: " + err.Error()}
+}
+
+func (a *account) aor() sip.Uri {
+	return sip.Uri{Scheme: "sip", User: a.cfg.User, Host: a.domain.Host}
+}
+
+// register sends one REGISTER (with digest auth when challenged) and returns the expiry
+// the registrar granted.
+func (a *account) register(ctx context.Context, expires int) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, registerTimeout)
+	defer cancel()
+
+	a.mu.Lock()
+	a.cseq++
+	cseq := a.cseq
+	a.mu.Unlock()
+
+	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: a.domain.Host, Port: a.domain.Port})
+	from := &sip.FromHeader{DisplayName: a.cfg.DisplayName, Address: a.aor(), Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ToHeader{DisplayName: a.cfg.DisplayName, Address: a.aor()})
+	callID := sip.CallIDHeader(a.callID)
+	req.AppendHeader(&callID)
+	req.AppendHeader(&sip.CSeqHeader{SeqNo: cseq, MethodName: sip.REGISTER})
+	contact := a.p.contact
+	contact.Address.User = a.cfg.User
+	req.AppendHeader(&contact)
+	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
+	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"))
+	req.SetDestination(a.server.Addr())
+
+	res, err := a.p.client.Do(ctx, req)
+	if err != nil {
+		return 0, fmt.Errorf("REGISTER to %s: %w", a.server.Addr(), err)
+	}
+	if res.StatusCode == 401 || res.StatusCode == 407 {
+		res, err = a.p.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.authUser(), Password: a.cfg.Password.Reveal()})
+		if err != nil {
+			return 0, fmt.Errorf("REGISTER to %s with credentials: %w", a.server.Addr(), err)
+		}
+		a.mu.Lock()
+		a.cseq = req.CSeq().SeqNo
+		a.mu.Unlock()
+	}
+	if !res.IsSuccess() {
+		return 0, sipError(res)
+	}
+	granted := grantedExpires(res, expires)
+	a.mu.Lock()
+	a.expires = granted
+	a.mu.Unlock()
+	return granted, nil
+}
+
+func (a *account) authUser() string {
+	if a.cfg.AuthUser != "" {
+		return a.cfg.AuthUser
+	}
+	return a.cfg.User
+}
+
+// grantedExpires reads the expiry the registrar granted from the Contact's expires
+// parameter or the Expires header (RFC 3261 10.2.4), falling back to what we asked.
+func grantedExpires(res *sip.Response, asked int) int {
+	if asked == 0 {
+		return 0
+	}
+	if c := res.Contact(); c != nil {
+		if v, ok := c.Params.Get("expires"); ok {
+			if n, err := strconv.Atoi(v); err == nil && n > 0 {
+				return n
+			}
+		}
+	}
+	if h := res.GetHeader("Expires"); h != nil {
+		if n, err := strconv.Atoi(h.Value()); err == nil && n > 0 {
+			return n
+		}
+	}
+	return asked
+}
