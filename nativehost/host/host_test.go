@@ -1,0 +1,141 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/tabphone/tabphone/media"
+	"github.com/tabphone/tabphone/nativehost/messaging"
+)
+
+// session runs the host on pipes, as the browser would.
+type session struct {
+	t    *testing.T
+	in   *io.PipeWriter
+	w    *messaging.Writer
+	r    *messaging.Reader
+	done chan error
+}
+
+func start(t *testing.T, configDir string) *session {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	s := &session{t: t, in: inW, w: messaging.NewWriter(inW), r: messaging.NewReader(outR), done: make(chan error, 1)}
+	go func() {
+		s.done <- Run(context.Background(), Options{Stdin: inR, Stdout: outW, ConfigDir: configDir, Version: "test",
+			Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}})
+		outW.Close()
+	}()
+	t.Cleanup(func() { inW.Close() })
+	return s
+}
+
+func (s *session) send(raw string) {
+	s.t.Helper()
+	if err := s.w.WriteFrame([]byte(raw)); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// next returns the next message, failing after a deadline.
+func (s *session) next() messaging.Envelope {
+	s.t.Helper()
+	ch := make(chan []byte, 1)
+	go func() {
+		f, err := s.r.ReadFrame()
+		if err != nil {
+			close(ch)
+			return
+		}
+		ch <- f
+	}()
+	select {
+	case f, ok := <-ch:
+		if !ok {
+			s.t.Fatal("host closed its output")
+		}
+		env, err := messaging.Decode(f)
+		if err != nil {
+			s.t.Fatalf("host sent %q: %v", f, err)
+		}
+		return env
+	case <-time.After(5 * time.Second):
+		s.t.Fatal("no message from the host")
+	}
+	return messaging.Envelope{}
+}
+
+// until skips events until one of type typ (and id, for replies) arrives.
+func (s *session) until(typ string, id int64) messaging.Envelope {
+	s.t.Helper()
+	for i := 0; i < 20; i++ {
+		env := s.next()
+		if env.Type == typ && env.ID == id {
+			return env
+		}
+	}
+	s.t.Fatalf("no %s %d", typ, id)
+	return messaging.Envelope{}
+}
+
+func TestHelloStateAndBadInput(t *testing.T) {
+	s := start(t, t.TempDir()) // no config file: a plain phone with no account
+	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
+	rep := s.until(messaging.TypeReply, 1)
+	if rep.OK == nil || !*rep.OK || !bytes.Contains(rep.Data, []byte(`"protocol":1`)) {
+		t.Fatalf("hello reply %+v %s", rep, rep.Data)
+	}
+	st := s.until(messaging.TypeState, 0)
+	var state messaging.State
+	if err := json.Unmarshal(st.Data, &state); err != nil || state.ConfigError == nil {
+		t.Fatalf("state without the missing-config error: %s", st.Data)
+	}
+
+	// Oversized, malformed, unknown, id-less: each gets an error and the host stays up.
+	s.send(`{"type":"ping","id":2,"data":"` + string(bytes.Repeat([]byte("x"), messaging.MaxIncoming)) + `"}`)
+	if e := s.until(messaging.TypeError, 0); !bytes.Contains(e.Data, []byte(messaging.CodeTooLarge)) {
+		t.Fatalf("oversized: %s", e.Data)
+	}
+	s.send(`{"type":`)
+	if e := s.until(messaging.TypeError, 0); !bytes.Contains(e.Data, []byte(messaging.CodeBadRequest)) {
+		t.Fatalf("malformed: %s", e.Data)
+	}
+	s.send(`{"type":"toString","id":3}`)
+	if r := s.until(messaging.TypeReply, 3); *r.OK || r.Error.Code != messaging.CodeBadRequest {
+		t.Fatalf("unknown type: %+v", r)
+	}
+	s.send(`{"type":"dial","data":{"number":"600"}}`)
+	s.until(messaging.TypeError, 0)
+	s.send(`{"type":"dial","id":4,"data":{"number":5}}`)
+	if r := s.until(messaging.TypeReply, 4); *r.OK || r.Error.Code != messaging.CodeBadRequest {
+		t.Fatalf("bad data: %+v", r)
+	}
+	s.send(`{"type":"dial","id":5,"data":{"number":"600"}}`)
+	if r := s.until(messaging.TypeReply, 5); *r.OK || r.Error.Code != messaging.CodeNoAccount {
+		t.Fatalf("dial without account: %+v", r)
+	}
+	s.send(`{"type":"hello","id":6,"data":{"protocol":99}}`)
+	if r := s.until(messaging.TypeReply, 6); *r.OK || r.Error.Code != messaging.CodeProtocol {
+		t.Fatalf("protocol skew: %+v", r)
+	}
+	s.send(`{"type":"ping","id":7}`)
+	if r := s.until(messaging.TypeReply, 7); !*r.OK {
+		t.Fatalf("ping after all that: %+v", r)
+	}
+
+	s.in.Close() // the browser closes the port
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("host did not exit on EOF")
+	}
+}
