@@ -33,10 +33,10 @@ export async function waitFor(fn, { timeout = 10000, interval = 50, what = 'cond
 }
 
 /** Starts tabphone-devpbx on free loopback ports with the given users. */
-export async function startDevpbx(dir, users, extraArgs = []) {
+export async function startDevpbx(dir, users, { sip = '127.0.0.1:0', http = '127.0.0.1:0', args: extraArgs = [] } = {}) {
   const usersFile = join(dir, 'users.txt');
   writeFileSync(usersFile, Object.entries(users).map(([u, p]) => `${u}:${p}`).join('\n') + '\n', { mode: 0o600 });
-  const proc = spawn(devpbxBin, ['-sip', '127.0.0.1:0', '-http', '127.0.0.1:0', '-users', usersFile, ...extraArgs], {
+  const proc = spawn(devpbxBin, ['-sip', sip, '-http', http, '-users', usersFile, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

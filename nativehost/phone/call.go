@@ -25,6 +25,7 @@ type call struct {
 
 	hangupOnce sync.Once
 	hangup     chan struct{}
+	finishOnce sync.Once
 
 	mu sync.Mutex
 	in messaging.Call
@@ -47,9 +48,13 @@ func (c *call) hangupRequested() bool {
 	}
 }
 
-// update changes the call's info and reports it.
+// update changes the call's info and reports it. An ended call does not change again.
 func (p *Phone) update(c *call, f func(*messaging.Call)) {
 	c.mu.Lock()
+	if c.in.State == messaging.CallEnded {
+		c.mu.Unlock()
+		return
+	}
 	f(&c.in)
 	in := c.in
 	c.mu.Unlock()
@@ -153,6 +158,11 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 		select {
 		case <-c.hangup:
 			cancelInvite() // WaitAnswer sends CANCEL (RFC 3261 9.1)
+			if c.info().State != messaging.CallConnected {
+				// The CANCEL transaction may take a while (no provisional response yet, or
+				// no 487): the user sees the call end now.
+				p.finish(c, &messaging.EndReason{Message: "Call cancelled"})
+			}
 		case <-inviteCtx.Done():
 		}
 	}()
@@ -193,6 +203,11 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 		return
 	}
 
+	if c.hangupRequested() { // the answer crossed the user's hang-up
+		reason.Message = "Call cancelled"
+		p.ackAndBye(sess, req)
+		return
+	}
 	if _, err := c.media.SetPBXAnswer(sess.InviteResponse.Body()); err != nil {
 		p.log.Warn("unusable answer SDP", "call", c.id, "err", err)
 		reason.Message = "The other side cannot use any of our audio codecs"
@@ -278,13 +293,15 @@ func (p *Phone) viaOutboundProxy(invite *sip.Request) bool {
 	return false
 }
 
-// finish removes the call and reports it ended once.
+// finish removes the call and reports it ended, once.
 func (p *Phone) finish(c *call, reason *messaging.EndReason) {
-	c.media.Close()
-	p.mu.Lock()
-	delete(p.calls, c.id)
-	p.mu.Unlock()
-	p.update(c, func(in *messaging.Call) {
-		in.State, in.EndedAt, in.EndReason = messaging.CallEnded, time.Now().UnixMilli(), reason
+	c.finishOnce.Do(func() {
+		c.media.Close()
+		p.mu.Lock()
+		delete(p.calls, c.id)
+		p.mu.Unlock()
+		p.update(c, func(in *messaging.Call) {
+			in.State, in.EndedAt, in.EndReason = messaging.CallEnded, time.Now().UnixMilli(), reason
+		})
 	})
 }
