@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -151,9 +152,25 @@ func (p *Phone) listen(ip net.IP, name string) error {
 			p.log.Error("SIP socket stopped", "err", err)
 		}
 	}()
+	// ServeUDP registers the socket asynchronously; a request sent before that makes
+	// sipgo bind the address again (EADDRINUSE). Wait until the transport knows it.
+	deadline := time.Now().Add(listenTimeout)
+	for {
+		if _, err := ua.TransportLayer().GetConnection("udp", addr.String()); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			p.Close(context.Background())
+			return fmt.Errorf("SIP socket %s did not start serving", addr)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	p.log.Info("SIP listening", "addr", addr.String())
 	return nil
 }
+
+// listenTimeout bounds waiting for sipgo to take the SIP socket into service.
+const listenTimeout = 2 * time.Second
 
 func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
 	_ = tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))

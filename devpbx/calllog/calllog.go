@@ -1,0 +1,261 @@
+// Package calllog keeps the record of devpbx's calls, live ones and the last ended
+// ones, with the media figures tests read from /api/calls.
+package calllog
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"sync"
+	"time"
+
+	"github.com/tabphone/tabphone/devpbx/rtpmedia"
+)
+
+// State of a call as the API shows it.
+type State string
+
+const (
+	Ringing State = "ringing"
+	Up      State = "up"
+	Ended   State = "ended"
+)
+
+// EndedBy says who ended a call.
+type EndedBy string
+
+const (
+	NotEnded     EndedBy = ""
+	CallerBye    EndedBy = "caller_bye"
+	CallerCancel EndedBy = "caller_cancel"
+	// PBX covers everything devpbx decided: a rejection (see Record.Status), a
+	// service that finished, a failed answer, shutdown.
+	PBX EndedBy = "pbx"
+)
+
+// DefaultKeepEnded is how many ended calls a Log keeps.
+const DefaultKeepEnded = 100
+
+// Record is one call as /api/calls shows it. Times are Unix milliseconds.
+type Record struct {
+	ID     string  `json:"id"`
+	CallID string  `json:"call_id"`
+	From   string  `json:"from"`
+	To     string  `json:"to"`
+	Codec  string  `json:"codec"`
+	State  State   `json:"state"`
+	By     EndedBy `json:"ended_by"`
+	// Status is the final response devpbx sent to the INVITE (0 while ringing).
+	Status     int    `json:"status"`
+	StartedAt  int64  `json:"started_at"`
+	AnsweredAt *int64 `json:"answered_at"`
+	EndedAt    *int64 `json:"ended_at"`
+
+	RxPackets     uint64 `json:"rx_packets"`
+	TxPackets     uint64 `json:"tx_packets"`
+	RxBytes       uint64 `json:"rx_bytes"`
+	TxBytes       uint64 `json:"tx_bytes"`
+	RxDTMFPackets uint64 `json:"rx_dtmf_packets"`
+	RxIgnored     uint64 `json:"rx_ignored"`
+	// DTMF holds the digits received, by RFC 4733 events and by SIP INFO.
+	DTMF string `json:"dtmf"`
+	// Tone1kHzRatio is the mean share of the received signal's energy at 1000 Hz over
+	// the 20 ms blocks that carried signal; null when the codec is not G.711.
+	Tone1kHzRatio *float64 `json:"tone_1000hz_ratio"`
+	// RxMaxDBFS is the level of the loudest received 20 ms block (RMS dBFS, -120 for
+	// digital silence); null when the codec is not G.711.
+	RxMaxDBFS      *float64 `json:"rx_max_dbfs"`
+	RxSignalBlocks int      `json:"rx_signal_blocks"`
+	LocalRTP       string   `json:"local_rtp"`
+	RemoteRTP      string   `json:"remote_rtp"`
+	RTPLatched     bool     `json:"rtp_latched"`
+}
+
+// Log holds the calls. It is safe for concurrent use.
+type Log struct {
+	now       func() time.Time
+	keepEnded int
+
+	mu    sync.Mutex
+	calls []*Call // in start order
+}
+
+// New returns a Log keeping keepEnded ended calls (DefaultKeepEnded if ≤ 0).
+func New(keepEnded int) *Log {
+	if keepEnded <= 0 {
+		keepEnded = DefaultKeepEnded
+	}
+	return &Log{now: time.Now, keepEnded: keepEnded}
+}
+
+// Call is one call's entry.
+type Call struct {
+	log *Log
+
+	mu    sync.Mutex
+	rec   Record
+	media func() rtpmedia.Stats
+}
+
+// Start records a new ringing call.
+func (l *Log) Start(callID, from, to string) *Call {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	c := &Call{log: l, rec: Record{
+		ID: hex.EncodeToString(b[:]), CallID: callID, From: from, To: to,
+		State: Ringing, StartedAt: l.now().UnixMilli(),
+	}}
+	l.mu.Lock()
+	l.calls = append(l.calls, c)
+	l.mu.Unlock()
+	return c
+}
+
+// ID is the call's id in the API.
+func (c *Call) ID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rec.ID
+}
+
+// SetMedia attaches the call's RTP session; its figures show live until End.
+func (c *Call) SetMedia(codec string, s *rtpmedia.Session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.rec.Codec = codec
+	c.rec.LocalRTP = s.LocalAddr().String()
+	c.media = s.Stats
+}
+
+// Answered marks the call up; at is when the 200 OK was sent.
+func (c *Call) Answered(at time.Time) {
+	now := at.UnixMilli()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rec.State == Ringing {
+		c.rec.State = Up
+		c.rec.Status = 200
+		c.rec.AnsweredAt = &now
+	}
+}
+
+// AddDTMF appends a received digit.
+func (c *Call) AddDTMF(digit byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.rec.DTMF) < 256 {
+		c.rec.DTMF += string(digit)
+	}
+}
+
+// End marks the call ended; the first End wins. status is the final response to the
+// INVITE when the call never got up (ignored otherwise). The media figures are frozen
+// here, so close the media session first.
+func (c *Call) End(by EndedBy, status int) {
+	now := c.log.now().UnixMilli()
+	c.mu.Lock()
+	media := c.media
+	c.mu.Unlock()
+	var st *rtpmedia.Stats
+	if media != nil {
+		s := media()
+		st = &s
+	}
+
+	c.mu.Lock()
+	if c.rec.State == Ended {
+		c.mu.Unlock()
+		return
+	}
+	if st != nil {
+		applyStats(&c.rec, *st)
+	}
+	c.media = nil
+	if c.rec.State == Ringing {
+		c.rec.Status = status
+	}
+	c.rec.State, c.rec.By, c.rec.EndedAt = Ended, by, &now
+	c.mu.Unlock()
+	c.log.prune()
+}
+
+// Record returns the call's current record, with live media figures.
+func (c *Call) Record() Record {
+	c.mu.Lock()
+	media := c.media
+	rec := c.rec
+	c.mu.Unlock()
+	// Do not hold our lock while asking the media session (it has its own).
+	if media != nil {
+		applyStats(&rec, media())
+	}
+	return rec
+}
+
+func applyStats(r *Record, st rtpmedia.Stats) {
+	r.RxPackets, r.TxPackets = st.RxPackets, st.TxPackets
+	r.RxBytes, r.TxBytes = st.RxBytes, st.TxBytes
+	r.RxDTMFPackets, r.RxIgnored = st.RxDTMFPackets, st.RxIgnored
+	if st.Remote.IsValid() {
+		r.RemoteRTP = st.Remote.String()
+	}
+	r.RTPLatched = st.Latched
+	if st.Tone != nil {
+		ratio, level := st.Tone.Ratio, st.Tone.MaxDBFS
+		r.Tone1kHzRatio, r.RxMaxDBFS = &ratio, &level
+		r.RxSignalBlocks = st.Tone.SignalBlocks
+	}
+}
+
+// prune drops the oldest ended calls beyond keepEnded.
+func (l *Log) prune() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ended := 0
+	for _, c := range l.calls {
+		if c.ended() {
+			ended++
+		}
+	}
+	if ended <= l.keepEnded {
+		return
+	}
+	drop := ended - l.keepEnded
+	kept := l.calls[:0]
+	for _, c := range l.calls {
+		if drop > 0 && c.ended() {
+			drop--
+			continue
+		}
+		kept = append(kept, c)
+	}
+	clear(l.calls[len(kept):])
+	l.calls = kept
+}
+
+func (c *Call) ended() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rec.State == Ended
+}
+
+// Records returns every kept call in start order.
+func (l *Log) Records() []Record {
+	l.mu.Lock()
+	calls := append([]*Call(nil), l.calls...)
+	l.mu.Unlock()
+	out := make([]Record, 0, len(calls))
+	for _, c := range calls {
+		out = append(out, c.Record())
+	}
+	return out
+}
+
+// Get returns the call with id.
+func (l *Log) Get(id string) (Record, bool) {
+	for _, r := range l.Records() {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Record{}, false
+}
