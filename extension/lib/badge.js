@@ -1,0 +1,22 @@
+// The toolbar badge for a state: nothing when registered and idle, "!" when the phone
+// cannot call, "☎" while an incoming call rings, "●" during a call.
+
+import { CALL_STATE, REGISTRATION } from './protocol.js';
+import { liveCalls } from './state.js';
+
+export const BADGE_COLORS = Object.freeze({ problem: '#c62828', call: '#1e8e3e', ring: '#f9a825' });
+
+/** @returns {{text: string, color: string}} */
+export function badgeFor(state, hostStatus) {
+  const calls = liveCalls(state);
+  if (calls.some((c) => c.direction === 'incoming' && c.state !== CALL_STATE.CONNECTED)) {
+    return { text: '☎', color: BADGE_COLORS.ring };
+  }
+  if (calls.length > 0) return { text: '●', color: BADGE_COLORS.call };
+  if (!hostStatus?.connected) return { text: '!', color: BADGE_COLORS.problem };
+  const accounts = state.snapshot?.accounts ?? [];
+  if (accounts.length === 0 || !accounts.some((a) => a.registration === REGISTRATION.REGISTERED)) {
+    return { text: '!', color: BADGE_COLORS.problem };
+  }
+  return { text: '', color: BADGE_COLORS.call };
+}

@@ -1,0 +1,135 @@
+// The message set of docs/protocol.md, defined once for the extension. The Go side keeps
+// the same strings in nativehost/messaging/types.go.
+
+/** Version of the message set; the host answers hello with its own. */
+export const PROTOCOL_VERSION = 1;
+
+/** Name of the native-messaging host (its manifest is com.tabphone.host.json). */
+export const HOST_NAME = 'com.tabphone.host';
+
+/** Message types. Requests go browser → host, events host → browser. */
+export const MSG = Object.freeze({
+  // Requests (browser → host).
+  HELLO: 'hello',
+  PING: 'ping',
+  STATE_GET: 'state_get',
+  DIAL: 'dial',
+  HANGUP: 'hangup',
+  WEBRTC_OFFER: 'webrtc_offer',
+  // Replies and events (host → browser).
+  REPLY: 'reply',
+  STATE: 'state',
+  CALL: 'call',
+  WEBRTC_ANSWER: 'webrtc_answer',
+  ERROR: 'error',
+  // Background → pages only: whether the host is reachable.
+  HOST: 'host',
+});
+
+export const REQUEST_TYPES = Object.freeze([
+  MSG.HELLO, MSG.PING, MSG.STATE_GET, MSG.DIAL, MSG.HANGUP, MSG.WEBRTC_OFFER,
+]);
+
+export const EVENT_TYPES = Object.freeze([
+  MSG.STATE, MSG.CALL, MSG.WEBRTC_ANSWER, MSG.ERROR,
+]);
+
+/** Error codes in replies and error events; the last group is made by the extension. */
+export const ERR = Object.freeze({
+  BAD_REQUEST: 'bad_request',
+  TOO_LARGE: 'too_large',
+  PROTOCOL: 'protocol',
+  BAD_NUMBER: 'bad_number',
+  NO_ACCOUNT: 'no_account',
+  NOT_REGISTERED: 'not_registered',
+  NO_CALL: 'no_call',
+  MEDIA: 'media',
+  SIP: 'sip',
+  INTERNAL: 'internal',
+  // Made by the extension, never sent by the host.
+  TIMEOUT: 'timeout',
+  HOST_UNAVAILABLE: 'host_unavailable',
+  DISCONNECTED: 'disconnected',
+});
+
+export const CALL_STATE = Object.freeze({
+  CALLING: 'calling',
+  RINGING: 'ringing',
+  EARLY: 'early',
+  CONNECTED: 'connected',
+  ENDED: 'ended',
+});
+
+/** Call states in which the call needs audio (and so the softphone window). */
+export const LIVE_CALL_STATES = Object.freeze([
+  CALL_STATE.CALLING, CALL_STATE.RINGING, CALL_STATE.EARLY, CALL_STATE.CONNECTED,
+]);
+
+export const REGISTRATION = Object.freeze({
+  REGISTERED: 'registered',
+  REGISTERING: 'registering',
+  UNREGISTERED: 'unregistered',
+  FAILED: 'failed',
+});
+
+/** Names of the runtime ports pages open to the background. */
+export const PAGE = Object.freeze({
+  POPUP: 'popup',
+  SOFTPHONE: 'softphone',
+  OPTIONS: 'options',
+});
+
+/** Browser → host frames are capped at 64 KiB by the host. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+const encoder = new TextEncoder();
+
+/** Size in bytes of a message as the port will frame it (UTF-8 JSON). */
+export function jsonBytes(msg) {
+  return encoder.encode(JSON.stringify(msg)).length;
+}
+
+/** True for a plain object (not null, not an array). */
+export function isPlainObject(v) {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A failed reply's error part. */
+export function failure(code, message) {
+  return message === undefined ? { ok: false, error: { code } } : { ok: false, error: { code, message } };
+}
+
+// Request builders: {type, data}; the sender adds the id.
+
+export function hello(version) {
+  return { type: MSG.HELLO, data: { protocol: PROTOCOL_VERSION, version: String(version) } };
+}
+
+export function ping() {
+  return { type: MSG.PING };
+}
+
+export function stateGet() {
+  return { type: MSG.STATE_GET };
+}
+
+export function dial(number, account) {
+  const data = { number };
+  if (account) data.account = account;
+  return { type: MSG.DIAL, data };
+}
+
+export function hangup(callId) {
+  return { type: MSG.HANGUP, data: { call_id: callId } };
+}
+
+export function webrtcOffer(callId, sdp) {
+  return { type: MSG.WEBRTC_OFFER, data: { call_id: callId, sdp } };
+}
+
+/** The reply to a request with the given id, in the wire shape. */
+export function replyFrame(id, result) {
+  return result.ok
+    ? { type: MSG.REPLY, id, ok: true, data: result.data ?? {} }
+    : { type: MSG.REPLY, id, ok: false, error: result.error };
+}

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  formatDuration, callStateWords, callPartyWords, callAnnouncement, registrationWords, registrationIsProblem, errorWords, hostWords,
+} from '../lib/callview.js';
+
+test('formatDuration', () => {
+  assert.equal(formatDuration(0), '00:00');
+  assert.equal(formatDuration(42_000), '00:42');
+  assert.equal(formatDuration(42_999), '00:42');
+  assert.equal(formatDuration(725_000), '12:05');
+  assert.equal(formatDuration(3_723_000), '1:02:03');
+  assert.equal(formatDuration(-5), '00:00');
+  assert.equal(formatDuration(NaN), '00:00');
+});
+
+test('call states in words', () => {
+  const now = 1_000_000;
+  assert.equal(callStateWords({ state: 'calling' }, now), 'Calling…');
+  assert.equal(callStateWords({ state: 'ringing' }, now), 'Ringing…');
+  assert.equal(callStateWords({ state: 'early' }, now), 'Ringing…');
+  assert.equal(callStateWords({ state: 'ringing', direction: 'incoming' }, now), 'Incoming call…');
+  assert.equal(callStateWords({ state: 'connected', started_at: now - 60_000, answered_at: now - 42_000 }, now), 'Connected 00:42');
+  assert.equal(callStateWords({ state: 'ended' }, now), 'Call ended');
+  assert.equal(callStateWords({ state: 'ended', end_reason: { sip_code: 486, message: 'Busy' } }, now), 'Call ended: Busy');
+  assert.equal(callStateWords(null, now), '');
+  assert.equal(callPartyWords({ number: '600' }), '600');
+  assert.equal(callPartyWords({}), 'Unknown number');
+  // Announcements leave the ticking timer out, so screen readers speak only changes.
+  assert.equal(callAnnouncement({ number: '600', state: 'connected', answered_at: 1 }), '600: Connected');
+  assert.equal(callAnnouncement({ number: '600', state: 'calling' }), '600: Calling…');
+  assert.equal(callAnnouncement(null), '');
+});
+
+test('registration in words', () => {
+  const acc = { id: 'work', user: '1001', domain: '127.0.0.1:5060' };
+  assert.equal(registrationWords({ ...acc, registration: 'registered' }), 'Registered as 1001 at 127.0.0.1:5060');
+  assert.equal(registrationWords({ ...acc, registration: 'registering' }), 'Registering…');
+  assert.equal(registrationWords({ ...acc, registration: 'failed', error: { code: 'sip', sip_code: 401, message: '401 Unauthorized' } }), 'Wrong password');
+  assert.equal(registrationWords({ ...acc, registration: 'failed', error: { code: 'sip', sip_code: 403, message: 'Forbidden' } }), 'Wrong password');
+  assert.equal(registrationWords({ ...acc, registration: 'failed', error: { code: 'sip', message: 'No answer from the PBX: timeout' } }), 'No answer from the PBX: timeout');
+  assert.equal(registrationWords({ ...acc, registration: 'failed' }), 'Registration failed');
+  assert.equal(registrationWords({ ...acc, registration: 'unregistered' }), 'Not registered');
+  assert.equal(registrationWords(null), 'No SIP account is set up.');
+  assert.equal(registrationIsProblem({ registration: 'failed' }), true);
+  assert.equal(registrationIsProblem({ registration: 'registered' }), false);
+});
+
+test('errors in words', () => {
+  assert.match(errorWords({ code: 'timeout' }), /did not answer/);
+  assert.equal(errorWords({ code: 'host_unavailable', message: 'Run tabphone-host install' }), 'Run tabphone-host install');
+  assert.match(errorWords({ code: 'not_registered', message: 'phone: not registered: work' }), /not registered yet/);
+  assert.equal(errorWords({ code: 'bad_number', message: '"x" has no digits' }), '"x" has no digits');
+  assert.match(errorWords({ code: 'weird' }), /weird/);
+  assert.match(errorWords(undefined), /Something went wrong/);
+});
+
+test('the host line', () => {
+  assert.equal(hostWords({ connected: true }, { calls: [] }), '');
+  assert.equal(hostWords({ connected: false, connecting: true, message: 'Connecting…' }, null), '');
+  assert.equal(hostWords({ connected: false, message: 'Run `tabphone-host install`' }, null), 'Run `tabphone-host install`');
+  assert.match(hostWords({ connected: true }, { config_error: { code: 'config', message: 'bad JSON' } }), /bad JSON/);
+});

@@ -1,0 +1,286 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Hub, isOwnPage, checkPageMessage } from '../lib/hub.js';
+import { FakePort, flush } from './fakes.js';
+
+const EXT_ID = 'fofiikfolgbiahjjnmckkiaefainepgm';
+const ORIGIN = `chrome-extension://${EXT_ID}/`;
+const account = { id: 'work', user: '1001', domain: '127.0.0.1:5060', registration: 'registered' };
+const call = (id, state) => ({ id, account: 'work', direction: 'outgoing', number: '600', state, started_at: 1 });
+
+function pagePort(name, { id = EXT_ID, url = `${ORIGIN}${name}/${name}.html` } = {}) {
+  return new FakePort({ name, sender: { id, url } });
+}
+
+class FakeNative {
+  constructor() {
+    this.requests = [];
+    this.replies = [];
+    this.reconnects = 0;
+  }
+
+  request(type, data) {
+    this.requests.push({ type, data });
+    return Promise.resolve(this.replies.shift() ?? { ok: true, data: {} });
+  }
+
+  reconnectNow() { this.reconnects++; }
+}
+
+function setup() {
+  const native = new FakeNative();
+  const opens = [];
+  let finishOpen;
+  const changes = [];
+  const hub = new Hub({
+    native,
+    extensionId: EXT_ID,
+    extensionOrigin: ORIGIN,
+    openSoftphone: () => {
+      opens.push(1);
+      return new Promise((resolve) => { finishOpen = resolve; });
+    },
+    onChange: (h) => changes.push(h.state),
+    log: { warn() {}, error() {} },
+  });
+  return { hub, native, opens, changes, finishOpen: () => finishOpen?.() };
+}
+
+function connected(t) {
+  t.hub.onHostStatus({ connected: true, version: '0.1.0' });
+  t.native.requests.length = 0; // the state_get made on connect
+}
+
+test('isOwnPage: only this extension\'s pages', () => {
+  assert.equal(isOwnPage(pagePort('popup'), EXT_ID, ORIGIN), true);
+  assert.equal(isOwnPage(pagePort('popup', { id: 'other' }), EXT_ID, ORIGIN), false);
+  // A content script has this extension's id but the web page's URL.
+  assert.equal(isOwnPage(pagePort('popup', { url: 'https://evil.example/' }), EXT_ID, ORIGIN), false);
+  assert.equal(isOwnPage(pagePort('popup', { url: `chrome-extension://${EXT_ID}evil/x.html` }), EXT_ID, ORIGIN), false);
+  assert.equal(isOwnPage(new FakePort({ name: 'popup' }), EXT_ID, ORIGIN), false);
+  assert.equal(isOwnPage(pagePort('popup', { id: undefined }), undefined, ORIGIN), false);
+  assert.equal(isOwnPage(pagePort('popup'), EXT_ID, `chrome-extension://${EXT_ID}`), false, 'origin must end with /');
+});
+
+test('foreign ports and unknown port names are refused and disconnected', () => {
+  const t = setup();
+  for (const port of [pagePort('popup', { url: 'https://evil.example/x' }), pagePort('popup', { id: 'x' }), pagePort('devtools')]) {
+    assert.equal(t.hub.connectPage(port), false);
+    assert.equal(port.disconnected, true);
+    assert.equal(port.sent.length, 0);
+  }
+  assert.equal(t.hub.pageCount('popup'), 0);
+});
+
+test('a page gets the host status and the cached state when it connects', () => {
+  const t = setup();
+  connected(t);
+  t.hub.onHostEvent({ type: 'state', data: { accounts: [account], status: 'available', calls: [] } });
+  const p = pagePort('popup');
+  assert.equal(t.hub.connectPage(p), true);
+  assert.deepEqual(p.sent.map((m) => m.type), ['host', 'state']);
+  assert.deepEqual(p.sent[0].data, { connected: true, version: '0.1.0' });
+  assert.deepEqual(p.sent[1].data.accounts, [account]);
+  assert.equal(t.native.reconnects, 0);
+});
+
+test('a page connecting while the host is down asks for a reconnect now', () => {
+  const t = setup();
+  t.hub.onHostStatus({ connected: false, message: 'not installed' });
+  const p = pagePort('popup');
+  t.hub.connectPage(p);
+  assert.deepEqual(p.sent.map((m) => m.type), ['host']);
+  assert.equal(p.sent[0].data.message, 'not installed');
+  assert.equal(t.native.reconnects, 1);
+});
+
+test('page requests go to the host and the reply comes back under the page\'s id', async () => {
+  const t = setup();
+  connected(t);
+  const p = pagePort('popup');
+  t.hub.connectPage(p);
+  t.native.replies.push({ ok: true, data: { call_id: 'c1' } });
+  p.receive({ type: 'dial', id: 7, data: { number: '600', extra: 'dropped' } });
+  await flush();
+  assert.deepEqual(t.native.requests, [{ type: 'dial', data: { number: '600' } }]);
+  assert.deepEqual(p.last('reply'), { type: 'reply', id: 7, ok: true, data: { call_id: 'c1' } });
+
+  t.native.replies.push({ ok: false, error: { code: 'no_call', message: 'no such call' } });
+  p.receive({ type: 'hangup', id: 8, data: { call_id: 'c9' } });
+  await flush();
+  assert.deepEqual(p.last('reply'), { type: 'reply', id: 8, ok: false, error: { code: 'no_call', message: 'no such call' } });
+});
+
+test('state_get is answered from the cache when there is one', async () => {
+  const t = setup();
+  connected(t);
+  const p = pagePort('softphone');
+  t.hub.connectPage(p);
+  p.receive({ type: 'state_get', id: 1 });
+  await flush();
+  assert.deepEqual(t.native.requests.map((r) => r.type), ['state_get'], 'no cache yet: asks the host');
+  t.hub.onHostEvent({ type: 'state', data: { accounts: [account], status: 'available', calls: [] } });
+  t.native.requests.length = 0;
+  p.receive({ type: 'state_get', id: 2 });
+  await flush();
+  assert.equal(t.native.requests.length, 0);
+  assert.deepEqual(p.last('reply').data.accounts, [account]);
+});
+
+test('bad page messages get a bad_request reply and never reach the host', async () => {
+  const t = setup();
+  connected(t);
+  const p = pagePort('popup');
+  t.hub.connectPage(p);
+  const cases = [
+    { type: 'toString', id: 1 }, // Object.prototype names are not handlers
+    { type: 'hasOwnProperty', id: 2 },
+    { type: '__proto__', id: 3 },
+    { type: 'hello', id: 4, data: { protocol: 1 } }, // only the background says hello
+    { type: 'ping', id: 5 },
+    { type: 'dial', id: 6, data: { number: '' } },
+    { type: 'dial', id: 7, data: { number: 600 } },
+    { type: 'dial', id: 8, data: { number: 'x'.repeat(257) } },
+    { type: 'dial', id: 9, data: 'nope' },
+    { type: 'hangup', id: 10, data: {} },
+    { type: 'webrtc_offer', id: 11, data: { call_id: 'c1', sdp: 'v=0' } }, // popup may not offer
+    { type: 'dial', id: 12, data: { number: '600', account: 'x'.repeat(70_000) } },
+  ];
+  for (const c of cases) p.receive(c);
+  await flush();
+  assert.equal(t.native.requests.length, 0);
+  const replies = p.ofType('reply');
+  assert.deepEqual(replies.map((r) => r.id), cases.map((c) => c.id));
+  for (const r of replies) {
+    assert.equal(r.ok, false);
+    assert.equal(r.error.code, 'bad_request');
+  }
+});
+
+test('a message without a usable id gets an error event', async () => {
+  const t = setup();
+  const p = pagePort('popup');
+  t.hub.connectPage(p);
+  for (const m of [null, 'dial', { type: 'dial', data: { number: '1' } }, { type: 'dial', id: -1 }, { type: 'dial', id: 1.5 }]) p.receive(m);
+  await flush();
+  assert.equal(p.ofType('error').length, 5);
+  assert.equal(t.native.requests.length, 0);
+});
+
+test('the softphone page may send webrtc_offer; only call_id and sdp cross', async () => {
+  const t = setup();
+  connected(t);
+  const p = pagePort('softphone');
+  t.hub.connectPage(p);
+  p.receive({ type: 'webrtc_offer', id: 3, data: { call_id: 'c1', sdp: 'v=0\r\n', x: 1 } });
+  await flush();
+  assert.deepEqual(t.native.requests, [{ type: 'webrtc_offer', data: { call_id: 'c1', sdp: 'v=0\r\n' } }]);
+  assert.deepEqual(p.last('reply'), { type: 'reply', id: 3, ok: true, data: {} });
+});
+
+test('checkPageMessage rejects an sdp over the cap', () => {
+  const r = checkPageMessage({ type: 'webrtc_offer', id: 1, data: { call_id: 'c1', sdp: 'x'.repeat(60_001) } }, 'softphone');
+  assert.equal(r.ok, false);
+});
+
+test('host events go to every page; a page that left gets nothing', () => {
+  const t = setup();
+  const a = pagePort('popup');
+  const b = pagePort('softphone');
+  t.hub.connectPage(a);
+  t.hub.connectPage(b);
+  const ev = { type: 'webrtc_answer', data: { call_id: 'c1', sdp: 'v=0' } };
+  t.hub.onHostEvent(ev);
+  assert.deepEqual(a.last('webrtc_answer'), ev);
+  assert.deepEqual(b.last('webrtc_answer'), ev);
+  a.drop();
+  t.hub.onHostEvent({ type: 'error', data: { code: 'too_large', message: 'x' } });
+  assert.equal(a.ofType('error').length, 0);
+  assert.equal(b.ofType('error').length, 1);
+  assert.equal(t.hub.pageCount('popup'), 0);
+});
+
+test('a page whose postMessage throws is dropped without breaking the others', () => {
+  const t = setup();
+  const a = pagePort('popup');
+  const b = pagePort('popup');
+  t.hub.connectPage(a);
+  t.hub.connectPage(b);
+  a.throwOnPost = new Error('Attempting to use a disconnected port object');
+  t.hub.onHostEvent({ type: 'state', data: { accounts: [], calls: [] } });
+  assert.equal(b.ofType('state').length, 1);
+  assert.equal(t.hub.pageCount('popup'), 1);
+});
+
+test('a live call opens the softphone window once; not while a softphone page is there', async () => {
+  const t = setup();
+  connected(t);
+  t.hub.onHostEvent({ type: 'state', data: { accounts: [account], status: 'available', calls: [] } });
+  assert.equal(t.opens.length, 0, 'no call, no window');
+  t.hub.onHostEvent({ type: 'call', data: { call: call('c1', 'calling') } });
+  await flush();
+  assert.equal(t.opens.length, 1);
+  t.hub.onHostEvent({ type: 'call', data: { call: call('c1', 'ringing') } });
+  await flush();
+  assert.equal(t.opens.length, 1, 'an open is in flight');
+  t.finishOpen();
+  await flush();
+  t.hub.connectPage(pagePort('softphone'));
+  t.hub.onHostEvent({ type: 'call', data: { call: call('c1', 'connected') } });
+  await flush();
+  assert.equal(t.opens.length, 1, 'the softphone page is connected');
+});
+
+test('an ended call does not open the window; the open is retried after a failure', async () => {
+  const t = setup();
+  connected(t);
+  t.hub.onHostEvent({ type: 'call', data: { call: call('c1', 'ended') } });
+  await flush();
+  assert.equal(t.opens.length, 0);
+
+  const failing = new Hub({
+    native: t.native, extensionId: EXT_ID, extensionOrigin: ORIGIN, log: { warn() {}, error() {} },
+    openSoftphone: () => { t.opens.push(1); return Promise.reject(new Error('no windows')); },
+  });
+  failing.onHostEvent({ type: 'call', data: { call: call('c2', 'calling') } });
+  await flush();
+  failing.onHostEvent({ type: 'call', data: { call: call('c2', 'ringing') } });
+  await flush();
+  assert.equal(t.opens.length, 2);
+});
+
+test('host down: pages hear it, the cached state is dropped; host back: state is asked for', async () => {
+  const t = setup();
+  connected(t);
+  t.hub.onHostEvent({ type: 'state', data: { accounts: [account], status: 'available', calls: [call('c1', 'connected')] } });
+  const p = pagePort('popup');
+  t.hub.connectPage(p);
+  t.hub.onHostStatus({ connected: false, message: 'The Tabphone host stopped' });
+  assert.deepEqual(p.last('host').data, { connected: false, message: 'The Tabphone host stopped' });
+  assert.equal(t.hub.state.snapshot, null);
+
+  t.native.replies.push({ ok: true, data: { accounts: [account], status: 'available', calls: [] } });
+  t.hub.onHostStatus({ connected: true, version: '0.1.0' });
+  await flush();
+  assert.deepEqual(t.native.requests.map((r) => r.type), ['state_get']);
+  assert.deepEqual(t.hub.state.snapshot.accounts, [account]);
+  assert.deepEqual(p.last('state').data.accounts, [account]);
+});
+
+test('onChange runs when the state or the host status changes', () => {
+  const t = setup();
+  t.hub.onHostStatus({ connected: false, message: 'x' });
+  const n = t.changes.length;
+  t.hub.onHostEvent({ type: 'webrtc_answer', data: {} });
+  assert.equal(t.changes.length, n, 'no state change');
+  t.hub.onHostEvent({ type: 'state', data: { accounts: [], calls: [] } });
+  assert.equal(t.changes.length, n + 1);
+});
+
+test('replies from the host are not broadcast as events', () => {
+  const t = setup();
+  const p = pagePort('popup');
+  t.hub.connectPage(p);
+  t.hub.onHostEvent({ type: 'reply', id: 3, ok: true });
+  assert.equal(p.ofType('reply').length, 0);
+});

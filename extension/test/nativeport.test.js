@@ -1,0 +1,309 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  NativePort, PHASE, backoffDelay, explainDisconnect,
+} from '../lib/nativeport.js';
+import { FakeClock, FakePort, flush } from './fakes.js';
+
+/** A NativePort wired to fake ports; `ports` holds every port it opened. */
+function setup(opts = {}) {
+  const clock = new FakeClock();
+  const ports = [];
+  const events = [];
+  const statuses = [];
+  let lastError;
+  const np = new NativePort({
+    connect: opts.connect ?? (() => {
+      const p = new FakePort();
+      ports.push(p);
+      return p;
+    }),
+    lastError: () => lastError,
+    version: '0.1.0',
+    onEvent: (m) => events.push(m),
+    onStatus: (s) => statuses.push(s),
+    clock,
+  });
+  return {
+    np, clock, ports, events, statuses,
+    setLastError(e) { lastError = e; },
+    port: () => ports[ports.length - 1],
+  };
+}
+
+/** Answers the hello on the current port. */
+async function answerHello(t, data = { protocol: 1, version: '0.1.0' }) {
+  const port = t.port();
+  const h = port.sent.find((m) => m.type === 'hello');
+  assert.ok(h, 'hello was sent');
+  port.receive({ type: 'reply', id: h.id, ok: true, data });
+  await flush();
+}
+
+test('hello goes first, with the protocol version and the extension version', () => {
+  const t = setup();
+  t.np.start();
+  assert.equal(t.ports.length, 1);
+  assert.equal(t.port().sent.length, 1);
+  const h = t.port().sent[0];
+  assert.equal(h.type, 'hello');
+  assert.ok(Number.isInteger(h.id) && h.id > 0);
+  assert.deepEqual(h.data, { protocol: 1, version: '0.1.0' });
+  assert.equal(t.np.phase, PHASE.CONNECTING);
+});
+
+test('start is idempotent while a port is open', () => {
+  const t = setup();
+  t.np.start();
+  t.np.start();
+  assert.equal(t.ports.length, 1);
+});
+
+test('requests made before the hello reply wait for it, then go out', async () => {
+  const t = setup();
+  t.np.start();
+  const p = t.np.request('dial', { number: '600' });
+  assert.equal(t.port().sent.length, 1, 'only hello so far');
+  await answerHello(t);
+  assert.equal(t.np.phase, PHASE.READY);
+  assert.deepEqual(t.statuses.at(-1), { connected: true, version: '0.1.0' });
+  const dial = t.port().last('dial');
+  assert.deepEqual(dial.data, { number: '600' });
+  t.port().receive({ type: 'reply', id: dial.id, ok: true, data: { call_id: 'c1' } });
+  assert.deepEqual(await p, { ok: true, data: { call_id: 'c1' } });
+});
+
+test('replies are matched to requests by id, in any order', async () => {
+  const t = setup();
+  t.np.start();
+  await answerHello(t);
+  const a = t.np.request('hangup', { call_id: 'a' });
+  const b = t.np.request('hangup', { call_id: 'b' });
+  const [ma, mb] = t.port().ofType('hangup');
+  assert.notEqual(ma.id, mb.id);
+  t.port().receive({ type: 'reply', id: mb.id, ok: false, error: { code: 'no_call', message: 'gone' } });
+  t.port().receive({ type: 'reply', id: 9999, ok: true, data: {} }); // unknown id: ignored
+  t.port().receive({ type: 'reply', id: ma.id, ok: true, data: {} });
+  assert.deepEqual(await a, { ok: true, data: {} });
+  assert.deepEqual(await b, { ok: false, error: { code: 'no_call', message: 'gone' } });
+  assert.equal(t.events.length, 0, 'replies are not events');
+});
+
+test('events (messages without a reply) go to onEvent', async () => {
+  const t = setup();
+  t.np.start();
+  await answerHello(t);
+  const ev = { type: 'call', data: { call: { id: 'c1', state: 'calling' } } };
+  t.port().receive(ev);
+  t.port().receive('garbage');
+  t.port().receive({ no: 'type' });
+  assert.deepEqual(t.events, [ev]);
+});
+
+test('a request without a reply resolves to a timeout error after 10 s, and a late reply is ignored', async () => {
+  const t = setup();
+  t.np.start();
+  await answerHello(t);
+  let result;
+  t.np.request('state_get').then((r) => { result = r; });
+  t.clock.advance(9_999);
+  await flush();
+  assert.equal(result, undefined);
+  t.clock.advance(1);
+  await flush();
+  assert.equal(result.ok, false);
+  assert.equal(result.error.code, 'timeout');
+  const sg = t.port().last('state_get');
+  t.port().receive({ type: 'reply', id: sg.id, ok: true, data: {} });
+  await flush();
+  assert.equal(result.error.code, 'timeout');
+});
+
+test('the timeout can be set per request', async () => {
+  const t = setup();
+  t.np.start();
+  await answerHello(t);
+  let result;
+  t.np.request('state_get', undefined, { timeoutMs: 100 }).then((r) => { result = r; });
+  t.clock.advance(100);
+  await flush();
+  assert.equal(result?.error?.code, 'timeout');
+});
+
+test('a ping goes out every 20 s once the hello is answered', async () => {
+  const t2 = setup();
+  t2.np.start();
+  await answerHello(t2);
+  assert.equal(t2.port().ofType('ping').length, 0);
+  t2.clock.advance(19_999);
+  assert.equal(t2.port().ofType('ping').length, 0);
+  t2.clock.advance(1);
+  assert.equal(t2.port().ofType('ping').length, 1);
+  // Pings are answered; no timeouts pile up.
+  for (const p of t2.port().ofType('ping')) t2.port().receive({ type: 'reply', id: p.id, ok: true, data: {} });
+  t2.clock.advance(40_000);
+  assert.equal(t2.port().ofType('ping').length, 3);
+});
+
+test('host not found: the status says how to fix it, pending requests fail, reconnect with backoff', async () => {
+  const t = setup();
+  t.np.start();
+  const pending = t.np.request('state_get');
+  t.setLastError({ message: 'Specified native messaging host not found.' });
+  t.port().drop();
+  const r = await pending;
+  assert.equal(r.ok, false);
+  assert.equal(r.error.code, 'host_unavailable');
+  const s = t.statuses.at(-1);
+  assert.equal(s.connected, false);
+  assert.match(s.message, /tabphone-host install/);
+  assert.match(s.message, /tabphone-host doctor/);
+  assert.equal(t.np.phase, PHASE.WAITING);
+
+  // While waiting, requests fail at once with the same words.
+  const now = await t.np.request('dial', { number: '1' });
+  assert.equal(now.error.code, 'host_unavailable');
+  assert.match(now.error.message, /tabphone-host install/);
+
+  // Backoff: 0.5 s, 1 s, 2 s, 4 s, … capped at 30 s.
+  const expected = [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000];
+  for (const delay of expected) {
+    const before = t.ports.length;
+    t.clock.advance(delay - 1);
+    assert.equal(t.ports.length, before, `no reconnect before ${delay} ms`);
+    t.clock.advance(1);
+    assert.equal(t.ports.length, before + 1, `reconnect after ${delay} ms`);
+    t.port().drop('Specified native messaging host not found.');
+  }
+});
+
+test('the backoff starts over after a successful hello', async () => {
+  const t = setup();
+  t.np.start();
+  t.port().drop('Native host has exited.');
+  t.clock.advance(500);
+  t.port().drop('Native host has exited.');
+  t.clock.advance(1000);
+  assert.equal(t.ports.length, 3);
+  await answerHello(t);
+  t.port().drop('Native host has exited.');
+  assert.deepEqual(t.clock.delays().filter((d) => d > 0), [500]);
+  assert.match(t.statuses.at(-1).message, /stopped/);
+});
+
+test('Firefox: the reason is read from port.error', () => {
+  const t = setup();
+  t.np.start();
+  t.port().drop('No such native application com.tabphone.host');
+  assert.match(t.statuses.at(-1).message, /not installed/);
+});
+
+test('a connect() that throws is a failed attempt, retried with backoff', () => {
+  let n = 0;
+  const t = setup({
+    connect: () => {
+      n++;
+      throw new Error('Invalid native messaging host name specified.');
+    },
+  });
+  t.np.start();
+  assert.equal(n, 1);
+  assert.equal(t.np.phase, PHASE.WAITING);
+  assert.match(t.statuses.at(-1).message, /could not be started/);
+  t.clock.advance(500);
+  assert.equal(n, 2);
+});
+
+test('reconnectNow skips the rest of the wait', () => {
+  const t = setup();
+  t.np.start();
+  t.port().drop('Native host has exited.');
+  t.np.reconnectNow();
+  assert.equal(t.ports.length, 2);
+  assert.equal(t.np.phase, PHASE.CONNECTING);
+  t.np.reconnectNow(); // not waiting any more: no second port
+  assert.equal(t.ports.length, 2);
+});
+
+test('a hello without an answer closes the port and tries again', async () => {
+  const t = setup();
+  t.np.start();
+  const first = t.port();
+  t.clock.advance(10_000);
+  await flush();
+  assert.equal(first.disconnected, true);
+  assert.equal(t.np.phase, PHASE.WAITING);
+  t.clock.advance(500);
+  assert.equal(t.ports.length, 2);
+});
+
+test('a protocol mismatch is shown and does not restart the host in a loop', async () => {
+  const t = setup();
+  t.np.start();
+  const h = t.port().last('hello');
+  t.port().receive({ type: 'reply', id: h.id, ok: false, error: { code: 'protocol', message: 'update both' } });
+  await flush();
+  assert.equal(t.np.phase, PHASE.MISMATCH);
+  assert.deepEqual(t.statuses.at(-1), { connected: false, code: 'protocol', message: 'update both' });
+  t.clock.advance(120_000);
+  assert.equal(t.ports.length, 1, 'no reconnect');
+  const r = await t.np.request('dial', { number: '600' });
+  assert.equal(r.error.code, 'protocol');
+});
+
+test('a postMessage that throws counts as a disconnect', async () => {
+  const t = setup();
+  t.np.start();
+  await answerHello(t);
+  t.port().throwOnPost = new Error('Attempting to use a disconnected port object');
+  const r = await t.np.request('state_get');
+  assert.equal(r.error.code, 'host_unavailable');
+  assert.equal(t.np.phase, PHASE.WAITING);
+});
+
+test('messages from an old port are ignored after a reconnect', async () => {
+  const t = setup();
+  t.np.start();
+  const old = t.port();
+  old.drop('Native host has exited.');
+  t.clock.advance(500);
+  await answerHello(t);
+  old.receive({ type: 'state', data: {} });
+  old.onDisconnect.emit(old);
+  assert.equal(t.events.length, 0);
+  assert.equal(t.np.phase, PHASE.READY);
+});
+
+test('a request over 64 KiB is refused without being sent', async () => {
+  const t = setup();
+  t.np.start();
+  await answerHello(t);
+  const r = await t.np.request('webrtc_offer', { call_id: 'c1', sdp: 'x'.repeat(70_000) });
+  assert.equal(r.error.code, 'too_large');
+  assert.equal(t.port().ofType('webrtc_offer').length, 0);
+});
+
+test('stop closes the port and fails what waits; no reconnect', async () => {
+  const t = setup();
+  t.np.start();
+  await answerHello(t);
+  const p = t.np.request('state_get');
+  t.np.stop();
+  assert.equal((await p).error.code, 'host_unavailable');
+  assert.equal(t.port().disconnected, true);
+  t.clock.advance(60_000);
+  assert.equal(t.ports.length, 1);
+  assert.equal(t.np.phase, PHASE.IDLE);
+});
+
+test('backoffDelay doubles from 0.5 s and stops at 30 s', () => {
+  assert.deepEqual([0, 1, 2, 5, 6, 7, 100].map((n) => backoffDelay(n)), [500, 1000, 2000, 16000, 30000, 30000, 30000]);
+});
+
+test('explainDisconnect words the common failures with their fix', () => {
+  assert.match(explainDisconnect('Specified native messaging host not found.'), /not installed.*tabphone-host install.*tabphone-host doctor/s);
+  assert.match(explainDisconnect('Access to the specified native messaging host is forbidden.'), /does not allow this extension/);
+  assert.match(explainDisconnect('Native host has exited.'), /stopped/);
+  assert.match(explainDisconnect('Error when communicating with the native messaging host.'), /could not be started/);
+  assert.match(explainDisconnect(undefined), /Lost the connection/);
+});

@@ -1,0 +1,81 @@
+// The pages' markup contract: the names end-to-end tests and users rely on, and the MV3
+// rules (no inline script, no inline handlers, no remote code).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ext = join(dirname(fileURLToPath(import.meta.url)), '..');
+const read = (p) => readFileSync(join(ext, p), 'utf8');
+const popup = read('popup/popup.html');
+const softphone = read('softphone/softphone.html');
+
+/** The opening tag of the element with this id. */
+function tagWithId(html, id) {
+  const m = html.match(new RegExp(`<[a-z]+[^>]*\\sid="${id}"[^>]*>`, 'i'));
+  assert.ok(m, `#${id} exists`);
+  return m[0];
+}
+
+test('popup: a textbox labelled "Number"', () => {
+  assert.match(popup, /<label for="number"[^>]*>Number<\/label>/);
+  assert.match(tagWithId(popup, 'number'), /^<input[^>]*type="text"/);
+});
+
+test('popup: 12 dialpad buttons named by their digit (letters are aria-hidden)', () => {
+  const keys = [...popup.matchAll(/<button type="button" class="key" data-key="([^"]+)">([^<]*)(<span[^>]*>[^<]*<\/span>)?<\/button>/g)];
+  assert.deepEqual(keys.map((k) => k[1]), ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#']);
+  for (const [, key, text, span] of keys) {
+    assert.equal(text, key, 'the visible name is the digit');
+    if (span) assert.match(span, /aria-hidden="true"/);
+  }
+});
+
+test('popup: Dial, End call (hidden until a call), Delete', () => {
+  assert.match(popup, /<button type="submit" id="dial"[^>]*>Dial<\/button>/);
+  assert.match(popup, /<button type="button" id="hangup"[^>]*hidden[^>]*>End call<\/button>/);
+  assert.match(tagWithId(popup, 'delete'), /aria-label="Delete"/);
+  for (const id of ['registration', 'call-state', 'host-problem', 'dial-error']) tagWithId(popup, id);
+});
+
+test('softphone: one #remote-audio element, the closing warning area, End call per call', () => {
+  assert.equal([...softphone.matchAll(/<audio\b/g)].length, 1);
+  assert.match(tagWithId(softphone, 'remote-audio'), /^<audio[^>]*autoplay/);
+  assert.match(tagWithId(softphone, 'closing-warning'), /hidden/);
+  assert.match(softphone, /<template id="call-template">[\s\S]*<button type="button" class="hangup">End call<\/button>[\s\S]*<\/template>/);
+});
+
+test('pages: module scripts from the package only, no inline code', () => {
+  for (const [name, html] of [['popup', popup], ['softphone', softphone]]) {
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    assert.ok(scripts.length > 0);
+    for (const [, attrs, body] of scripts) {
+      assert.equal(body.trim(), '', `${name}: no inline script`);
+      const src = attrs.match(/src="([^"]+)"/)?.[1];
+      assert.ok(src && !/^[a-z]+:/i.test(src) && !src.startsWith('//'), `${name}: local src`);
+      assert.match(attrs, /type="module"/);
+      assert.ok(existsSync(join(ext, name, src)), `${name}: ${src} exists`);
+    }
+    assert.doesNotMatch(html, /\son[a-z]+=/i, `${name}: no inline event handlers`);
+    assert.doesNotMatch(html, /\b(?:src|href)="(?:https?:)?\/\//i, `${name}: nothing remote`);
+  }
+});
+
+test('no eval or Function constructor anywhere in the extension code', () => {
+  const files = [];
+  const walk = (dir) => {
+    for (const e of readdirSync(join(ext, dir), { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory() && !['test', 'tools'].includes(e.name)) walk(p);
+      else if (e.name.endsWith('.js')) files.push(p);
+    }
+  };
+  walk('.');
+  assert.ok(files.length > 5);
+  for (const f of files) {
+    const src = read(f);
+    assert.doesNotMatch(src, /\beval\s*\(|new Function\s*\(|\bimportScripts\s*\(/, f);
+    assert.doesNotMatch(src, /import\s[^;]*from\s+['"]https?:/, f);
+  }
+});

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import * as p from '../lib/protocol.js';
+
+test('message type names are the wire strings', () => {
+  assert.deepEqual(Object.values(p.MSG).sort(), [
+    'call', 'dial', 'error', 'hangup', 'hello', 'host', 'ping', 'reply', 'state', 'state_get', 'webrtc_answer', 'webrtc_offer',
+  ]);
+  assert.equal(p.PROTOCOL_VERSION, 1);
+  assert.equal(p.HOST_NAME, 'com.tabphone.host');
+});
+
+test('request builders', () => {
+  assert.deepEqual(p.hello('0.1.0'), { type: 'hello', data: { protocol: 1, version: '0.1.0' } });
+  assert.deepEqual(p.ping(), { type: 'ping' });
+  assert.deepEqual(p.stateGet(), { type: 'state_get' });
+  assert.deepEqual(p.dial('600'), { type: 'dial', data: { number: '600' } });
+  assert.deepEqual(p.dial('600', 'work'), { type: 'dial', data: { number: '600', account: 'work' } });
+  assert.deepEqual(p.hangup('c1'), { type: 'hangup', data: { call_id: 'c1' } });
+  assert.deepEqual(p.webrtcOffer('c1', 'v=0'), { type: 'webrtc_offer', data: { call_id: 'c1', sdp: 'v=0' } });
+  assert.deepEqual(p.replyFrame(3, { ok: true }), { type: 'reply', id: 3, ok: true, data: {} });
+  assert.deepEqual(p.replyFrame(3, p.failure('timeout')), { type: 'reply', id: 3, ok: false, error: { code: 'timeout' } });
+  assert.equal(p.jsonBytes({ a: 'é' }), 10);
+});
+
+// The Go side defines the same strings; a rename on one side only must fail a test.
+// The host may know more types than this extension uses yet (later issues adopt them).
+test('every type the extension uses is known to the host (nativehost/messaging/types.go)', (t) => {
+  let src;
+  try {
+    src = readFileSync(new URL('../../nativehost/messaging/types.go', import.meta.url), 'utf8');
+  } catch {
+    t.skip('nativehost sources not present');
+    return;
+  }
+  const goTypes = new Set([...src.matchAll(/^\s*Type\w+\s*=\s*"([a-z_]+)"/gm)].map((m) => m[1]));
+  const jsTypes = Object.values(p.MSG).filter((v) => v !== p.MSG.HOST);
+  assert.deepEqual(jsTypes.filter((v) => !goTypes.has(v)), [], 'types the host does not know');
+  assert.ok(!goTypes.has(p.MSG.HOST), '"host" is the background\'s own message to pages');
+  assert.match(src, /const Protocol = 1\b/);
+});
+
+test('the manifest keeps the names other tools rely on', () => {
+  const m = JSON.parse(readFileSync(new URL('../manifest.json', import.meta.url), 'utf8'));
+  assert.equal(m.manifest_version, 3);
+  assert.equal(m.version, '0.1.0');
+  assert.equal(m.browser_specific_settings.gecko.id, 'tabphone@tabphone.dev');
+  assert.deepEqual(m.browser_specific_settings.gecko.data_collection_permissions, { required: ['none'] });
+  assert.equal(m.action.default_popup, 'popup/popup.html');
+  assert.deepEqual(m.background, { service_worker: 'background.js', scripts: ['background.js'], type: 'module' });
+  assert.ok(m.permissions.includes('nativeMessaging'));
+  // The Chrome extension ID follows from the key: sha256 of the DER key, 32 hex digits as a-p.
+  const der = Buffer.from(m.key, 'base64');
+  const id = createHash('sha256').update(der).digest('hex').slice(0, 32)
+    .replace(/[0-9a-f]/g, (c) => String.fromCharCode(97 + parseInt(c, 16)));
+  assert.equal(id, 'fofiikfolgbiahjjnmckkiaefainepgm');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  assert.equal(m.version, pkg.version, 'extension and package versions agree');
+});

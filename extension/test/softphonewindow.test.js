@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SoftphoneWindow, WINDOW_KEY } from '../lib/softphonewindow.js';
+
+class FakeStorage {
+  constructor() { this.data = {}; }
+
+  async get(k) { return k in this.data ? { [k]: this.data[k] } : {}; }
+
+  async set(o) { Object.assign(this.data, o); }
+
+  async remove(k) { delete this.data[k]; }
+}
+
+class FakeWindows {
+  constructor() {
+    this.open = new Set();
+    this.created = [];
+    this.updated = [];
+    this.nextId = 100;
+  }
+
+  async create(o) {
+    const id = this.nextId++;
+    this.created.push(o);
+    this.open.add(id);
+    return { id };
+  }
+
+  async update(id, o) {
+    if (!this.open.has(id)) throw new Error(`No window with id: ${id}.`);
+    this.updated.push([id, o]);
+    return { id };
+  }
+}
+
+test('opens a popup window with the softphone page and keeps its id in storage.session', async () => {
+  const windows = new FakeWindows();
+  const storage = new FakeStorage();
+  const sw = new SoftphoneWindow({ windows, storage });
+  assert.deepEqual(await sw.open(), { id: 100, created: true });
+  assert.deepEqual(windows.created, [{ url: 'softphone/softphone.html', type: 'popup', width: 380, height: 600 }]);
+  assert.equal(storage.data[WINDOW_KEY], 100);
+});
+
+test('a second open (even from a restarted worker) focuses the window instead', async () => {
+  const windows = new FakeWindows();
+  const storage = new FakeStorage();
+  await new SoftphoneWindow({ windows, storage }).open();
+  const restarted = new SoftphoneWindow({ windows, storage });
+  assert.deepEqual(await restarted.open(), { id: 100, created: false });
+  assert.equal(windows.created.length, 1);
+  assert.deepEqual(windows.updated, [[100, { focused: true }]]);
+});
+
+test('concurrent opens share one window', async () => {
+  const windows = new FakeWindows();
+  const sw = new SoftphoneWindow({ windows, storage: new FakeStorage() });
+  await Promise.all([sw.open(), sw.open(), sw.open()]);
+  assert.equal(windows.created.length, 1);
+});
+
+test('a stored window that was closed meanwhile is replaced', async () => {
+  const windows = new FakeWindows();
+  const storage = new FakeStorage();
+  storage.data[WINDOW_KEY] = 7; // closed while the worker slept
+  const sw = new SoftphoneWindow({ windows, storage });
+  assert.deepEqual(await sw.open(), { id: 100, created: true });
+  assert.equal(storage.data[WINDOW_KEY], 100);
+});
+
+test('windowRemoved forgets only our window', async () => {
+  const windows = new FakeWindows();
+  const storage = new FakeStorage();
+  const sw = new SoftphoneWindow({ windows, storage });
+  await sw.open();
+  await sw.windowRemoved(55);
+  assert.equal(storage.data[WINDOW_KEY], 100);
+  await sw.windowRemoved(100);
+  assert.equal(WINDOW_KEY in storage.data, false);
+});

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  initialState, applyEvent, applySnapshot, applyCall, liveCalls, currentCall, mainAccount,
+} from '../lib/state.js';
+
+const account = { id: 'work', user: '1001', domain: '127.0.0.1:5060', registration: 'registered' };
+const call = (id, state, extra = {}) => ({ id, account: 'work', direction: 'outgoing', number: '600', state, started_at: 1, ...extra });
+const snapshot = (calls = []) => ({ type: 'state', data: { accounts: [account], status: 'available', calls } });
+
+test('the state event replaces the snapshot', () => {
+  let s = initialState();
+  assert.equal(s.snapshot, null);
+  s = applyEvent(s, snapshot([call('c1', 'calling')]));
+  assert.deepEqual(s.snapshot.accounts, [account]);
+  assert.equal(s.snapshot.calls.length, 1);
+  s = applyEvent(s, snapshot([]));
+  assert.deepEqual(s.snapshot.calls, []);
+});
+
+test('a call event updates the call with the same id', () => {
+  let s = applyEvent(initialState(), snapshot([call('c1', 'calling'), call('c2', 'connected')]));
+  s = applyEvent(s, { type: 'call', data: { call: call('c1', 'ringing') } });
+  assert.deepEqual(s.snapshot.calls.map((c) => [c.id, c.state]), [['c1', 'ringing'], ['c2', 'connected']]);
+});
+
+test('a call event for a new id appends it', () => {
+  let s = applyEvent(initialState(), snapshot([call('c1', 'connected')]));
+  s = applyEvent(s, { type: 'call', data: { call: call('c2', 'calling') } });
+  assert.deepEqual(s.snapshot.calls.map((c) => c.id), ['c1', 'c2']);
+});
+
+test('an ended call leaves calls and is kept as lastEnded', () => {
+  let s = applyEvent(initialState(), snapshot([call('c1', 'connected')]));
+  const ended = call('c1', 'ended', { end_reason: { message: 'Bye' } });
+  s = applyEvent(s, { type: 'call', data: { call: ended } });
+  assert.deepEqual(s.snapshot.calls, []);
+  assert.deepEqual(s.lastEnded, ended);
+  // A later snapshot keeps lastEnded.
+  s = applyEvent(s, snapshot([]));
+  assert.deepEqual(s.lastEnded, ended);
+});
+
+test('an ended call in a snapshot is not live', () => {
+  const s = applySnapshot(initialState(), { accounts: [], calls: [call('c1', 'ended')] });
+  assert.deepEqual(s.snapshot.calls, []);
+  assert.equal(s.lastEnded.id, 'c1');
+});
+
+test('a call event before any snapshot still counts', () => {
+  const s = applyCall(initialState(), call('c1', 'calling'));
+  assert.equal(currentCall(s).id, 'c1');
+  assert.deepEqual(s.snapshot.accounts, []);
+});
+
+test('the reducer is pure: inputs are not changed', () => {
+  const s0 = applyEvent(initialState(), snapshot([call('c1', 'calling')]));
+  const frozen = structuredClone(s0);
+  applyEvent(s0, { type: 'call', data: { call: call('c1', 'ended') } });
+  applyEvent(s0, { type: 'call', data: { call: call('c2', 'calling') } });
+  assert.deepEqual(s0, frozen);
+});
+
+test('malformed events leave the state as it is', () => {
+  const s0 = applyEvent(initialState(), snapshot([call('c1', 'calling')]));
+  for (const bad of [null, 'x', { type: 'call' }, { type: 'call', data: { call: { state: 'calling' } } },
+    { type: 'call', data: { call: { id: 'c9' } } }, { type: 'state', data: 'nope' }, { type: 'webrtc_answer', data: {} }]) {
+    assert.equal(applyEvent(s0, bad), s0, JSON.stringify(bad));
+  }
+});
+
+test('host gone: the snapshot is dropped (no calls, no registration), lastEnded stays', () => {
+  let s = applyEvent(initialState(), snapshot([call('c1', 'connected')]));
+  s = applyEvent(s, { type: 'call', data: { call: call('c0', 'ended') } });
+  s = applyEvent(s, { type: 'host', data: { connected: false, message: 'gone' } });
+  assert.equal(s.snapshot, null);
+  assert.equal(s.lastEnded.id, 'c0');
+  assert.equal(applyEvent(s, { type: 'host', data: { connected: true } }), s);
+});
+
+test('selectors: liveCalls, currentCall (newest), mainAccount', () => {
+  const s = applyEvent(initialState(), snapshot([call('c1', 'connected'), call('c2', 'early')]));
+  assert.deepEqual(liveCalls(s).map((c) => c.id), ['c1', 'c2']);
+  assert.equal(currentCall(s).id, 'c2');
+  assert.deepEqual(mainAccount(s), account);
+  assert.equal(currentCall(initialState()), null);
+  assert.equal(mainAccount(initialState()), null);
+});
