@@ -6,7 +6,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION ?= 0.1.0
 LDFLAGS := -X main.version=$(VERSION)
 # Listed, not ./...: node_modules holds a stray Go package of an npm dependency.
-PKGS := ./nativehost/... ./media/... ./install/... ./devpbx/...
+PKGS := ./nativehost/... ./media/... ./install/... ./devpbx/... ./internal/...
 
 .PHONY: all build deps demo test test-go test-unit test-e2e lint bench clean
 

@@ -7,6 +7,7 @@ import (
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 	"github.com/tabphone/tabphone/nativehost/phone"
+	"github.com/tabphone/tabphone/nativehost/session"
 )
 
 // handler serves one request type and returns the reply data or an error.
@@ -19,6 +20,7 @@ var handlers = map[string]handler{
 	messaging.TypeDial:        (*Host).onDial,
 	messaging.TypeHangup:      (*Host).onHangup,
 	messaging.TypeWebRTCOffer: (*Host).onWebRTCOffer,
+	messaging.TypeSession:     (*Host).onSessionReport,
 }
 
 // handle decodes one frame and answers it. Nothing in a frame can stop the host.
@@ -91,7 +93,14 @@ func (h *Host) onHello(env messaging.Envelope) (any, error) {
 	return messaging.Hello{Protocol: messaging.Protocol, Version: h.opts.Version}, nil
 }
 
+// errNoSession: the phone is bound to a Dialer/PBX session and none is active.
+var errNoSession = &messaging.ErrorBody{Code: messaging.CodeNoSession, Message: "Open the Dialer/PBX to use the phone"}
+
 func (h *Host) currentPhone() (*phone.Phone, error) {
+	switch h.session.Snapshot().State {
+	case session.Waiting, session.ClosingSoon, session.Closed:
+		return nil, errNoSession
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.phone == nil {

@@ -15,11 +15,16 @@ import (
 	"github.com/tabphone/tabphone/nativehost/config"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 	"github.com/tabphone/tabphone/nativehost/phone"
+	"github.com/tabphone/tabphone/nativehost/session"
 )
 
 // shutdownTimeout bounds hanging up and unregistering at exit, so a closing browser
 // never waits on the host (design: within 2 s).
 const shutdownTimeout = 2 * time.Second
+
+// portCloseWait: after telling the extension `close`, the host waits this long for the
+// port to close before it exits anyway.
+const portCloseWait = 3 * time.Second
 
 // Options configure Run.
 type Options struct {
@@ -29,6 +34,7 @@ type Options struct {
 	Log       *slog.Logger
 	Version   string
 	Media     *media.BrowserNet // nil: look at the machine
+	Clock     session.Clock     // nil: real time
 }
 
 // Host is one native-messaging session.
@@ -37,10 +43,15 @@ type Host struct {
 	log  *slog.Logger
 	out  *messaging.Writer
 
+	session   *session.Machine
+	closed    chan struct{} // closed when the session machine reaches Closed
+	closeOnce sync.Once
+
 	mu        sync.Mutex
 	phone     *phone.Phone
 	cfg       *config.Config
 	configErr *messaging.ErrorBody
+	stopped   bool // the phone was stopped for good
 }
 
 // Run serves the browser until stdin ends (the browser closed the port or exited), then
@@ -49,11 +60,11 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	h := &Host{opts: opts, log: opts.Log, out: messaging.NewWriter(opts.Stdout)}
+	h := &Host{opts: opts, log: opts.Log, out: messaging.NewWriter(opts.Stdout), closed: make(chan struct{})}
 	h.loadConfig()
-	if err := h.startPhone(); err != nil {
-		h.log.Error("phone did not start", "err", err)
-		h.setConfigError(&messaging.ErrorBody{Code: messaging.CodeInternal, Message: "The phone could not start: " + err.Error()})
+	h.session = session.New(h.bound(), opts.Clock, h.onSession)
+	if !h.bound() {
+		h.ensurePhone()
 	}
 	defer h.stop()
 
@@ -63,8 +74,10 @@ func Run(ctx context.Context, opts Options) error {
 	for {
 		select {
 		case <-ctx.Done():
+			h.session.Close(session.ReasonBrowser)
 			return nil
 		case err := <-readErr:
+			h.session.Close(session.ReasonBrowser)
 			if errors.Is(err, io.EOF) {
 				h.log.Info("browser closed the port")
 				return nil
@@ -72,8 +85,24 @@ func Run(ctx context.Context, opts Options) error {
 			return fmt.Errorf("read from browser: %w", err)
 		case f := <-frames:
 			h.handle(f)
+		case <-h.closed:
+			return h.closeSession(readErr)
 		}
 	}
+}
+
+// closeSession ends the phone after the session closed: calls end, accounts unregister
+// (within shutdownTimeout), the extension is told `close`, and the host exits once the
+// port closes (or after portCloseWait).
+func (h *Host) closeSession(readErr <-chan error) error {
+	h.stop()
+	h.sendEvent(messaging.TypeClose, messaging.CloseEvent{Reason: h.session.Snapshot().Reason})
+	select {
+	case <-readErr:
+	case <-time.After(portCloseWait):
+		h.log.Warn("the extension did not close the port after close")
+	}
+	return nil
 }
 
 // readLoop reads frames until the input ends. Oversized frames are answered with an
@@ -114,23 +143,34 @@ func (h *Host) setConfigError(e *messaging.ErrorBody) {
 	h.mu.Unlock()
 }
 
-func (h *Host) startPhone() error {
+// bound reports whether the phone's life is bound to a Dialer/PBX session: a site is
+// configured and close_without_session is not switched off.
+func (h *Host) bound() bool {
 	h.mu.Lock()
-	cfg := h.cfg
-	h.mu.Unlock()
-	p, err := phone.New(cfg, (*events)(h), phone.Options{Log: h.log, UserAgent: "Tabphone/" + h.opts.Version, Media: h.opts.Media})
-	if err != nil {
-		return err
+	defer h.mu.Unlock()
+	return len(h.cfg.Sites) > 0 && (h.cfg.CloseWithoutSession == nil || *h.cfg.CloseWithoutSession)
+}
+
+// ensurePhone starts the phone once (it registers the accounts).
+func (h *Host) ensurePhone() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.phone != nil || h.stopped {
+		return
 	}
-	h.mu.Lock()
+	p, err := phone.New(h.cfg, (*events)(h), phone.Options{Log: h.log, UserAgent: "Tabphone/" + h.opts.Version, Media: h.opts.Media})
+	if err != nil {
+		h.log.Error("phone did not start", "err", err)
+		h.configErr = &messaging.ErrorBody{Code: messaging.CodeInternal, Message: "The phone could not start: " + err.Error()}
+		return
+	}
 	h.phone = p
-	h.mu.Unlock()
-	return nil
 }
 
 func (h *Host) stop() {
 	h.mu.Lock()
 	p := h.phone
+	h.stopped = true
 	h.mu.Unlock()
 	if p == nil {
 		return
@@ -145,7 +185,8 @@ func (h *Host) snapshot() messaging.State {
 	h.mu.Lock()
 	p, cfg, cerr := h.phone, h.cfg, h.configErr
 	h.mu.Unlock()
-	st := messaging.State{Accounts: []messaging.AccountState{}, Calls: []messaging.Call{}, Status: cfg.Status, ConfigError: cerr}
+	st := messaging.State{Accounts: []messaging.AccountState{}, Calls: []messaging.Call{}, Status: cfg.Status, ConfigError: cerr,
+		Session: h.sessionState(cfg)}
 	if p != nil {
 		st.Accounts, st.Calls = p.Snapshot()
 	}

@@ -11,10 +11,11 @@ import (
 
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/session"
 )
 
 // session runs the host on pipes, as the browser would.
-type session struct {
+type pipeSession struct {
 	t    *testing.T
 	in   *io.PipeWriter
 	w    *messaging.Writer
@@ -22,21 +23,25 @@ type session struct {
 	done chan error
 }
 
-func start(t *testing.T, configDir string) *session {
+func start(t *testing.T, configDir string) *pipeSession {
+	return startWith(t, configDir, nil)
+}
+
+func startWith(t *testing.T, configDir string, clock session.Clock) *pipeSession {
 	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	s := &session{t: t, in: inW, w: messaging.NewWriter(inW), r: messaging.NewReader(outR), done: make(chan error, 1)}
+	s := &pipeSession{t: t, in: inW, w: messaging.NewWriter(inW), r: messaging.NewReader(outR), done: make(chan error, 1)}
 	go func() {
 		s.done <- Run(context.Background(), Options{Stdin: inR, Stdout: outW, ConfigDir: configDir, Version: "test",
-			Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}})
+			Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}, Clock: clock})
 		outW.Close()
 	}()
 	t.Cleanup(func() { inW.Close() })
 	return s
 }
 
-func (s *session) send(raw string) {
+func (s *pipeSession) send(raw string) {
 	s.t.Helper()
 	if err := s.w.WriteFrame([]byte(raw)); err != nil {
 		s.t.Fatal(err)
@@ -44,7 +49,7 @@ func (s *session) send(raw string) {
 }
 
 // next returns the next message, failing after a deadline.
-func (s *session) next() messaging.Envelope {
+func (s *pipeSession) next() messaging.Envelope {
 	s.t.Helper()
 	ch := make(chan []byte, 1)
 	go func() {
@@ -72,7 +77,7 @@ func (s *session) next() messaging.Envelope {
 }
 
 // until skips events until one of type typ (and id, for replies) arrives.
-func (s *session) until(typ string, id int64) messaging.Envelope {
+func (s *pipeSession) until(typ string, id int64) messaging.Envelope {
 	s.t.Helper()
 	for i := 0; i < 20; i++ {
 		env := s.next()
@@ -130,6 +135,13 @@ func TestHelloStateAndBadInput(t *testing.T) {
 	}
 
 	s.in.Close() // the browser closes the port
+	go func() {  // and reads whatever the host still says
+		for {
+			if _, err := s.r.ReadFrame(); err != nil {
+				return
+			}
+		}
+	}()
 	select {
 	case err := <-s.done:
 		if err != nil {

@@ -17,6 +17,7 @@ const (
 	TypeDial        = "dial"
 	TypeHangup      = "hangup"
 	TypeWebRTCOffer = "webrtc_offer"
+	TypeSession     = "session"
 
 	// Replies and events (host → browser).
 	TypeReply        = "reply"
@@ -24,6 +25,8 @@ const (
 	TypeCall         = "call"
 	TypeWebRTCAnswer = "webrtc_answer"
 	TypeError        = "error"
+	TypeClosingSoon  = "closing_soon"
+	TypeClose        = "close"
 )
 
 // Error codes carried in replies and error events.
@@ -38,6 +41,7 @@ const (
 	CodeMedia         = "media"
 	CodeSIP           = "sip"
 	CodeInternal      = "internal"
+	CodeNoSession     = "no_session"
 )
 
 // Envelope is the one message shape: {"type", "id", "data"} plus reply fields.
@@ -141,6 +145,43 @@ type State struct {
 	Status      string         `json:"status"`
 	Calls       []Call         `json:"calls"`
 	ConfigError *ErrorBody     `json:"config_error,omitempty"`
+	Session     SessionState   `json:"session"`
+}
+
+// SessionState is the Dialer/PBX session binding as the UI sees it.
+type SessionState struct {
+	// State: unbound (plain softphone), waiting (no session yet), active, closing_soon, closed.
+	State    string `json:"state"`
+	Reason   string `json:"reason,omitempty"`
+	Deadline int64  `json:"deadline,omitempty"` // Unix ms, during closing_soon
+	Message  string `json:"message,omitempty"`  // the warning, during closing_soon
+	Sites    []Site `json:"sites"`
+}
+
+// Site is a Dialer/PBX web app the phone is bound to (match patterns without ports).
+type Site struct {
+	Match         string `json:"match"`
+	Login         string `json:"login,omitempty"`
+	SessionCookie string `json:"session_cookie,omitempty"`
+}
+
+// SessionReport is the data of the session request.
+type SessionReport struct {
+	Active bool   `json:"active"`
+	Reason string `json:"reason"`
+}
+
+// ClosingSoon is the data of the closing_soon event.
+type ClosingSoon struct {
+	Message  string `json:"message"`
+	Reason   string `json:"reason"`
+	Deadline int64  `json:"deadline"` // Unix ms
+	Seconds  int    `json:"seconds"`
+}
+
+// CloseEvent is the data of the close event.
+type CloseEvent struct {
+	Reason string `json:"reason"`
 }
 
 // Registration states of an account.

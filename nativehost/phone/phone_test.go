@@ -1,124 +1,25 @@
 package phone
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
-var devpbxBin string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "phone-test-")
-	if err != nil {
-		panic(err)
-	}
-	devpbxBin = filepath.Join(dir, "tabphone-devpbx")
-	build := exec.Command("go", "build", "-o", devpbxBin, "github.com/tabphone/tabphone/devpbx")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build devpbx:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// devpbx is a running tabphone-devpbx on loopback.
-type devpbx struct {
-	sip, http string
-}
-
-func startDevpbx(t *testing.T, users string) *devpbx {
-	t.Helper()
-	f := filepath.Join(t.TempDir(), "users.txt")
-	if err := os.WriteFile(f, []byte(users), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(devpbxBin, "-sip", "127.0.0.1:0", "-http", "127.0.0.1:0", "-users", f)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	ready := regexp.MustCompile(`devpbx ready sip=(\S+) http=(\S+)`)
-	lines := make(chan *devpbx, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := ready.FindStringSubmatch(sc.Text()); m != nil {
-				lines <- &devpbx{sip: m[1], http: m[2]}
-			}
-		}
-	}()
-	select {
-	case d := <-lines:
-		return d
-	case <-time.After(10 * time.Second):
-		t.Fatal("devpbx did not start")
-	}
-	return nil
-}
-
-func (d *devpbx) get(t *testing.T, path string, v any) {
-	t.Helper()
-	res, err := http.Get("http://" + d.http + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
-type pbxCall struct {
-	ID, From, To, Codec, State string
-	EndedBy                    string `json:"ended_by"`
-}
-
-func (d *devpbx) calls(t *testing.T) []pbxCall {
-	var cs []pbxCall
-	d.get(t, "/api/calls", &cs)
-	return cs
-}
-
-func (d *devpbx) registered(t *testing.T, user string) bool {
-	var regs []struct{ User string }
-	d.get(t, "/api/registrations", &regs)
-	for _, r := range regs {
-		if r.User == user {
-			return true
-		}
-	}
-	return false
-}
-
 // eventLog records what the phone reports.
 type eventLog struct {
 	mu    sync.Mutex
 	calls []messaging.Call
-	p     *Phone
 }
 
 func (e *eventLog) StateChanged() {}
@@ -140,20 +41,9 @@ func (e *eventLog) lastCall(id string) (messaging.Call, bool) {
 	return messaging.Call{}, false
 }
 
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+func newPhone(t *testing.T, d *devpbxtest.PBX, password string) (*Phone, *eventLog) {
 	t.Helper()
-	end := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func newPhone(t *testing.T, d *devpbx, password string) (*Phone, *eventLog) {
-	t.Helper()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":%q,"domain":%q,"codecs":["pcmu"]}]}`, password, d.sip)))
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":%q,"domain":%q,"codecs":["pcmu"]}]}`, password, d.SIP)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,20 +63,20 @@ func accountState(p *Phone) messaging.AccountState {
 }
 
 func TestWrongPasswordIsReportedWithoutRetryStorm(t *testing.T) {
-	d := startDevpbx(t, "1001:right-password\n")
+	d := devpbxtest.Start(t, "1001:right-password\n")
 	p, _ := newPhone(t, d, "wrong-password")
-	waitFor(t, "registration failure in the state", 10*time.Second, func() bool { return accountState(p).Registration == messaging.RegFailed })
+	devpbxtest.WaitFor(t, "registration failure in the state", 10*time.Second, func() bool { return accountState(p).Registration == messaging.RegFailed })
 	st := accountState(p)
 	if st.Error == nil || st.Error.SIPCode != 403 || st.Error.Message == "" {
 		t.Fatalf("failure not explained: %+v", st.Error)
 	}
 	t.Logf("state says: %s", st.Error.Message)
 	var failures map[string]int
-	d.get(t, "/api/auth_failures", &failures)
+	d.Get(t, "/api/auth_failures", &failures)
 	first := failures["1001"]
 	// The next attempt is due only after the first backoff step (5 s): look for 2 s.
 	time.Sleep(2 * time.Second)
-	d.get(t, "/api/auth_failures", &failures)
+	d.Get(t, "/api/auth_failures", &failures)
 	if failures["1001"] != first || first == 0 {
 		t.Fatalf("failed attempts went from %d to %d in 2 s", first, failures["1001"])
 	}
@@ -196,10 +86,10 @@ func TestWrongPasswordIsReportedWithoutRetryStorm(t *testing.T) {
 }
 
 func TestRegisterCallHangupUnregister(t *testing.T) {
-	d := startDevpbx(t, "1001:pw-1001\n")
+	d := devpbxtest.Start(t, "1001:pw-1001\n")
 	p, ev := newPhone(t, d, "pw-1001")
-	waitFor(t, "registered", 10*time.Second, func() bool { return accountState(p).Registration == messaging.RegRegistered })
-	if !d.registered(t, "1001") {
+	devpbxtest.WaitFor(t, "registered", 10*time.Second, func() bool { return accountState(p).Registration == messaging.RegRegistered })
+	if !d.Registered(t, "1001") {
 		t.Fatal("devpbx has no binding")
 	}
 
@@ -211,7 +101,7 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "connected", 10*time.Second, func() bool {
+	devpbxtest.WaitFor(t, "connected", 10*time.Second, func() bool {
 		c, _ := ev.lastCall(id)
 		return c.State == messaging.CallConnected
 	})
@@ -223,15 +113,15 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	if err := p.Hangup(id); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "BYE at devpbx", 5*time.Second, func() bool {
-		for _, c := range d.calls(t) {
+	devpbxtest.WaitFor(t, "BYE at devpbx", 5*time.Second, func() bool {
+		for _, c := range d.Calls(t) {
 			if c.To == "600" && c.State == "ended" && c.EndedBy == "caller_bye" {
 				return true
 			}
 		}
 		return false
 	})
-	waitFor(t, "ended event", 5*time.Second, func() bool {
+	devpbxtest.WaitFor(t, "ended event", 5*time.Second, func() bool {
 		c, _ := ev.lastCall(id)
 		return c.State == messaging.CallEnded
 	})
@@ -246,7 +136,7 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "404 ends the call", 5*time.Second, func() bool {
+	devpbxtest.WaitFor(t, "404 ends the call", 5*time.Second, func() bool {
 		c, _ := ev.lastCall(id)
 		return c.State == messaging.CallEnded
 	})
@@ -260,7 +150,7 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	defer cancel()
 	p.Close(ctx)
 	t.Logf("closed after %v", time.Since(t0))
-	if d.registered(t, "1001") {
+	if d.Registered(t, "1001") {
 		t.Fatal("binding left after Close")
 	}
 }
