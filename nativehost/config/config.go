@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -62,6 +63,7 @@ type AutoAnswer struct {
 
 // Site is one Dialer/PBX web app the phone's life is bound to.
 type Site struct {
+	URL           string `json:"url,omitempty"` // where "Open the Dialer/PBX" goes
 	Match         string `json:"match"`
 	Login         string `json:"login,omitempty"`
 	SessionCookie string `json:"session_cookie,omitempty"`
@@ -179,6 +181,24 @@ func (c *Config) normalize() error {
 			return fmt.Errorf("%w: account %q: expires %d is outside 30..86400", ErrInvalid, a.ID, a.Expires)
 		}
 	}
+	for i, site := range c.Sites {
+		if err := checkPattern(site.Match); err != nil {
+			return fmt.Errorf("%w: sites[%d].match: %v", ErrInvalid, i, err)
+		}
+		if site.Login != "" {
+			if err := checkPattern(site.Login); err != nil {
+				return fmt.Errorf("%w: sites[%d].login: %v", ErrInvalid, i, err)
+			}
+		}
+		if site.URL != "" {
+			if u, err := url.Parse(site.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("%w: sites[%d].url %q is not an http(s) URL", ErrInvalid, i, site.URL)
+			}
+		}
+		if len(site.SessionCookie) > 256 {
+			return fmt.Errorf("%w: sites[%d].session_cookie is too long", ErrInvalid, i)
+		}
+	}
 	if c.DefaultAccount == "" && len(c.Accounts) > 0 {
 		c.DefaultAccount = c.Accounts[0].ID
 	}
@@ -191,6 +211,30 @@ func (c *Config) normalize() error {
 	case "available", "dnd":
 	default:
 		return fmt.Errorf("%w: status %q is not available or dnd", ErrInvalid, c.Status)
+	}
+	return nil
+}
+
+// checkPattern accepts WebExtension match patterns for web pages, without a port
+// (Firefox ignores ports in patterns, so a port would match differently per browser):
+// "https://pbx.example.com/*", "*://*.example.com/app/*".
+func checkPattern(p string) error {
+	scheme, rest, ok := strings.Cut(p, "://")
+	if !ok || (scheme != "http" && scheme != "https" && scheme != "*") {
+		return fmt.Errorf("%q must start with http://, https:// or *://", p)
+	}
+	host, _, ok := strings.Cut(rest, "/")
+	if !ok || host == "" {
+		return fmt.Errorf("%q needs a host and a path, e.g. https://pbx.example.com/*", p)
+	}
+	if strings.Contains(host, ":") {
+		return fmt.Errorf("%q has a port: match patterns match every port, leave it out", p)
+	}
+	if strings.Contains(host[min(1, len(host)):], "*") || (strings.HasPrefix(host, "*") && host != "*" && !strings.HasPrefix(host, "*.")) {
+		return fmt.Errorf("%q: a host wildcard may only be a leading *.", p)
+	}
+	if len(p) > 2048 {
+		return fmt.Errorf("pattern is too long")
 	}
 	return nil
 }

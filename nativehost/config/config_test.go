@@ -49,6 +49,10 @@ func TestParseRejects(t *testing.T) {
 		"bad status":      `{"status":"away"}`,
 		"bad transport":   `{"accounts":[{"user":"1","domain":"x","transport":"sctp"}]}`,
 		"garbage address": `{"accounts":[{"user":"1","domain":"a b"}]}`,
+		"site with port":  `{"sites":[{"match":"http://127.0.0.1:8080/*"}]}`,
+		"site no scheme":  `{"sites":[{"match":"pbx.example.com/*"}]}`,
+		"site bad host":   `{"sites":[{"match":"https://pbx.*.com/*"}]}`,
+		"site bad url":    `{"sites":[{"match":"https://pbx.example.com/*","url":"javascript:alert(1)"}]}`,
 	}
 	for name, doc := range cases {
 		if _, err := Parse([]byte(doc)); !errors.Is(err, ErrInvalid) {

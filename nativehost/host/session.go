@@ -37,7 +37,7 @@ func (h *Host) sessionState(cfg *config.Config) messaging.SessionState {
 		st.Message = session.Message
 	}
 	for _, site := range cfg.Sites {
-		st.Sites = append(st.Sites, messaging.Site{Match: site.Match, Login: site.Login, SessionCookie: site.SessionCookie})
+		st.Sites = append(st.Sites, messaging.Site{URL: site.URL, Match: site.Match, Login: site.Login, SessionCookie: site.SessionCookie})
 	}
 	return st
 }

@@ -160,6 +160,7 @@ type SessionState struct {
 
 // Site is a Dialer/PBX web app the phone is bound to (match patterns without ports).
 type Site struct {
+	URL           string `json:"url,omitempty"`
 	Match         string `json:"match"`
 	Login         string `json:"login,omitempty"`
 	SessionCookie string `json:"session_cookie,omitempty"`
