@@ -231,7 +231,7 @@ func checkPattern(p string) error {
 		return fmt.Errorf("%q has a port: match patterns match every port, leave it out", p)
 	}
 	if strings.Contains(host[min(1, len(host)):], "*") || (strings.HasPrefix(host, "*") && host != "*" && !strings.HasPrefix(host, "*.")) {
-		return fmt.Errorf("%q: a host wildcard may only be a leading *.", p)
+		return fmt.Errorf("%q: a host wildcard may only be a leading \"*.\" label", p)
 	}
 	if len(p) > 2048 {
 		return fmt.Errorf("pattern is too long")
