@@ -22,10 +22,6 @@ import (
 // never waits on the host (design: within 2 s).
 const shutdownTimeout = 2 * time.Second
 
-// portCloseWait: after telling the extension `close`, the host waits this long for the
-// port to close before it exits anyway.
-const portCloseWait = 3 * time.Second
-
 // Options configure Run.
 type Options struct {
 	Stdin     io.Reader
@@ -86,22 +82,19 @@ func Run(ctx context.Context, opts Options) error {
 		case f := <-frames:
 			h.handle(f)
 		case <-h.closed:
-			return h.closeSession(readErr)
+			return h.closeSession()
 		}
 	}
 }
 
-// closeSession ends the phone after the session closed: calls end, accounts unregister
-// (within shutdownTimeout), the extension is told `close`, and the host exits once the
-// port closes (or after portCloseWait).
-func (h *Host) closeSession(readErr <-chan error) error {
-	h.stop()
+// closeSession ends the phone after the session closed. The extension is told `close`
+// first, so the window closes on time (5 s after the warning) while the calls end
+// (BYE/CANCEL) and the accounts unregister (within shutdownTimeout); then the host
+// exits by itself, which closes the port. The extension does not disconnect the port on
+// `close`: the browser would kill a host it disconnects before the unREGISTER is done.
+func (h *Host) closeSession() error {
 	h.sendEvent(messaging.TypeClose, messaging.CloseEvent{Reason: h.session.Snapshot().Reason})
-	select {
-	case <-readErr:
-	case <-time.After(portCloseWait):
-		h.log.Warn("the extension did not close the port after close")
-	}
+	h.stop()
 	return nil
 }
 
