@@ -1,6 +1,6 @@
 // Package httpapi serves devpbx's JSON status API, which tests read to see what the
 // PBX saw: registrations, failed authentications, calls with their media figures, and
-// the demo app's sessions.
+// the demo app's sessions, plus one test control: expiring a user's sessions now.
 package httpapi
 
 import (
@@ -65,9 +65,7 @@ func Register(mux *http.ServeMux, src Sources) {
 	mux.HandleFunc("GET /api/calls/{id}", func(w http.ResponseWriter, r *http.Request) {
 		rec, ok := src.Calls.Get(r.PathValue("id"))
 		if !ok {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = w.Write([]byte(`{"error":"no such call"}` + "\n"))
+			writeError(w, http.StatusNotFound, "no such call")
 			return
 		}
 		writeJSON(w, rec)
@@ -86,6 +84,40 @@ func Register(mux *http.ServeMux, src Sources) {
 		}
 		writeJSON(w, out)
 	})
+	mux.HandleFunc("POST /api/sessions/expire", func(w http.ResponseWriter, r *http.Request) {
+		expireSessions(w, r, src.Sessions)
+	})
+}
+
+// Expired is the answer of POST /api/sessions/expire.
+type Expired struct {
+	Expired int `json:"expired"`
+}
+
+// expireSessions ends the sessions of ?user= now, as the idle timeout would: their
+// open pages get session_expired and go to /login?reason=timeout. Tests use it instead
+// of waiting for -session-timeout. A user without sessions is not an error
+// ({"expired":0}), so a test can call it unconditionally.
+func expireSessions(w http.ResponseWriter, r *http.Request, sessions *webapp.Sessions) {
+	// Tests call this from outside a browser (no Origin). A browser page of another
+	// site could send a simple cross-site POST here; refuse it, as its Origin says.
+	if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
+		writeError(w, http.StatusForbidden, "cross-origin request refused")
+		return
+	}
+	user := r.URL.Query().Get("user")
+	if user == "" {
+		writeError(w, http.StatusBadRequest, "missing ?user=")
+		return
+	}
+	writeJSON(w, Expired{Expired: len(sessions.ExpireUser(user))})
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -154,10 +154,17 @@ func Start(ctx context.Context, cfg Config) (*PBX, error) {
 	srv.OnOptions(guard(log, handleOptions))
 
 	sessions := webapp.NewSessions(cfg.SessionTimeout, nil)
+	webLog := log.With("part", "web")
+	sessions.OnEnd(func(s webapp.Session, why webapp.EndReason) {
+		webLog.Info("web session ended", "user", s.User, "reason", why)
+	})
 	mux := http.NewServeMux()
 	httpapi.Register(mux, httpapi.Sources{Registrar: reg, Auth: auth, Calls: calls, Sessions: sessions})
-	mux.Handle("/", webapp.New(webapp.Config{Users: cfg.Users, Sessions: sessions, Log: log.With("part", "web")}))
+	app := webapp.New(webapp.Config{Users: cfg.Users, Sessions: sessions, Log: webLog})
+	mux.Handle("/", app)
 	p.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// Shutdown leaves hijacked connections alone: close the app's WebSockets (1001).
+	p.http.RegisterOnShutdown(app.Close)
 
 	p.serving.Add(1)
 	go func() {
@@ -183,7 +190,8 @@ func Start(ctx context.Context, cfg Config) (*PBX, error) {
 			log.Error("HTTP stopped", "error", err)
 		}
 	}()
-	go sweepSessions(ctx, sessions)
+	// Idle sessions end (and their open pages are told) without waiting for a request.
+	go sessions.Run(ctx)
 	go p.stopWhenDone(ctx)
 
 	log.Info("devpbx listening", "sip", p.SIPAddr, "tcp", p.TCP, "http", p.HTTPAddr,
@@ -244,21 +252,6 @@ func guard(log *slog.Logger, h sipgo.RequestHandler) sipgo.RequestHandler {
 			}
 		}()
 		h(req, tx)
-	}
-}
-
-// sweepSessions ends idle demo-app sessions even when no request comes.
-func sweepSessions(ctx context.Context, s *webapp.Sessions) {
-	every := min(max(s.Timeout()/10, time.Second), 30*time.Second)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.Sweep()
-		}
 	}
 }
 

@@ -34,29 +34,62 @@ func (c *fakeClock) advance(d time.Duration) {
 
 type env struct {
 	srv      *httptest.Server
+	app      *App
 	client   *http.Client
-	clock    *fakeClock
+	clock    *fakeClock // nil with a real clock
 	sessions *Sessions
+}
+
+// envOptions change newEnv's defaults: a fake clock, a 30 minute timeout and the
+// default ping interval.
+type envOptions struct {
+	realClock    bool
+	timeout      time.Duration
+	pingInterval time.Duration
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	dir, err := users.Parse(strings.NewReader("1001:right\n"))
+	return newEnvWith(t, envOptions{})
+}
+
+func newEnvWith(t *testing.T, o envOptions) *env {
+	t.Helper()
+	dir, err := users.Parse(strings.NewReader("1001:right\n1002:other\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	sessions := NewSessions(30*time.Minute, clock.now)
-	srv := httptest.NewServer(New(Config{Users: dir, Sessions: sessions, Log: slog.New(slog.DiscardHandler)}))
+	if o.timeout == 0 {
+		o.timeout = 30 * time.Minute
+	}
+	var clock *fakeClock
+	var now func() time.Time
+	if !o.realClock {
+		clock = &fakeClock{t: time.Unix(1_700_000_000, 0)}
+		now = clock.now
+	}
+	sessions := NewSessions(o.timeout, now)
+	app := New(Config{Users: dir, Sessions: sessions, PingInterval: o.pingInterval, Log: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(app)
 	t.Cleanup(srv.Close)
+	t.Cleanup(app.Close) // runs first: lets socket handlers finish before srv.Close
+	return &env{srv: srv, app: app, client: newClient(), clock: clock, sessions: sessions}
+}
+
+// newClient is a browser stand-in: its own cookie jar, redirects not followed.
+func newClient() *http.Client {
 	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &env{srv: srv, client: client, clock: clock, sessions: sessions}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 func (e *env) get(t *testing.T, path string) (*http.Response, string) {
 	t.Helper()
-	res, err := e.client.Get(e.srv.URL + path)
+	return e.getWith(t, e.client, path)
+}
+
+func (e *env) getWith(t *testing.T, client *http.Client, path string) (*http.Response, string) {
+	t.Helper()
+	res, err := client.Get(e.srv.URL + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +100,12 @@ func (e *env) get(t *testing.T, path string) (*http.Response, string) {
 
 func (e *env) login(t *testing.T, user, password string) *http.Response {
 	t.Helper()
-	res, err := e.client.PostForm(e.srv.URL+LoginPath, url.Values{"user": {user}, "password": {password}})
+	return e.loginWith(t, e.client, user, password)
+}
+
+func (e *env) loginWith(t *testing.T, client *http.Client, user, password string) *http.Response {
+	t.Helper()
+	res, err := client.PostForm(e.srv.URL+LoginPath, url.Values{"user": {user}, "password": {password}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +179,7 @@ func TestLoginDashboardLogout(t *testing.T) {
 	var ended []EndReason
 	e.sessions.OnEnd(func(s Session, why EndReason) { ended = append(ended, why) })
 	res, _ = e.get(t, "/logout")
-	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/login" {
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/login?reason=logout" {
 		t.Fatalf("logout: %d → %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	if c := sessionCookie(res); c == nil || c.MaxAge >= 0 {
@@ -178,10 +216,10 @@ func TestIdleTimeout(t *testing.T) {
 	if res, _ := e.get(t, "/app/"); res.StatusCode != 200 {
 		t.Fatalf("20 min after the last request: %d", res.StatusCode)
 	}
-	// Idle longer than the timeout: back to the login page, cookie cleared.
+	// Idle longer than the timeout: back to the login page saying why, cookie cleared.
 	e.clock.advance(31 * time.Minute)
-	res, _ := e.get(t, "/app/")
-	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/login" {
+	res, _ := e.get(t, "/app/contacts")
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/login?reason=timeout" {
 		t.Fatalf("after idle: %d → %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	if c := sessionCookie(res); c == nil || c.MaxAge >= 0 {
@@ -190,21 +228,149 @@ func TestIdleTimeout(t *testing.T) {
 	if len(ended) != 1 || ended[0] != Timeout {
 		t.Errorf("ended %v", ended)
 	}
+	// The cookie is gone now: a plain redirect, no reason to give.
+	if res, _ := e.get(t, "/app/"); res.Header.Get("Location") != "/login" {
+		t.Errorf("without a cookie: → %s", res.Header.Get("Location"))
+	}
 }
 
-func TestSweep(t *testing.T) {
-	clock := &fakeClock{t: time.Unix(0, 0)}
-	s := NewSessions(time.Minute, clock.now)
-	a := s.Create("1001")
-	s.Create("1002")
-	clock.advance(30 * time.Second)
-	s.Touch(a.Token)
-	clock.advance(45 * time.Second)
-	ended := s.Sweep()
-	if len(ended) != 1 || ended[0].User != "1002" {
-		t.Fatalf("swept %+v", ended)
+// A session the sweeper already removed (the usual case once the timeout passed)
+// redirects with the reason too.
+func TestSweptSessionRedirectsWithReason(t *testing.T) {
+	e := newEnv(t)
+	e.login(t, "1001", "right")
+	e.clock.advance(31 * time.Minute)
+	if swept := e.sessions.Sweep(); len(swept) != 1 {
+		t.Fatalf("swept %v", swept)
 	}
-	if l := s.List(); len(l) != 1 || l[0].User != "1001" {
-		t.Fatalf("live %+v", l)
+	res, _ := e.get(t, "/app/")
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/login?reason=timeout" {
+		t.Fatalf("after sweep: %d → %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if c := sessionCookie(res); c == nil || c.MaxAge >= 0 {
+		t.Errorf("cookie not cleared: %+v", c)
+	}
+}
+
+func TestLoginPageSaysWhy(t *testing.T) {
+	e := newEnv(t)
+	for query, want := range map[string]string{
+		"?reason=timeout": "Your session has expired. Please log in again.",
+		"?reason=logout":  "You have been logged out.",
+		"?reason=<b>":     "",
+		"":                "",
+	} {
+		res, body := e.get(t, "/login"+query)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d", query, res.StatusCode)
+		}
+		if want == "" && strings.Contains(body, `class="notice"`) || want != "" && !strings.Contains(body, `role="status">`+want) {
+			t.Errorf("/login%s: want notice %q in\n%s", query, want, body)
+		}
+	}
+}
+
+// A page sent to the login page over the socket still carries the dead cookie; the
+// login page drops it (so a cookie watcher sees the end), but leaves a live one.
+func TestLoginPageClearsDeadCookie(t *testing.T) {
+	e := newEnv(t)
+	e.login(t, "1001", "right")
+	if res, _ := e.get(t, "/login"); sessionCookie(res) != nil {
+		t.Errorf("live cookie touched: %+v", sessionCookie(res))
+	}
+	e.sessions.ExpireUser("1001")
+	res, _ := e.get(t, "/login?reason=timeout")
+	if c := sessionCookie(res); c == nil || c.MaxAge >= 0 {
+		t.Errorf("dead cookie not cleared: %+v", c)
+	}
+}
+
+func TestContactsPage(t *testing.T) {
+	e := newEnv(t)
+	e.login(t, "1001", "right")
+	res, body := e.get(t, "/app/contacts")
+	if res.StatusCode != 200 {
+		t.Fatalf("contacts %d", res.StatusCode)
+	}
+	for _, want := range []string{
+		"<h1>Contacts</h1>",
+		`<a href="tel:600">600</a>`, "Echo test",
+		`<a href="tel:601">601</a>`, "Tone test",
+		`<a href="tel:&#43;15550100200">&#43;1 (555) 010-0200</a>`,
+		`<a href="/app/contacts" aria-current="page">Contacts</a>`,
+		`<a href="/app/">Dashboard</a>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("contacts page lacks %q", want)
+		}
+	}
+	if n := strings.Count(body, `href="tel:`); n != len(DefaultContacts) {
+		t.Errorf("%d tel: links, want %d", n, len(DefaultContacts))
+	}
+	// A second page view is activity like any other.
+	e.clock.advance(29 * time.Minute)
+	if res, _ := e.get(t, "/app/contacts"); res.StatusCode != 200 {
+		t.Fatal(res.Status)
+	}
+	e.clock.advance(29 * time.Minute)
+	if res, _ := e.get(t, "/app/"); res.StatusCode != 200 {
+		t.Fatal(res.Status)
+	}
+}
+
+// The header's Menu: a real button named "Menu" that controls a list holding the
+// "Logout" link; the list is plain markup, so it works without script too.
+func TestMenuMarkup(t *testing.T) {
+	e := newEnv(t)
+	e.login(t, "1001", "right")
+	for _, path := range []string{"/app/", "/app/contacts"} {
+		res, body := e.get(t, path)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, res.StatusCode)
+		}
+		for _, want := range []string{
+			`<button type="button" id="menu-button" aria-expanded="false" aria-controls="menu" hidden>Menu</button>`,
+			`<ul id="menu">`,
+			`<a href="/logout" id="logout">Logout</a>`,
+			`<script src="/static/app.js" defer></script>`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %q", path, want)
+			}
+		}
+		// No inline script: every <script> has a src, and no on… handlers.
+		if strings.Count(body, "<script") != strings.Count(body, "<script src=") || strings.Contains(body, " onclick=") {
+			t.Errorf("%s has inline script", path)
+		}
+		csp := res.Header.Get("Content-Security-Policy")
+		for _, want := range []string{"script-src 'self'", "connect-src 'self'", "default-src 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("CSP %q lacks %q", csp, want)
+			}
+		}
+	}
+	res, body := e.get(t, "/static/app.js")
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") {
+		t.Fatalf("app.js: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{"/app/ws", `session_expired: '/login?reason=timeout'`, `logged_out: '/login?reason=logout'`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("app.js lacks %s", want)
+		}
+	}
+}
+
+func TestContactTel(t *testing.T) {
+	for number, want := range map[string]string{
+		"600":               "600",
+		"+1 (555) 010-0200": "+15550100200",
+		"+44 20 7946 0958":  "+442079460958",
+		"(555) 010-0311":    "5550100311",
+		"*97":               "*97",
+		"1+2":               "12",
+	} {
+		if got := (Contact{Number: number}).Tel(); got != want {
+			t.Errorf("Tel(%q) = %q, want %q", number, got, want)
+		}
 	}
 }
