@@ -48,6 +48,37 @@ func NewCall(n *BrowserNet, localIP net.IP, codecs []Codec, log *slog.Logger) (*
 	return c, nil
 }
 
+// NewIncomingCall answers an incoming offer: the first of prefs the offer carries
+// becomes the call's codec (with the offerer's payload type) and the PBX leg sends to the
+// offer's address at once.
+func NewIncomingCall(n *BrowserNet, localIP net.IP, offer []byte, prefs []Codec, log *slog.Logger) (*Call, Negotiated, error) {
+	neg, err := SelectFromOffer(offer, prefs)
+	if err != nil {
+		return nil, Negotiated{}, err
+	}
+	c, err := NewCall(n, localIP, prefs, log)
+	if err != nil {
+		return nil, Negotiated{}, err
+	}
+	c.pbx.SetRemote(neg.Remote)
+	c.mu.Lock()
+	c.neg = &neg
+	c.toPBX = newRewriter(neg.Codec.samplesPer20ms())
+	c.toBrowser = newRewriter(neg.Codec.samplesPer20ms())
+	c.mu.Unlock()
+	return c, neg, nil
+}
+
+// Answer returns our SDP answer to an incoming offer: the one negotiated codec
+// (RFC 3264 6.1) and telephone-event when the offer had it.
+func (c *Call) Answer(sessionID uint64) []byte {
+	c.mu.Lock()
+	neg := *c.neg
+	c.mu.Unlock()
+	a := c.pbx.LocalAddr()
+	return BuildSDP(OfferParams{SessionID: sessionID, Version: sessionID, IP: a.IP, Port: a.Port, Codecs: []Codec{neg.Codec}, DTMFPT: neg.DTMFPT})
+}
+
 // Offer returns the SDP offer for the PBX.
 func (c *Call) Offer(sessionID uint64) []byte {
 	a := c.pbx.LocalAddr()

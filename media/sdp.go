@@ -26,6 +26,7 @@ type OfferParams struct {
 	Port      int
 	Codecs    []Codec
 	Direction string // "" means sendrecv
+	DTMFPT    int    // telephone-event payload type: 0 means TelephoneEventPT, -1 none
 }
 
 // BuildSDP writes an RTP/AVP audio SDP (RFC 4566, RFC 3264) with the codecs in order of
@@ -46,7 +47,13 @@ func BuildSDP(p OfferParams) []byte {
 	for _, c := range p.Codecs {
 		pts = append(pts, strconv.Itoa(int(c.PT)))
 	}
-	pts = append(pts, strconv.Itoa(TelephoneEventPT))
+	dtmf := p.DTMFPT
+	if dtmf == 0 {
+		dtmf = TelephoneEventPT
+	}
+	if dtmf > 0 {
+		pts = append(pts, strconv.Itoa(dtmf))
+	}
 	fmt.Fprintf(&b, "m=audio %d RTP/AVP %s\r\n", p.Port, strings.Join(pts, " "))
 	for _, c := range p.Codecs {
 		if c.Channels > 1 {
@@ -58,7 +65,9 @@ func BuildSDP(p OfferParams) []byte {
 			fmt.Fprintf(&b, "a=fmtp:%d %s\r\n", c.PT, c.Fmtp)
 		}
 	}
-	fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", TelephoneEventPT, TelephoneEventPT)
+	if dtmf > 0 {
+		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", dtmf, dtmf)
+	}
 	fmt.Fprintf(&b, "a=ptime:20\r\na=%s\r\n", dir)
 	return []byte(b.String())
 }

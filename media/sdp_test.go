@@ -2,6 +2,8 @@ package media
 
 import (
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -46,6 +48,31 @@ func TestSelectFromOfferUsesOurPreference(t *testing.T) {
 	n, err := SelectFromOffer([]byte(offer), []Codec{G722, PCMU})
 	if err != nil || n.Codec.Key != "g722" || n.Codec.PT != 9 {
 		t.Fatalf("got %+v %v", n, err)
+	}
+}
+
+func TestIncomingAnswerUsesTheOfferersNumbers(t *testing.T) {
+	offer := []byte("v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 96 0 97\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:97 telephone-event/8000\r\n")
+	c, neg, err := NewIncomingCall(&BrowserNet{}, net.IPv4(127, 0, 0, 1), offer, []Codec{PCMU, Opus}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if neg.Codec.Key != "pcmu" || neg.DTMFPT != 97 {
+		t.Fatalf("negotiated %+v", neg)
+	}
+	ans := string(c.Answer(1))
+	if !strings.Contains(ans, " RTP/AVP 0 97\r\n") || !strings.Contains(ans, "a=rtpmap:97 telephone-event/8000") || strings.Contains(ans, "opus") {
+		t.Fatalf("answer:\n%s", ans)
+	}
+	noDTMF := []byte("v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 8\r\n")
+	c2, _, err := NewIncomingCall(&BrowserNet{}, net.IPv4(127, 0, 0, 1), noDTMF, []Codec{PCMA}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if a := string(c2.Answer(1)); strings.Contains(a, "telephone-event") || !strings.Contains(a, " RTP/AVP 8\r\n") {
+		t.Fatalf("answer without DTMF:\n%s", a)
 	}
 }
 

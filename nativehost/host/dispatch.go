@@ -21,6 +21,9 @@ var handlers = map[string]handler{
 	messaging.TypeHangup:      (*Host).onHangup,
 	messaging.TypeWebRTCOffer: (*Host).onWebRTCOffer,
 	messaging.TypeSession:     (*Host).onSessionReport,
+	messaging.TypeAnswer:      (*Host).onAnswer,
+	messaging.TypeDecline:     (*Host).onHangup, // declining a ringing call is hanging it up
+	messaging.TypeSetStatus:   (*Host).onSetStatus,
 }
 
 // handle decodes one frame and answers it. Nothing in a frame can stop the host.
@@ -67,6 +70,8 @@ func errorBody(err error) *messaging.ErrorBody {
 		code = messaging.CodeNoAccount
 	case errors.Is(err, phone.ErrNotRegistered):
 		code = messaging.CodeNotRegistered
+	case errors.Is(err, phone.ErrBadStatus):
+		code = messaging.CodeBadRequest
 	case errors.Is(err, phone.ErrNoCall):
 		code = messaging.CodeNoCall
 	case errors.Is(err, media.ErrBadSDP), errors.Is(err, media.ErrNoCommonCodec), errors.Is(err, media.ErrClosed):
@@ -147,4 +152,28 @@ func (h *Host) onWebRTCOffer(env messaging.Envelope) (any, error) {
 		return nil, err
 	}
 	return struct{}{}, p.SetBrowserOffer(in.CallID, in.SDP)
+}
+
+func (h *Host) onAnswer(env messaging.Envelope) (any, error) {
+	var in messaging.CallRef
+	if err := decodeData(env.Data, &in); err != nil {
+		return nil, badRequest(err)
+	}
+	p, err := h.currentPhone()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, p.Answer(in.CallID)
+}
+
+func (h *Host) onSetStatus(env messaging.Envelope) (any, error) {
+	var in messaging.Status
+	if err := decodeData(env.Data, &in); err != nil {
+		return nil, badRequest(err)
+	}
+	p, err := h.currentPhone()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, p.SetStatus(in.Status)
 }

@@ -178,7 +178,11 @@ func (h *Host) snapshot() messaging.State {
 	h.mu.Lock()
 	p, cfg, cerr := h.phone, h.cfg, h.configErr
 	h.mu.Unlock()
-	st := messaging.State{Accounts: []messaging.AccountState{}, Calls: []messaging.Call{}, Status: cfg.Status, ConfigError: cerr,
+	status := cfg.Status
+	if p != nil {
+		status = p.Status()
+	}
+	st := messaging.State{Accounts: []messaging.AccountState{}, Calls: []messaging.Call{}, Status: status, ConfigError: cerr,
 		Session: h.sessionState(cfg)}
 	if p != nil {
 		st.Accounts, st.Calls = p.Snapshot()
@@ -229,6 +233,14 @@ func (e *events) StateChanged() {
 
 func (e *events) CallChanged(c messaging.Call) {
 	(*Host)(e).sendEvent(messaging.TypeCall, messaging.CallEvent{Call: c})
+}
+
+func (e *events) Incoming(c messaging.Call) {
+	(*Host)(e).sendEvent(messaging.TypeIncoming, messaging.CallEvent{Call: c})
+}
+
+func (e *events) Beep(callID string) {
+	(*Host)(e).sendEvent(messaging.TypeBeep, messaging.CallRef{CallID: callID})
 }
 
 func (e *events) WebRTCAnswer(callID, sdp string, err error) {

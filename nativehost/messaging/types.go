@@ -18,6 +18,9 @@ const (
 	TypeHangup      = "hangup"
 	TypeWebRTCOffer = "webrtc_offer"
 	TypeSession     = "session"
+	TypeAnswer      = "answer"
+	TypeDecline     = "decline"
+	TypeSetStatus   = "set_status"
 
 	// Replies and events (host → browser).
 	TypeReply        = "reply"
@@ -27,6 +30,8 @@ const (
 	TypeError        = "error"
 	TypeClosingSoon  = "closing_soon"
 	TypeClose        = "close"
+	TypeIncoming     = "incoming"
+	TypeBeep         = "beep"
 )
 
 // Error codes carried in replies and error events.
@@ -213,16 +218,18 @@ const (
 
 // Call is one call as the UI sees it. Times are Unix milliseconds.
 type Call struct {
-	ID         string     `json:"id"`
-	Account    string     `json:"account"`
-	Direction  string     `json:"direction"`
-	Number     string     `json:"number"`
-	State      string     `json:"state"`
-	Codec      string     `json:"codec,omitempty"`
-	StartedAt  int64      `json:"started_at"`
-	AnsweredAt int64      `json:"answered_at,omitempty"`
-	EndedAt    int64      `json:"ended_at,omitempty"`
-	EndReason  *EndReason `json:"end_reason,omitempty"`
+	ID           string     `json:"id"`
+	Account      string     `json:"account"`
+	Direction    string     `json:"direction"`
+	Number       string     `json:"number"`
+	Name         string     `json:"name,omitempty"` // caller's display name
+	State        string     `json:"state"`
+	AutoAnswerAt int64      `json:"auto_answer_at,omitempty"` // Unix ms, when auto-answer will pick up
+	Codec        string     `json:"codec,omitempty"`
+	StartedAt    int64      `json:"started_at"`
+	AnsweredAt   int64      `json:"answered_at,omitempty"`
+	EndedAt      int64      `json:"ended_at,omitempty"`
+	EndReason    *EndReason `json:"end_reason,omitempty"`
 }
 
 // EndReason says why a call ended, in words for the user.
@@ -231,7 +238,12 @@ type EndReason struct {
 	Message string `json:"message"`
 }
 
-// CallEvent is the data of the call event.
+// Status is the data of set_status.
+type Status struct {
+	Status string `json:"status"` // available or dnd
+}
+
+// CallEvent is the data of the call, incoming and beep events.
 type CallEvent struct {
 	Call Call `json:"call"`
 }

@@ -26,6 +26,7 @@ type call struct {
 	hangupOnce sync.Once
 	hangup     chan struct{}
 	finishOnce sync.Once
+	inc        *incoming // nil for outgoing calls
 
 	mu sync.Mutex
 	in messaging.Call
@@ -83,16 +84,10 @@ func (p *Phone) Dial(accountID, number string) (string, error) {
 	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "outgoing", Number: shown, State: messaging.CallCalling, StartedAt: time.Now().UnixMilli()}
 	m.OnAnswer = func(sdp string, err error) { p.events.WebRTCAnswer(c.id, sdp, err) }
 
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
+	if !p.addCall(c) {
 		m.Close()
 		return "", ErrClosed
 	}
-	p.calls[c.id] = c
-	p.wg.Add(1)
-	p.mu.Unlock()
-
 	p.events.CallChanged(c.info())
 	go func() {
 		defer p.wg.Done()
@@ -101,7 +96,21 @@ func (p *Phone) Dial(accountID, number string) (string, error) {
 	return c.id, nil
 }
 
-// Hangup ends a call: CANCEL before the answer, BYE after it.
+// addCall registers a call unless the phone is closing; the caller must call
+// p.wg.Done when the call's goroutine ends (finish does not).
+func (p *Phone) addCall(c *call) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.calls[c.id] = c
+	p.wg.Add(1)
+	return true
+}
+
+// Hangup ends a call: CANCEL before the answer, BYE after it; a ringing incoming call
+// is declined.
 func (p *Phone) Hangup(callID string) error {
 	c, err := p.call(callID)
 	if err != nil {

@@ -14,6 +14,7 @@ var (
 	ErrNotRegistered = errors.New("account not registered")
 	ErrNoCall        = errors.New("no such call")
 	ErrClosed        = errors.New("phone closed")
+	ErrBadStatus     = errors.New("bad status")
 )
 
 // SIPError is a failure the other side or the PBX answered with.

@@ -28,6 +28,10 @@ type Events interface {
 	CallChanged(messaging.Call)
 	// WebRTCAnswer delivers the browser leg's answer for a call, or why there is none.
 	WebRTCAnswer(callID, sdp string, err error)
+	// Incoming announces a new ringing call (after its CallChanged).
+	Incoming(messaging.Call)
+	// Beep says an auto-answered call was just connected: the window plays the beep.
+	Beep(callID string)
 }
 
 // Options configure a Phone; the zero value of each field means the default.
@@ -48,6 +52,7 @@ type Phone struct {
 	srv     *sipgo.Server
 	client  *sipgo.Client
 	dc      *sipgo.DialogClientCache
+	dsc     *sipgo.DialogServerCache
 	conn    net.PacketConn
 	localIP net.IP
 	contact sip.ContactHeader
@@ -61,6 +66,7 @@ type Phone struct {
 	accounts []*account
 	calls    map[string]*call
 	closed   bool
+	status   string // available or dnd
 }
 
 // New starts the user agent on the interface that faces the first account's server and
@@ -75,7 +81,7 @@ func New(cfg *config.Config, ev Events, opts Options) (*Phone, error) {
 	if opts.Media == nil {
 		opts.Media = media.NewBrowserNet()
 	}
-	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, calls: map[string]*call{}}
+	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, calls: map[string]*call{}, status: cfg.Status}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 
 	localIP := net.IPv4(127, 0, 0, 1)
@@ -137,16 +143,16 @@ func (p *Phone) listen(ip net.IP, name string) error {
 	p.ua, p.srv, p.client, p.conn, p.localIP = ua, srv, client, conn, ip
 	p.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: ip.String(), Port: addr.Port}}
 	p.dc = sipgo.NewDialogClientCache(client, p.contact)
+	p.dsc = sipgo.NewDialogServerCache(client, p.contact)
 
 	srv.OnBye(p.onBye)
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 200, "OK")
 	})
-	srv.OnAck(func(*sip.Request, sip.ServerTransaction) {})
-	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
-		// Incoming calls are not taken yet.
-		respond(tx, req, 480, "Temporarily Unavailable")
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
+		_ = p.dsc.ReadAck(req, tx) // an ACK for a non-2xx is absorbed by the transaction
 	})
+	srv.OnInvite(p.onInvite)
 	go func() {
 		if err := srv.ServeUDP(conn); err != nil && !errors.Is(err, net.ErrClosed) {
 			p.log.Error("SIP socket stopped", "err", err)
@@ -177,9 +183,35 @@ func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string
 }
 
 func (p *Phone) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	if err := p.dc.ReadBye(req, tx); err != nil {
+	if err := p.dc.ReadBye(req, tx); err == nil {
+		return
+	}
+	if err := p.dsc.ReadBye(req, tx); err != nil {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 	}
+}
+
+// Status is available or dnd.
+func (p *Phone) Status() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.status
+}
+
+// SetStatus switches between available and dnd (Do not disturb: every incoming call is
+// rejected with the account's code and reported as missed).
+func (p *Phone) SetStatus(s string) error {
+	if s != "available" && s != "dnd" {
+		return fmt.Errorf("%w: status %q is not available or dnd", ErrBadStatus, s)
+	}
+	p.mu.Lock()
+	changed := p.status != s
+	p.status = s
+	p.mu.Unlock()
+	if changed {
+		p.events.StateChanged()
+	}
+	return nil
 }
 
 // Snapshot returns the accounts and live calls.

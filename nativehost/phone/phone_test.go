@@ -18,8 +18,10 @@ import (
 
 // eventLog records what the phone reports.
 type eventLog struct {
-	mu    sync.Mutex
-	calls []messaging.Call
+	mu       sync.Mutex
+	calls    []messaging.Call
+	incoming []messaging.Call
+	beeps    []string
 }
 
 func (e *eventLog) StateChanged() {}
@@ -29,6 +31,26 @@ func (e *eventLog) CallChanged(c messaging.Call) {
 	e.mu.Unlock()
 }
 func (e *eventLog) WebRTCAnswer(string, string, error) {}
+func (e *eventLog) Incoming(c messaging.Call) {
+	e.mu.Lock()
+	e.incoming = append(e.incoming, c)
+	e.mu.Unlock()
+}
+func (e *eventLog) Beep(id string) {
+	e.mu.Lock()
+	e.beeps = append(e.beeps, id)
+	e.mu.Unlock()
+}
+
+// firstIncoming returns the first incoming call announced, if any.
+func (e *eventLog) firstIncoming() (messaging.Call, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.incoming) == 0 {
+		return messaging.Call{}, false
+	}
+	return e.incoming[0], true
+}
 
 func (e *eventLog) lastCall(id string) (messaging.Call, bool) {
 	e.mu.Lock()
@@ -43,7 +65,13 @@ func (e *eventLog) lastCall(id string) (messaging.Call, bool) {
 
 func newPhone(t *testing.T, d *devpbxtest.PBX, password string) (*Phone, *eventLog) {
 	t.Helper()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":%q,"domain":%q,"codecs":["pcmu"]}]}`, password, d.SIP)))
+	return newPhoneAt(t, d.SIP, password, "")
+}
+
+// newPhoneAt starts a phone for user 1001 at server; extra is more account JSON fields.
+func newPhoneAt(t *testing.T, server, password, extra string) (*Phone, *eventLog) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":%q,"domain":%q,"codecs":["pcmu"]%s}]}`, password, server, extra)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,277 @@
+package phone
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/tabphone/tabphone/media"
+	"github.com/tabphone/tabphone/nativehost/messaging"
+)
+
+// declineCode answers a call the user declines (RFC 3261 21.4.24: Busy Here, as desk
+// phones do, so the PBX may route to voicemail).
+const declineCode = 486
+
+// incoming holds what only an incoming call needs: the user's answer.
+type incoming struct {
+	answerOnce sync.Once
+	answer     chan struct{}
+}
+
+func (c *call) requestAnswer() {
+	c.inc.answerOnce.Do(func() { close(c.inc.answer) })
+}
+
+// onInvite takes an incoming INVITE. It runs in sipgo's handler goroutine, which must
+// not return before the final response (sipgo terminates the transaction after it).
+func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to != nil {
+		if _, ok := to.Params.Get("tag"); ok {
+			p.onReInvite(req, tx)
+			return
+		}
+	}
+	acc := p.accountFor(req)
+	if acc == nil {
+		respond(tx, req, 404, "Not Found")
+		return
+	}
+	// Ghost calls: only the account's registrar/proxy may ring us (scanners send INVITEs
+	// straight to SIP ports).
+	if !p.fromServer(req, acc) {
+		p.log.Warn("INVITE not from the account's server dropped", "source", req.Source(), "account", acc.cfg.ID)
+		respond(tx, req, 403, "Forbidden")
+		return
+	}
+	if len(req.Body()) > media.MaxSDP {
+		respond(tx, req, 413, "Request Entity Too Large")
+		return
+	}
+	number, name := callerID(req)
+	if p.Status() == "dnd" {
+		p.log.Info("DND: call rejected", "from", number)
+		respond(tx, req, acc.cfg.DNDCode, reasonPhrase(acc.cfg.DNDCode))
+		p.events.CallChanged(messaging.Call{ID: p.newCallID(), Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
+			State: messaging.CallEnded, StartedAt: time.Now().UnixMilli(), EndedAt: time.Now().UnixMilli(),
+			EndReason: &messaging.EndReason{SIPCode: acc.cfg.DNDCode, Message: "Missed: Do not disturb"}})
+		return
+	}
+	m, _, err := media.NewIncomingCall(p.bnet, p.localIP, req.Body(), media.CodecsByName(acc.cfg.Codecs), p.log)
+	if err != nil {
+		p.log.Warn("incoming offer refused", "err", err)
+		respond(tx, req, 488, "Not Acceptable Here")
+		return
+	}
+	dialog, err := p.dsc.ReadInvite(req, tx)
+	if err != nil {
+		m.Close()
+		respond(tx, req, 400, "Bad Request")
+		return
+	}
+	defer dialog.Close()
+
+	arrived := time.Now()
+	c := &call{id: p.newCallID(), acct: acc, media: m, hangup: make(chan struct{}), inc: &incoming{answer: make(chan struct{})}}
+	codec, _ := m.Codec()
+	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
+		State: messaging.CallRinging, Codec: codec.Name, StartedAt: arrived.UnixMilli()}
+	var autoAnswer <-chan time.Time
+	if acc.cfg.AutoAnswer.Enabled {
+		// The delay counts from the INVITE's arrival; ringing starts at once.
+		delay := time.Duration(acc.cfg.AutoAnswer.Seconds) * time.Second
+		c.in.AutoAnswerAt = arrived.Add(delay).UnixMilli()
+		timer := time.NewTimer(delay)
+		defer timer.Stop()
+		autoAnswer = timer.C
+	}
+	m.OnAnswer = func(sdp string, err error) { p.events.WebRTCAnswer(c.id, sdp, err) }
+	if !p.addCall(c) {
+		m.Close()
+		respond(tx, req, 480, "Temporarily Unavailable")
+		return
+	}
+	defer p.wg.Done()
+	reason := &messaging.EndReason{Message: "Call ended"}
+	defer func() { p.finish(c, reason) }()
+
+	// A CANCEL is answered by sipgo's transaction layer; the transaction itself ends only
+	// after Timer I, so listen for the CANCEL to stop ringing at once.
+	cancelled := make(chan struct{})
+	var cancelOnce sync.Once
+	if !tx.OnCancel(func(*sip.Request) { cancelOnce.Do(func() { close(cancelled) }) }) {
+		reason.Message = "Missed call"
+		return
+	}
+	if err := dialog.Respond(180, "Ringing", nil); err != nil {
+		reason.Message = "Missed call"
+		return
+	}
+	p.events.CallChanged(c.info())
+	p.events.Incoming(c.info())
+
+	auto := false
+	select {
+	case <-c.inc.answer:
+	case <-autoAnswer:
+		auto = true
+	case <-c.hangup:
+		reason.SIPCode, reason.Message = declineCode, "Declined"
+		_ = dialog.Respond(declineCode, reasonPhrase(declineCode), nil)
+		return
+	case <-cancelled: // the caller gave up (sipgo answers the CANCEL and sends 487)
+		reason.Message = "Missed call"
+		return
+	case <-tx.Done():
+		reason.Message = "Missed call"
+		return
+	}
+	if err := dialog.RespondSDP(m.Answer(uint64(arrived.Unix()))); err != nil {
+		p.log.Warn("answer failed", "call", c.id, "err", err)
+		reason.Message = "The call could not be answered"
+		return
+	}
+	if auto {
+		p.events.Beep(c.id)
+	}
+	p.update(c, func(in *messaging.Call) {
+		in.State, in.AnsweredAt = messaging.CallConnected, time.Now().UnixMilli()
+	})
+	select {
+	case <-c.hangup:
+		p.byeIncoming(dialog, req)
+	case <-dialog.Context().Done():
+		reason.Message = "The other side hung up"
+	}
+}
+
+// onReInvite answers an in-dialog INVITE (session refresh, hold from the PBX) with our
+// current SDP; hold and media changes come with the in-call features.
+func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
+	respond(tx, req, 488, "Not Acceptable Here")
+}
+
+// byeIncoming ends an answered incoming call from the listening socket: sipgo's server
+// dialog Bye ignores the client's connection address.
+func (p *Phone) byeIncoming(dialog *sipgo.DialogServerSession, invite *sip.Request) {
+	ct := invite.Contact()
+	if ct == nil {
+		return
+	}
+	bye := sip.NewRequest(sip.BYE, *ct.Address.Clone())
+	addr := p.conn.LocalAddr().(*net.UDPAddr)
+	bye.Laddr = sip.Addr{IP: addr.IP, Port: addr.Port}
+	if len(invite.GetHeaders("Record-Route")) == 0 {
+		bye.SetDestination(invite.Source())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	if err := dialog.WriteBye(ctx, bye); err != nil {
+		p.log.Warn("BYE failed", "err", err)
+	}
+}
+
+// Answer picks up a ringing incoming call.
+func (p *Phone) Answer(callID string) error {
+	c, err := p.call(callID)
+	if err != nil {
+		return err
+	}
+	if c.inc == nil {
+		return fmt.Errorf("%w: %s is not an incoming call", ErrNoCall, callID)
+	}
+	c.requestAnswer()
+	return nil
+}
+
+// accountFor finds the account an INVITE is for, by the Request-URI user (our Contact)
+// or else the To user.
+func (p *Phone) accountFor(req *sip.Request) *account {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, a := range p.accounts {
+		if req.Recipient.User == a.cfg.User {
+			return a
+		}
+	}
+	if to := req.To(); to != nil {
+		for _, a := range p.accounts {
+			if to.Address.User == a.cfg.User {
+				return a
+			}
+		}
+	}
+	return nil
+}
+
+// fromServer reports whether a request came from the account's registrar/proxy: same
+// IP (the host name resolved) and port.
+func (p *Phone) fromServer(req *sip.Request, acc *account) bool {
+	host, port, err := net.SplitHostPort(req.Source())
+	if err != nil {
+		return false
+	}
+	srvHost, srvPort, err := net.SplitHostPort(acc.server.Addr())
+	if err != nil || port != srvPort {
+		return false
+	}
+	src := net.ParseIP(host)
+	if ip := net.ParseIP(srvHost); ip != nil {
+		return ip.Equal(src)
+	}
+	ips, err := net.LookupIP(srvHost)
+	if err != nil {
+		return false
+	}
+	for _, ip := range ips {
+		if ip.Equal(src) {
+			return true
+		}
+	}
+	return false
+}
+
+// callerID reads the caller's number and name from P-Asserted-Identity (set by the PBX,
+// RFC 3325) or else From.
+func callerID(req *sip.Request) (number, name string) {
+	if h := req.GetHeader("P-Asserted-Identity"); h != nil {
+		var uri sip.Uri
+		params := sip.NewParams()
+		if d, err := sip.ParseAddressValue(h.Value(), &uri, &params); err == nil {
+			number, name = uri.User, d
+		}
+	}
+	if from := req.From(); from != nil {
+		if number == "" {
+			number = from.Address.User
+		}
+		if name == "" {
+			name = from.DisplayName
+		}
+	}
+	const maxCallerID = 128
+	return truncate(number, maxCallerID), truncate(name, maxCallerID)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func reasonPhrase(code int) string {
+	switch code {
+	case 480:
+		return "Temporarily Unavailable"
+	case 486:
+		return "Busy Here"
+	case 603:
+		return "Decline"
+	}
+	return "Busy Here"
+}

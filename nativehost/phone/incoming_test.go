@@ -1,0 +1,181 @@
+package phone
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tabphone/tabphone/internal/devpbxtest"
+	"github.com/tabphone/tabphone/internal/kamailiotest"
+	"github.com/tabphone/tabphone/nativehost/messaging"
+)
+
+// sipp runs one scripted caller (testdata/sipp) against target and returns its
+// result: nil when the scenario completed as written.
+func sipp(t *testing.T, scenario, target string, code int) <-chan error {
+	t.Helper()
+	bin, err := exec.LookPath("sipp")
+	if err != nil {
+		t.Skip("sipp is not installed (make test installs sip-tester)")
+	}
+	raw, err := os.ReadFile(filepath.Join("testdata", "sipp", scenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), scenario)
+	if err := os.WriteFile(f, []byte(strings.ReplaceAll(string(raw), `response="CODE"`, fmt.Sprintf(`response="%d"`, code))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := c.LocalAddr().(*net.UDPAddr).Port
+	c.Close()
+	errFile := filepath.Join(t.TempDir(), "sipp-errors.log")
+	cmd := exec.Command(bin, "-sf", f, "-s", "1001", "-m", "1", "-i", "127.0.0.1", "-p", fmt.Sprint(port),
+		"-mi", "127.0.0.1", "-rtp_echo", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
+		"-error_file", errFile, target)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	go func() {
+		err := cmd.Wait()
+		if err != nil {
+			log, _ := os.ReadFile(errFile)
+			err = fmt.Errorf("sipp %s: %v\n%s", scenario, err, log)
+		}
+		done <- err
+	}()
+	return done
+}
+
+func wait(t *testing.T, what string, ch <-chan error) {
+	t.Helper()
+	select {
+	case err := <-ch:
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatalf("%s: sipp did not finish", what)
+	}
+}
+
+// kamailioPhone registers 1001 at a real Kamailio and returns both.
+func kamailioPhone(t *testing.T, extra string) (*kamailiotest.Kamailio, *Phone, *eventLog) {
+	t.Helper()
+	k := kamailiotest.Start(t, "pw-k", 300)
+	p, ev := newPhoneAt(t, k.Addr, "pw-k", extra)
+	devpbxtest.WaitFor(t, "registered at Kamailio", 10*time.Second, func() bool { return accountState(p).Registration == messaging.RegRegistered })
+	return k, p, ev
+}
+
+func endedWith(ev *eventLog, id string) (messaging.Call, bool) {
+	c, ok := ev.lastCall(id)
+	return c, ok && c.State == messaging.CallEnded
+}
+
+func TestIncomingAnsweredThroughKamailio(t *testing.T) {
+	k, p, ev := kamailioPhone(t, "")
+	done := sipp(t, "invite_answered.xml", k.Addr, 0)
+	devpbxtest.WaitFor(t, "incoming event", 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
+	in, _ := ev.firstIncoming()
+	if in.Direction != "incoming" || in.State != messaging.CallRinging || in.Number != "alice" || in.Name != "Alice Caller" || in.Codec != "PCMU" {
+		t.Fatalf("incoming: %+v", in)
+	}
+	if err := p.Answer(in.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "caller's scenario (answer, ACK, BYE)", done)
+	devpbxtest.WaitFor(t, "call ended by the caller's BYE", 5*time.Second, func() bool { c, ok := endedWith(ev, in.ID); return ok && c.AnsweredAt > 0 })
+	if c, _ := ev.lastCall(in.ID); c.EndReason.Message != "The other side hung up" {
+		t.Fatalf("end: %+v", c.EndReason)
+	}
+}
+
+func TestIncomingDeclined(t *testing.T) {
+	k, p, ev := kamailioPhone(t, "")
+	done := sipp(t, "invite_rejected.xml", k.Addr, 486)
+	devpbxtest.WaitFor(t, "incoming event", 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
+	in, _ := ev.firstIncoming()
+	if err := p.Hangup(in.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "caller gets 486", done)
+	devpbxtest.WaitFor(t, "declined call ended", 5*time.Second, func() bool { _, ok := endedWith(ev, in.ID); return ok })
+}
+
+func TestIncomingCancelledIsMissed(t *testing.T) {
+	k, _, ev := kamailioPhone(t, "")
+	done := sipp(t, "invite_cancelled.xml", k.Addr, 0)
+	wait(t, "caller cancels (200, 487)", done)
+	in, ok := ev.firstIncoming()
+	if !ok {
+		t.Fatal("no incoming event before the CANCEL")
+	}
+	devpbxtest.WaitFor(t, "missed call", 5*time.Second, func() bool { _, ok := endedWith(ev, in.ID); return ok })
+	if c, _ := ev.lastCall(in.ID); c.AnsweredAt != 0 || c.EndReason.Message != "Missed call" {
+		t.Fatalf("cancelled call: %+v %+v", c, c.EndReason)
+	}
+}
+
+func TestDNDRejectsWithTheAccountCodeAndNeverRings(t *testing.T) {
+	k, p, ev := kamailioPhone(t, `,"dnd_code":480`)
+	if err := p.SetStatus("dnd"); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "caller gets 480", sipp(t, "invite_rejected.xml", k.Addr, 480))
+	if _, rang := ev.firstIncoming(); rang {
+		t.Fatal("DND rang")
+	}
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if len(ev.calls) != 1 || ev.calls[0].EndReason.SIPCode != 480 || ev.calls[0].EndReason.Message != "Missed: Do not disturb" {
+		t.Fatalf("missed call not reported: %+v", ev.calls)
+	}
+}
+
+func TestAutoAnswerAfterOneSecond(t *testing.T) {
+	k, _, ev := kamailioPhone(t, `,"auto_answer":{"enabled":true,"seconds":1}`)
+	done := sipp(t, "invite_answered.xml", k.Addr, 0)
+	devpbxtest.WaitFor(t, "auto-answered", 10*time.Second, func() bool {
+		c, ok := ev.firstIncoming()
+		return ok && func() bool { l, _ := ev.lastCall(c.ID); return l.AnsweredAt > 0 }()
+	})
+	in, _ := ev.firstIncoming()
+	c, _ := ev.lastCall(in.ID)
+	delay := time.Duration(c.AnsweredAt-c.StartedAt) * time.Millisecond
+	t.Logf("answered %v after the INVITE arrived", delay)
+	if delay < 800*time.Millisecond || delay > 1200*time.Millisecond {
+		t.Fatalf("auto-answer after %v, want 1 s ± 200 ms", delay)
+	}
+	if in.AutoAnswerAt != in.StartedAt+1000 {
+		t.Fatalf("auto_answer_at %d, started %d", in.AutoAnswerAt, in.StartedAt)
+	}
+	ev.mu.Lock()
+	beeps := append([]string(nil), ev.beeps...)
+	ev.mu.Unlock()
+	if len(beeps) != 1 || beeps[0] != in.ID {
+		t.Fatalf("beep events %v", beeps)
+	}
+	wait(t, "caller's scenario", done)
+}
+
+func TestGhostInviteNeverRings(t *testing.T) {
+	_, p, ev := kamailioPhone(t, "")
+	// A scanner sends straight to our SIP socket, not through the registrar.
+	wait(t, "ghost gets 403", sipp(t, "invite_rejected.xml", p.conn.LocalAddr().String(), 403))
+	if _, rang := ev.firstIncoming(); rang {
+		t.Fatal("a ghost INVITE rang")
+	}
+}
