@@ -1,13 +1,17 @@
 // The background: owns the one native port to tabphone-host, routes the pages' requests
-// to it and its events to the pages (lib/hub.js), opens the softphone window when a call
-// needs audio, and keeps the toolbar badge. Every listener is registered synchronously
-// at the top level, so a woken service worker gets the event that woke it.
+// to it and its events to the pages (lib/hub.js), watches the tabs for a Dialer/PBX
+// session and ties the host's life to it (lib/sessionwatch.js, lib/sessionbinding.js),
+// opens the softphone window when a call needs audio or a session starts, and keeps the
+// toolbar badge. Every listener is registered synchronously at the top level, so a
+// woken service worker gets the event that woke it.
 
 import { browser } from './lib/browser.js';
 import { HOST_NAME } from './lib/protocol.js';
 import { NativePort } from './lib/nativeport.js';
 import { Hub } from './lib/hub.js';
 import { SoftphoneWindow } from './lib/softphonewindow.js';
+import { SessionWatch } from './lib/sessionwatch.js';
+import { SessionBinding } from './lib/sessionbinding.js';
 import { badgeFor } from './lib/badge.js';
 
 const softphoneWindow = new SoftphoneWindow({
@@ -24,30 +28,74 @@ function showBadge(hub) {
   browser.action.setBadgeBackgroundColor({ color: b.color }).catch(() => {});
 }
 
+// The hub, the port, the watch and the binding refer to each other; each is set below
+// before any event can arrive (events are dispatched after this module has run).
+let binding = null;
+
 const hub = new Hub({
-  native: null, // set below; the hub and the port refer to each other
+  native: null,
   extensionId: browser.runtime.id,
   extensionOrigin: browser.runtime.getURL(''),
   openSoftphone: () => softphoneWindow.open(),
   onChange: showBadge,
+  wantHost: () => binding.wantHost(),
 });
 
 const native = new NativePort({
   connect: () => browser.runtime.connectNative(HOST_NAME),
   lastError: () => browser.runtime.lastError,
   version: browser.runtime.getManifest().version,
-  onEvent: (msg) => hub.onHostEvent(msg),
-  onStatus: (status) => hub.onHostStatus(status),
+  onEvent: (msg) => {
+    hub.onHostEvent(msg); // the pages first: the softphone window hears `close` itself
+    binding.onHostEvent(msg);
+  },
+  onStatus: (status) => {
+    hub.onHostStatus(status);
+    binding.onHostStatus(status);
+  },
 });
 hub.native = native;
 
+const watch = new SessionWatch({
+  queryTabs: (q) => browser.tabs.query(q),
+  report: (active, reason) => binding.report(active, reason),
+});
+
+binding = new SessionBinding({
+  native,
+  watch,
+  local: browser.storage.local,
+  session: browser.storage.session,
+  softphone: softphoneWindow,
+});
+
 browser.runtime.onConnect.addListener((port) => { hub.connectPage(port); });
-// These two wake the worker when the browser starts or the extension is (re)installed;
-// the phone registers as soon as the browser runs.
-browser.runtime.onStartup.addListener(() => { native.start(); });
-browser.runtime.onInstalled.addListener(() => { native.start(); });
+// Wakes the worker when the browser starts (tabs may be restored: read them again); the
+// worker's start below decides whether the host runs.
+browser.runtime.onStartup.addListener(() => { binding.browserStarted(); });
+
+browser.tabs.onCreated.addListener((tab) => { watch.tabCreated(tab); });
+browser.tabs.onUpdated.addListener((tabId, changeInfo, tab) => { watch.tabUpdated(tabId, changeInfo, tab); });
+browser.tabs.onRemoved.addListener((tabId) => { watch.tabRemoved(tabId); });
+browser.tabs.onReplaced?.addListener(() => { watch.sync(); });
 browser.windows.onRemoved.addListener((windowId) => {
+  watch.windowRemoved(windowId);
   softphoneWindow.windowRemoved(windowId).catch(() => {});
 });
 
-native.start();
+// The session cookie is watched only where the user granted the optional "cookies"
+// permission (and the site's host permission): without it there is no cookies API.
+// A grant made while the worker runs takes effect at once; later workers see the API.
+let cookieListener = null;
+function watchCookies() {
+  if (cookieListener || !browser.cookies?.onChanged) return;
+  cookieListener = (info) => { watch.cookieChanged(info); };
+  browser.cookies.onChanged.addListener(cookieListener);
+}
+watchCookies();
+browser.permissions?.onAdded?.addListener(() => { watchCookies(); });
+
+binding.init().catch((e) => {
+  console.error('tabphone: session binding failed to start; starting the phone unbound', e);
+  native.start();
+});

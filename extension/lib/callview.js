@@ -1,7 +1,9 @@
 // Words for what the host reports: call states, timers, registration, errors.
 // Page strings live here so they can move to _locales later in one place.
 
-import { CALL_STATE, REGISTRATION, ERR } from './protocol.js';
+import {
+  CALL_STATE, REGISTRATION, ERR, NO_SESSION_MESSAGE,
+} from './protocol.js';
 
 /** "00:42", "12:05", "1:02:03". */
 export function formatDuration(ms) {
@@ -90,6 +92,8 @@ export function errorWords(error) {
       return 'That call has already ended.';
     case ERR.TOO_LARGE:
       return 'The message was too large for the host.';
+    case ERR.NO_SESSION:
+      return NO_SESSION_MESSAGE;
     default:
       return message || (code ? `Something went wrong (${code}).` : 'Something went wrong.');
   }
@@ -98,8 +102,27 @@ export function errorWords(error) {
 /** The host line: empty when the host is connected, else what is wrong and the fix. */
 export function hostWords(status, snapshot) {
   if (status?.connecting) return ''; // the first connect: not a problem (yet)
+  if (status?.stopped) return ''; // stopped on purpose (no Dialer/PBX session): the page says so
   if (status && !status.connected) return status.message || 'The Tabphone host is not running.';
   const ce = snapshot?.config_error;
   if (ce) return `The phone's settings could not be used: ${ce.message || ce.code}`;
   return '';
+}
+
+/** What the page says while the phone waits for a Dialer/PBX session. */
+export const LOGIN_HINT = 'Log in to your Dialer/PBX';
+
+/**
+ * Where "Open the Dialer/PBX" goes: the first site's `url` (an http(s) URL), or null
+ * when no site has one (then the page says LOGIN_HINT; nothing is made up from patterns).
+ */
+export function dialerUrl(session) {
+  for (const site of session?.sites ?? []) {
+    if (typeof site?.url !== 'string') continue;
+    try {
+      const u = new URL(site.url);
+      if (u.protocol === 'http:' || u.protocol === 'https:') return u.href;
+    } catch { /* not a URL */ }
+  }
+  return null;
 }

@@ -96,9 +96,15 @@ export class Hub {
    * @param {string} o.extensionOrigin runtime.getURL("") (ends with "/")
    * @param {() => Promise<unknown>} o.openSoftphone opens or focuses the softphone window
    * @param {(hub: Hub) => void} [o.onChange] after the state or the host status changed
+   * @param {() => void} [o.wantHost] the user wants the phone (a page opened, or a dial)
+   *   while the host is not connected; default: skip the rest of the reconnect wait.
+   *   The background decides instead whether a stopped host may start (session binding).
    */
-  constructor({ native, extensionId, extensionOrigin, openSoftphone, onChange = () => {}, log = console }) {
+  constructor({
+    native, extensionId, extensionOrigin, openSoftphone, onChange = () => {}, wantHost = null, log = console,
+  }) {
     this.native = native;
+    this._wantHost = wantHost ?? (() => this.native.reconnectNow?.());
     this._extensionId = extensionId;
     this._extensionOrigin = extensionOrigin;
     this._openSoftphone = openSoftphone;
@@ -130,7 +136,7 @@ export class Hub {
     port.onMessage.addListener((msg) => { this._onPageMessage(page, msg); });
     this._post(page, { type: MSG.HOST, data: this.hostStatus });
     if (this.state.snapshot) this._post(page, { type: MSG.STATE, data: this.state.snapshot });
-    if (!this.hostStatus.connected) this.native.reconnectNow?.();
+    if (!this.hostStatus.connected) this._wantHost();
     return true;
   }
 
@@ -186,6 +192,8 @@ export class Hub {
       return;
     }
     const { request } = checked;
+    // A dial may start a stopped host; the port holds the request until the hello.
+    if (request.type === MSG.DIAL && !this.hostStatus.connected) this._wantHost();
     let reply;
     if (request.type === MSG.STATE_GET && this.state.snapshot) {
       reply = { ok: true, data: this.state.snapshot };

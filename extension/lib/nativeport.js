@@ -1,6 +1,7 @@
 // The one native-messaging port to tabphone-host: hello first, a ping every 20 s (keeps
 // the MV3 worker and the port alive), replies matched to requests by id with a timeout
-// per request, and reconnects with exponential backoff when the host goes away.
+// per request, and reconnects with exponential backoff when the host goes away, unless
+// the background stopped it (no Dialer/PBX session, or the host said `close`).
 // No browser API here: connect() and lastError() are injected.
 
 import {
@@ -12,6 +13,9 @@ export const PING_INTERVAL_MS = 20_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const BACKOFF_INITIAL_MS = 500;
 export const BACKOFF_MAX_MS = 30_000;
+// After `close` the host ends its calls and unregisters (at most 2 s), then exits, which
+// closes the port. If it has not after this long, the port is closed from this side.
+export const CLOSE_WAIT_MS = 5_000;
 
 /** Connection phases. */
 export const PHASE = Object.freeze({
@@ -20,7 +24,11 @@ export const PHASE = Object.freeze({
   READY: 'ready', // hello answered; requests flow
   MISMATCH: 'mismatch', // host answered hello with a protocol error; port kept open
   WAITING: 'waiting', // port closed, reconnect scheduled
+  CLOSING: 'closing', // stopped; the host is ending calls and will close the port itself
 });
+
+/** The status while the port opens (no problem to show yet). */
+const CONNECTING_STATUS = Object.freeze({ connected: false, connecting: true, message: 'Connecting to the Tabphone host…' });
 
 const INSTALL_HINT = 'Run `tabphone-host install` for this browser; `tabphone-host doctor` says what is wrong.';
 
@@ -64,7 +72,7 @@ export class NativePort {
   constructor({
     connect, lastError = () => undefined, version, onEvent = () => {}, onStatus = () => {},
     clock = systemClock, requestTimeoutMs = REQUEST_TIMEOUT_MS, pingIntervalMs = PING_INTERVAL_MS,
-    backoffInitialMs = BACKOFF_INITIAL_MS, backoffMaxMs = BACKOFF_MAX_MS,
+    backoffInitialMs = BACKOFF_INITIAL_MS, backoffMaxMs = BACKOFF_MAX_MS, closeWaitMs = CLOSE_WAIT_MS,
   }) {
     this._connect = connect;
     this._lastError = lastError;
@@ -76,6 +84,7 @@ export class NativePort {
     this._pingIntervalMs = pingIntervalMs;
     this._backoffInitialMs = backoffInitialMs;
     this._backoffMaxMs = backoffMaxMs;
+    this._closeWaitMs = closeWaitMs;
 
     this.phase = PHASE.IDLE;
     this._port = null;
@@ -85,7 +94,10 @@ export class NativePort {
     this._attempt = 0; // failed attempts since the last good hello
     this._retryTimer = null;
     this._pingTimer = null;
-    this._status = { connected: false, connecting: true, message: 'Connecting to the Tabphone host…' };
+    this._closingPort = null; // the port of a host that is closing by itself
+    this._closeTimer = null;
+    this._startAfterClose = false;
+    this._status = { ...CONNECTING_STATUS };
   }
 
   /** The last status given to onStatus. */
@@ -93,8 +105,16 @@ export class NativePort {
     return this._status;
   }
 
-  /** Opens the port if it is not open; idempotent. */
+  /**
+   * Opens the port if it is not open; idempotent. While a closing host is still ending
+   * its calls, the new host starts once the old one is gone (two hosts at once would
+   * register and unregister the same account against each other).
+   */
   start() {
+    if (this.phase === PHASE.CLOSING) {
+      this._startAfterClose = true;
+      return;
+    }
     if (this.phase !== PHASE.IDLE && this.phase !== PHASE.WAITING) return;
     this._clearRetry();
     this._open();
@@ -105,13 +125,52 @@ export class NativePort {
     if (this.phase === PHASE.WAITING) this.start();
   }
 
-  /** Closes the port for good; pending requests fail. */
-  stop() {
+  /**
+   * Stops the phone on purpose: no reconnect, no ping, and the port's end is no failure.
+   * Pending and later requests fail with status.code (default host_unavailable) and
+   * status.message. `status`, when given, becomes the status the pages see.
+   * With waitForHost the port stays open until the host closes it (after `close` the
+   * host hangs up and unregisters, then exits; a port closed from this side would make
+   * the browser kill it first), at most closeWaitMs; meanwhile its messages are dropped.
+   */
+  stop({ status, waitForHost = false } = {}) {
     this._clearRetry();
+    this._startAfterClose = false;
+    this._attempt = 0;
     const port = this._port;
-    this._teardown(failure(ERR.HOST_UNAVAILABLE, 'The phone was stopped.'));
-    this.phase = PHASE.IDLE;
+    const message = status?.message || 'The phone was stopped.';
+    this._teardown(failure(status?.code ?? ERR.HOST_UNAVAILABLE, message));
+    if (this._closingPort && (port || !waitForHost)) this._closeNow();
+    if (waitForHost && port) {
+      this.phase = PHASE.CLOSING;
+      this._closingPort = port;
+      this._closeTimer = this._clock.setTimeout(() => {
+        this._closeTimer = null;
+        this._closeNow();
+      }, this._closeWaitMs);
+    } else if (this.phase !== PHASE.CLOSING) {
+      this.phase = PHASE.IDLE;
+      try { port?.disconnect(); } catch { /* already gone */ }
+    }
+    if (status) this._setStatus(status);
+    else this._status = { ...this._status, connected: false, connecting: false, stopped: true, message };
+  }
+
+  /** The closing host is gone (or took too long): close its port, start a new one if asked. */
+  _closeNow() {
+    const port = this._closingPort;
+    this._closingPort = null;
+    if (this._closeTimer !== null) {
+      this._clock.clearTimeout(this._closeTimer);
+      this._closeTimer = null;
+    }
     try { port?.disconnect(); } catch { /* already gone */ }
+    if (this.phase !== PHASE.CLOSING) return;
+    this.phase = PHASE.IDLE;
+    if (this._startAfterClose) {
+      this._startAfterClose = false;
+      this._open();
+    }
   }
 
   /**
@@ -134,13 +193,16 @@ export class NativePort {
         });
       case PHASE.MISMATCH:
         return Promise.resolve(failure(ERR.PROTOCOL, this._status.message));
-      default:
-        return Promise.resolve(failure(ERR.HOST_UNAVAILABLE, this._status.message));
+      default: {
+        const code = this._status.stopped && this._status.code ? this._status.code : ERR.HOST_UNAVAILABLE;
+        return Promise.resolve(failure(code, this._status.message));
+      }
     }
   }
 
   _open() {
     this.phase = PHASE.CONNECTING;
+    if (this._status.stopped) this._setStatus({ ...CONNECTING_STATUS });
     let port;
     try {
       port = this._connect();
@@ -155,6 +217,10 @@ export class NativePort {
     port.onDisconnect.addListener((p) => {
       // Read lastError here, in the listener, or Chrome logs it as unchecked.
       const le = this._lastError();
+      if (this._closingPort === port) {
+        this._closeNow(); // the host exited after `close`, as it should
+        return;
+      }
       if (this._port !== port) return;
       this._disconnected(port, p?.error?.message ?? port.error?.message ?? le?.message);
     });
@@ -227,12 +293,13 @@ export class NativePort {
     const message = explainDisconnect(reason);
     this._teardown(failure(ERR.HOST_UNAVAILABLE, message));
     this.phase = PHASE.WAITING;
-    this._setStatus({ connected: false, message });
     const delay = backoffDelay(this._attempt++, this._backoffInitialMs, this._backoffMaxMs);
     this._retryTimer = this._clock.setTimeout(() => {
       this._retryTimer = null;
       this.start();
     }, delay);
+    // Last: the listener may stop() the port, which cancels the retry just scheduled.
+    this._setStatus({ connected: false, message });
   }
 
   /** Forgets the port and fails everything that waited on it. */

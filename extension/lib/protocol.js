@@ -16,22 +16,25 @@ export const MSG = Object.freeze({
   DIAL: 'dial',
   HANGUP: 'hangup',
   WEBRTC_OFFER: 'webrtc_offer',
+  SESSION: 'session',
   // Replies and events (host → browser).
   REPLY: 'reply',
   STATE: 'state',
   CALL: 'call',
   WEBRTC_ANSWER: 'webrtc_answer',
   ERROR: 'error',
+  CLOSING_SOON: 'closing_soon',
+  CLOSE: 'close',
   // Background → pages only: whether the host is reachable.
   HOST: 'host',
 });
 
 export const REQUEST_TYPES = Object.freeze([
-  MSG.HELLO, MSG.PING, MSG.STATE_GET, MSG.DIAL, MSG.HANGUP, MSG.WEBRTC_OFFER,
+  MSG.HELLO, MSG.PING, MSG.STATE_GET, MSG.DIAL, MSG.HANGUP, MSG.WEBRTC_OFFER, MSG.SESSION,
 ]);
 
 export const EVENT_TYPES = Object.freeze([
-  MSG.STATE, MSG.CALL, MSG.WEBRTC_ANSWER, MSG.ERROR,
+  MSG.STATE, MSG.CALL, MSG.WEBRTC_ANSWER, MSG.ERROR, MSG.CLOSING_SOON, MSG.CLOSE,
 ]);
 
 /** Error codes in replies and error events; the last group is made by the extension. */
@@ -46,6 +49,7 @@ export const ERR = Object.freeze({
   MEDIA: 'media',
   SIP: 'sip',
   INTERNAL: 'internal',
+  NO_SESSION: 'no_session',
   // Made by the extension, never sent by the host.
   TIMEOUT: 'timeout',
   HOST_UNAVAILABLE: 'host_unavailable',
@@ -71,6 +75,29 @@ export const REGISTRATION = Object.freeze({
   UNREGISTERED: 'unregistered',
   FAILED: 'failed',
 });
+
+/** `state.session.state`: the phone's binding to the Dialer/PBX web session. */
+export const SESSION_STATE = Object.freeze({
+  UNBOUND: 'unbound', // no site configured (or the switch off): a plain softphone
+  WAITING: 'waiting', // bound, no session reported yet: nothing registers
+  ACTIVE: 'active',
+  CLOSING_SOON: 'closing_soon', // the 5 s warning runs (deadline in Unix ms)
+  CLOSED: 'closed', // final for this host process
+});
+
+/** Why the background says a session is (not) active, in the `session` request. */
+export const SESSION_REASON = Object.freeze({
+  TABS_CLOSED: 'tabs_closed',
+  LOGOUT: 'logout',
+  TIMEOUT: 'timeout',
+  TAB_OPEN: 'tab_open',
+});
+
+/** The warning the host sends with closing_soon; pages fall back to it. */
+export const CLOSING_MESSAGE = 'Window will be closed soon, since there is no active session';
+
+/** What the phone says while it waits for a Dialer/PBX session (the host's no_session). */
+export const NO_SESSION_MESSAGE = 'Open the Dialer/PBX to use the phone';
 
 /** Names of the runtime ports pages open to the background. */
 export const PAGE = Object.freeze({
@@ -125,6 +152,10 @@ export function hangup(callId) {
 
 export function webrtcOffer(callId, sdp) {
   return { type: MSG.WEBRTC_OFFER, data: { call_id: callId, sdp } };
+}
+
+export function sessionReport(active, reason) {
+  return { type: MSG.SESSION, data: { active: Boolean(active), reason } };
 }
 
 /** The reply to a request with the given id, in the wire shape. */

@@ -1,5 +1,6 @@
 // Opens the softphone window once: the window id is kept in storage.session, so a
 // restarted service worker focuses the open window instead of opening a second one.
+// Closes it when the host says `close` (no Dialer/PBX session).
 // The windows and storage areas are injected (browser.windows, browser.storage.session).
 
 export const SOFTPHONE_URL = 'softphone/softphone.html';
@@ -9,7 +10,8 @@ export const WINDOW_SIZE = Object.freeze({ width: 380, height: 600 });
 export class SoftphoneWindow {
   /**
    * @param {object} o
-   * @param {{create(o: object): Promise<{id: number}>, update(id: number, o: object): Promise<unknown>}} o.windows
+   * @param {{create(o: object): Promise<{id: number}>, update(id: number, o: object): Promise<unknown>,
+   *   remove(id: number): Promise<void>}} o.windows
    * @param {{get(k: string): Promise<object>, set(o: object): Promise<void>, remove(k: string): Promise<void>}} o.storage
    */
   constructor({ windows, storage, url = SOFTPHONE_URL }) {
@@ -21,15 +23,36 @@ export class SoftphoneWindow {
 
   /** Focuses the softphone window, or opens it. Concurrent calls share one open. */
   open() {
-    this._opening ??= this._open().finally(() => { this._opening = null; });
+    this._opening ??= this._open(true).finally(() => { this._opening = null; });
     return this._opening;
   }
 
-  async _open() {
+  /** Opens the softphone window unless it is open; an open window keeps its place. */
+  ensureOpen() {
+    this._opening ??= this._open(false).finally(() => { this._opening = null; });
+    return this._opening;
+  }
+
+  /** Closes the softphone window if it is open; true when there was one. */
+  async close() {
+    if (this._opening) await this._opening.catch(() => {});
+    const id = await this._storedId();
+    if (id === null) return false;
+    await this._storage.remove(WINDOW_KEY);
+    try {
+      await this._windows.remove(id);
+      return true;
+    } catch {
+      return false; // already closed (the page closes itself on `close` too)
+    }
+  }
+
+  async _open(focus) {
     const id = await this._storedId();
     if (id !== null) {
       try {
-        await this._windows.update(id, { focused: true });
+        // update({}) still fails for a window that is gone.
+        await this._windows.update(id, focus ? { focused: true } : {});
         return { id, created: false };
       } catch {
         // The window is gone (closed while the worker slept).

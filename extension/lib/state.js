@@ -1,11 +1,32 @@
 // What the UI knows: the host's last `state` snapshot with the `call` events applied
-// since. Pure functions; the background and every page run the same reducer.
+// since, and the Dialer/PBX session binding (from the snapshot, the closing_soon and
+// close events, or the background's own word while no host runs). Pure functions; the
+// background and every page run the same reducer.
 
-import { MSG, CALL_STATE, LIVE_CALL_STATES, isPlainObject } from './protocol.js';
+import {
+  MSG, CALL_STATE, LIVE_CALL_STATES, SESSION_STATE, isPlainObject,
+} from './protocol.js';
 
-/** @returns {{snapshot: object|null, lastEnded: object|null}} */
+/** @returns {{snapshot: object|null, lastEnded: object|null, session: object|null}} */
 export function initialState() {
-  return { snapshot: null, lastEnded: null };
+  return { snapshot: null, lastEnded: null, session: null };
+}
+
+/**
+ * A session object as the pages use it: {state, reason?, deadline?, message?, sites}.
+ * null when it is not one.
+ */
+export function normalizeSession(s) {
+  if (!isPlainObject(s) || typeof s.state !== 'string' || s.state === '') return null;
+  const out = { state: s.state, sites: Array.isArray(s.sites) ? s.sites.filter(isPlainObject) : [] };
+  if (typeof s.reason === 'string' && s.reason !== '') out.reason = s.reason;
+  if (Number.isFinite(s.deadline) && s.deadline > 0) out.deadline = s.deadline;
+  if (typeof s.message === 'string' && s.message !== '') out.message = s.message;
+  return out;
+}
+
+function withSession(state, session) {
+  return session === null ? state : { ...state, session };
 }
 
 function emptySnapshot() {
@@ -24,11 +45,25 @@ export function applyEvent(state, msg) {
       return applySnapshot(state, msg.data);
     case MSG.CALL:
       return isPlainObject(msg.data) ? applyCall(state, msg.data.call) : state;
-    case MSG.HOST:
+    case MSG.CLOSING_SOON: {
+      const d = msg.data;
+      if (!isPlainObject(d) || !Number.isFinite(d.deadline)) return state;
+      return withSession(state, normalizeSession({
+        sites: state.session?.sites ?? [], state: SESSION_STATE.CLOSING_SOON, reason: d.reason, deadline: d.deadline, message: d.message,
+      }));
+    }
+    case MSG.CLOSE:
+      return withSession(state, normalizeSession({
+        sites: state.session?.sites ?? [], state: SESSION_STATE.CLOSED, reason: msg.data?.reason,
+      }));
+    case MSG.HOST: {
+      if (!isPlainObject(msg.data)) return state;
+      // The background says how the session stands while no host runs.
+      let next = withSession(state, normalizeSession(msg.data.session));
       // Without the host there are no calls or registrations; the next state rebuilds.
-      return isPlainObject(msg.data) && msg.data.connected === false && state.snapshot !== null
-        ? { snapshot: null, lastEnded: state.lastEnded }
-        : state;
+      if (msg.data.connected === false && next.snapshot !== null) next = { ...next, snapshot: null };
+      return next;
+    }
     default:
       return state;
   }
@@ -41,6 +76,7 @@ export function applySnapshot(state, data) {
   let { lastEnded } = state;
   for (const c of calls) if (c.state === CALL_STATE.ENDED) lastEnded = c;
   return {
+    session: normalizeSession(data.session) ?? state.session ?? null,
     snapshot: {
       ...data,
       accounts: Array.isArray(data.accounts) ? data.accounts.filter(isPlainObject) : [],
@@ -57,11 +93,11 @@ export function applyCall(state, call) {
   const snap = state.snapshot ?? emptySnapshot();
   const others = snap.calls.filter((c) => c.id !== call.id);
   if (call.state === CALL_STATE.ENDED) {
-    return { snapshot: { ...snap, calls: others }, lastEnded: call };
+    return { ...state, snapshot: { ...snap, calls: others }, lastEnded: call };
   }
   const i = snap.calls.findIndex((c) => c.id === call.id);
   const calls = i < 0 ? [...snap.calls, call] : snap.calls.map((c) => (c.id === call.id ? call : c));
-  return { snapshot: { ...snap, calls }, lastEnded: state.lastEnded };
+  return { ...state, snapshot: { ...snap, calls } };
 }
 
 /** Calls that are up or being set up, oldest first. */
@@ -78,4 +114,24 @@ export function currentCall(state) {
 /** The account the popup shows: the first one (the host lists the default first). */
 export function mainAccount(state) {
   return state.snapshot?.accounts?.[0] ?? null;
+}
+
+/** The session binding, or null before anything said it. */
+export function sessionOf(state) {
+  return state.session ?? null;
+}
+
+/**
+ * True when the phone is bound and waits for a Dialer/PBX session (waiting, or closed
+ * until a session comes back): the popup says so and cannot dial.
+ */
+export function needsSession(state) {
+  const st = state.session?.state;
+  return st === SESSION_STATE.WAITING || st === SESSION_STATE.CLOSED;
+}
+
+/** The closing deadline (Unix ms) while the close-soon warning runs, else null. */
+export function closingDeadline(state) {
+  const s = state.session;
+  return s?.state === SESSION_STATE.CLOSING_SOON && Number.isFinite(s.deadline) ? s.deadline : null;
 }

@@ -1,17 +1,23 @@
 // The popup: renders the state the background holds (delivered when the port connects,
 // so it shows at once) and sends dial/hangup through the background. It never touches
-// the microphone (Chromium cannot prompt for it in a popup).
+// the microphone (Chromium cannot prompt for it in a popup). Bound to a Dialer/PBX
+// without a session, it says so, offers to open the Dialer/PBX and cannot dial; during
+// the close-soon warning it shows the warning and its countdown too.
 
 import { browser } from '../lib/browser.js';
 import { MSG, PAGE, dial, hangup } from '../lib/protocol.js';
 import { PageClient } from '../lib/pageclient.js';
-import { initialState, applyEvent, currentCall, mainAccount } from '../lib/state.js';
+import {
+  initialState, applyEvent, currentCall, mainAccount, needsSession,
+} from '../lib/state.js';
 import {
   normalizeInput, validateNumber, appendKey, deleteLast, isDialChar,
 } from '../lib/dialpad.js';
 import {
   callStateWords, callPartyWords, callAnnouncement, registrationWords, registrationIsProblem, errorWords, hostWords,
+  dialerUrl,
 } from '../lib/callview.js';
+import { ClosingWarning } from '../lib/closingwarning.js';
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -26,7 +32,16 @@ const els = {
   hangup: $('hangup'),
   callState: $('call-state'),
   callAnnounce: $('call-announce'),
+  noSession: $('no-session'),
+  openDialer: $('open-dialer'),
+  noSessionLogin: $('no-session-login'),
 };
+
+const closing = new ClosingWarning({
+  box: $('closing-warning'),
+  message: $('closing-message'),
+  countdown: $('closing-countdown'),
+});
 
 /** Sets text only when it changes, so live regions do not repeat themselves. */
 function setText(el, text) {
@@ -53,7 +68,17 @@ function render() {
   setText(els.hostProblem, hostLine);
   els.hostProblem.hidden = hostLine === '';
 
-  if (state.snapshot) {
+  closing.update(state);
+  const noSession = needsSession(state);
+  const url = noSession ? dialerUrl(state.session) : null;
+  els.noSession.hidden = !noSession;
+  els.openDialer.hidden = url === null;
+  els.noSessionLogin.hidden = url !== null;
+
+  if (noSession) {
+    setText(els.registration, ''); // nothing registers without a session: no problem to show
+    els.registration.classList.remove('is-problem');
+  } else if (state.snapshot) {
     const account = mainAccount(state);
     setText(els.registration, registrationWords(account));
     els.registration.classList.toggle('is-problem', registrationIsProblem(account));
@@ -70,7 +95,7 @@ function render() {
   const hadFocus = document.activeElement === els.hangup;
   els.hangup.hidden = !call;
   if (hadFocus && !call) els.number.focus();
-  els.dial.disabled = dialing;
+  els.dial.disabled = dialing || noSession;
 
   // Tick the call timer only while a call is connected.
   const ticking = call?.state === 'connected';
@@ -91,7 +116,7 @@ function setNumber(value) {
 }
 
 async function dialNow() {
-  if (dialing) return;
+  if (dialing || needsSession(state)) return;
   const checked = validateNumber(els.number.value);
   if (!checked.ok) {
     showDialError(checked.error);
@@ -122,6 +147,17 @@ els.form.addEventListener('submit', (ev) => {
 });
 
 els.hangup.addEventListener('click', () => { hangupNow(); });
+
+els.openDialer.addEventListener('click', async () => {
+  const url = dialerUrl(state.session);
+  if (!url) return;
+  try {
+    await browser.tabs.create({ url });
+    window.close();
+  } catch (e) {
+    showDialError(`The Dialer/PBX could not be opened: ${e?.message ?? e}`);
+  }
+});
 
 els.del.addEventListener('click', () => {
   setNumber(deleteLast(els.number.value));

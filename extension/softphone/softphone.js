@@ -1,5 +1,7 @@
 // The softphone window: shows each live call with its own "End call" button and holds
 // the calls' audio (lib/callmedia.js). It is the only page that opens the microphone.
+// When the Dialer/PBX session ends it shows the host's close-soon warning with a
+// countdown, and closes itself on the host's `close`.
 
 import { browser } from '../lib/browser.js';
 import { MSG, PAGE, CALL_STATE, hangup, webrtcOffer } from '../lib/protocol.js';
@@ -9,6 +11,7 @@ import {
   callStateWords, callPartyWords, callAnnouncement, registrationWords, registrationIsProblem, errorWords, hostWords,
 } from '../lib/callview.js';
 import { CallMedia } from '../lib/callmedia.js';
+import { ClosingWarning } from '../lib/closingwarning.js';
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -23,6 +26,12 @@ const els = {
   audio: $('remote-audio'),
   template: $('call-template'),
 };
+
+const closing = new ClosingWarning({
+  box: $('closing-warning'),
+  message: $('closing-message'),
+  countdown: $('closing-countdown'),
+});
 
 let state = initialState();
 let hostStatus = null;
@@ -48,6 +57,9 @@ const client = new PageClient({
         return;
       case MSG.ERROR:
         if (msg.data?.call_id) media.hostError(msg.data);
+        return;
+      case MSG.CLOSE:
+        closeWindow();
         return;
       default:
         break;
@@ -109,7 +121,17 @@ function callItem(call) {
   return li;
 }
 
+/** The host ended the phone (no Dialer/PBX session): the background removes the window too. */
+function closeWindow() {
+  closing.hide();
+  media.closeAll();
+  client.close();
+  window.close();
+}
+
 function render() {
+  closing.update(state);
+
   const hostLine = hostWords(hostStatus, state.snapshot);
   setText(els.hostProblem, hostLine);
   els.hostProblem.hidden = hostLine === '';

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   formatDuration, callStateWords, callPartyWords, callAnnouncement, registrationWords, registrationIsProblem, errorWords, hostWords,
+  dialerUrl, LOGIN_HINT,
 } from '../lib/callview.js';
 
 test('formatDuration', () => {
@@ -60,4 +61,14 @@ test('the host line', () => {
   assert.equal(hostWords({ connected: false, connecting: true, message: 'Connecting…' }, null), '');
   assert.equal(hostWords({ connected: false, message: 'Run `tabphone-host install`' }, null), 'Run `tabphone-host install`');
   assert.match(hostWords({ connected: true }, { config_error: { code: 'config', message: 'bad JSON' } }), /bad JSON/);
+});
+
+test('no session: the words, where "Open the Dialer/PBX" goes, and a stopped host is no problem', () => {
+  assert.equal(dialerUrl({ sites: [{ match: 'http://127.0.0.1/*', url: 'http://127.0.0.1:8080/app/' }] }), 'http://127.0.0.1:8080/app/');
+  assert.equal(dialerUrl({ sites: [{ match: 'http://127.0.0.1/*' }] }), null, 'nothing is made up from the pattern');
+  assert.equal(dialerUrl({ sites: [{ url: 'javascript:alert(1)' }, { url: 'https://pbx.example.com/' }] }), 'https://pbx.example.com/');
+  assert.equal(dialerUrl(null), null);
+  assert.equal(LOGIN_HINT, 'Log in to your Dialer/PBX');
+  assert.equal(hostWords({ connected: false, stopped: true, message: 'Open the Dialer/PBX to use the phone' }, null), '');
+  assert.equal(errorWords({ code: 'no_session', message: 'x' }), 'Open the Dialer/PBX to use the phone');
 });

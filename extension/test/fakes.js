@@ -105,3 +105,20 @@ export class FakePort {
 export function flush() {
   return new Promise((resolve) => { setImmediate(resolve); });
 }
+
+/** A storage area (storage.local / storage.session) in memory. */
+export class FakeStorage {
+  constructor(data = {}) { this.data = { ...data }; }
+
+  async get(k) {
+    if (k === undefined || k === null) return { ...this.data };
+    const keys = Array.isArray(k) ? k : [k];
+    const out = {};
+    for (const key of keys) if (key in this.data) out[key] = structuredClone(this.data[key]);
+    return out;
+  }
+
+  async set(o) { Object.assign(this.data, structuredClone(o)); }
+
+  async remove(k) { for (const key of Array.isArray(k) ? k : [k]) delete this.data[key]; }
+}

@@ -284,3 +284,47 @@ test('replies from the host are not broadcast as events', () => {
   t.hub.onHostEvent({ type: 'reply', id: 3, ok: true });
   assert.equal(p.ofType('reply').length, 0);
 });
+
+test('wantHost: called when a page connects or dials while the host is down, not while it is up', async () => {
+  const native = new FakeNative();
+  let wants = 0;
+  const hub = new Hub({
+    native, extensionId: EXT_ID, extensionOrigin: ORIGIN, openSoftphone: async () => {}, log: { warn() {}, error() {} },
+    wantHost: () => { wants++; },
+  });
+  hub.onHostStatus({ connected: false, stopped: true, code: 'no_session', message: 'Open the Dialer/PBX to use the phone' });
+  const p = pagePort('popup');
+  hub.connectPage(p);
+  assert.equal(wants, 1);
+  assert.equal(native.reconnects, 0, 'the background decides, not the hub');
+  native.replies.push({ ok: false, error: { code: 'no_session', message: 'Open the Dialer/PBX to use the phone' } });
+  p.receive({ type: 'dial', id: 1, data: { number: '600' } });
+  await flush();
+  assert.equal(wants, 2);
+  assert.deepEqual(p.last('reply').error, { code: 'no_session', message: 'Open the Dialer/PBX to use the phone' });
+  hub.onHostStatus({ connected: true, version: '0.1.0' });
+  hub.connectPage(pagePort('popup'));
+  p.receive({ type: 'dial', id: 2, data: { number: '600' } });
+  await flush();
+  assert.equal(wants, 2);
+});
+
+test('session events reach the pages; the session state is kept for pages that connect later', () => {
+  const t = setup();
+  connected(t);
+  const a = pagePort('popup');
+  t.hub.connectPage(a);
+  t.hub.onHostEvent({ type: 'state', data: { accounts: [account], calls: [], session: { state: 'active', sites: [] } } });
+  const ev = { type: 'closing_soon', data: { message: 'Window will be closed soon, since there is no active session', reason: 'logout', deadline: 1_700_000_005_000, seconds: 5 } };
+  t.hub.onHostEvent(ev);
+  assert.deepEqual(a.last('closing_soon'), ev);
+  assert.equal(t.hub.state.session.state, 'closing_soon');
+  t.hub.onHostEvent({ type: 'close', data: { reason: 'logout' } });
+  assert.deepEqual(a.last('close'), { type: 'close', data: { reason: 'logout' } });
+  assert.equal(t.hub.state.session.state, 'closed');
+  t.hub.onHostStatus({ connected: false, stopped: true, message: 'x', session: { state: 'closed', sites: [{ match: 'http://127.0.0.1/*' }] } });
+  const late = pagePort('popup');
+  t.hub.connectPage(late);
+  assert.deepEqual(late.sent.map((m) => m.type), ['host']);
+  assert.equal(late.sent[0].data.session.state, 'closed');
+});

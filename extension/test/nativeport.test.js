@@ -296,6 +296,108 @@ test('stop closes the port and fails what waits; no reconnect', async () => {
   assert.equal(t.np.phase, PHASE.IDLE);
 });
 
+const noSession = { connected: false, stopped: true, code: 'no_session', message: 'Open the Dialer/PBX to use the phone' };
+
+test('stop with a status: the pages hear it, requests fail with its code, the ping and backoff end', async () => {
+  const t = setup();
+  t.np.start();
+  await answerHello(t);
+  t.np.stop({ status: noSession });
+  assert.deepEqual(t.statuses.at(-1), noSession);
+  assert.equal(t.clock.pending, 0, 'no ping, no retry');
+  const r = await t.np.request('dial', { number: '600' });
+  assert.deepEqual(r, { ok: false, error: { code: 'no_session', message: 'Open the Dialer/PBX to use the phone' } });
+  assert.equal(t.port().sent.filter((m) => m.type === 'dial').length, 0);
+});
+
+test('stop during the backoff wait cancels the reconnect; stop when idle only sets the status', () => {
+  const t = setup();
+  t.np.start();
+  t.port().drop('Native host has exited.');
+  assert.equal(t.np.phase, PHASE.WAITING);
+  t.np.stop({ status: noSession });
+  t.clock.advance(60_000);
+  assert.equal(t.ports.length, 1);
+  const idle = setup();
+  idle.np.stop({ status: noSession });
+  assert.equal(idle.ports.length, 0);
+  assert.equal(idle.np.phase, PHASE.IDLE);
+  assert.deepEqual(idle.statuses, [noSession]);
+});
+
+test('stop waiting for the host: the port stays open until the host closes it, which is no failure', async () => {
+  const t = setup();
+  t.np.start();
+  await answerHello(t);
+  const closed = { ...noSession, session: { state: 'closed', sites: [] } };
+  t.np.stop({ status: closed, waitForHost: true });
+  assert.equal(t.np.phase, PHASE.CLOSING);
+  assert.equal(t.port().disconnected, false, 'the browser would kill a host whose port is closed');
+  t.port().receive({ type: 'state', data: {} });
+  assert.equal(t.events.length, 0, 'a closing host is not listened to');
+  t.port().drop('Native host has exited.');
+  assert.equal(t.np.phase, PHASE.IDLE);
+  assert.deepEqual(t.statuses.at(-1), closed, 'the exit is not shown as a problem');
+  t.clock.advance(60_000);
+  assert.equal(t.ports.length, 1, 'no reconnect');
+});
+
+test('a closing host that does not exit within 5 s gets its port closed', async () => {
+  const t = setup();
+  t.np.start();
+  await answerHello(t);
+  t.np.stop({ status: noSession, waitForHost: true });
+  t.clock.advance(4_999);
+  assert.equal(t.port().disconnected, false);
+  t.clock.advance(1);
+  assert.equal(t.port().disconnected, true);
+  assert.equal(t.np.phase, PHASE.IDLE);
+  assert.equal(t.ports.length, 1);
+});
+
+test('start while the old host is closing waits for it to be gone, then opens a new port', async () => {
+  const t = setup();
+  t.np.start();
+  await answerHello(t);
+  t.np.stop({ status: noSession, waitForHost: true });
+  t.np.start();
+  assert.equal(t.ports.length, 1, 'not two hosts at once');
+  t.port().drop();
+  assert.equal(t.ports.length, 2);
+  assert.equal(t.np.phase, PHASE.CONNECTING);
+  await answerHello(t);
+  assert.equal(t.statuses.at(-1).connected, true);
+});
+
+test('a plain stop while closing closes the old port at once and forgets a pending start', async () => {
+  const t = setup();
+  t.np.start();
+  await answerHello(t);
+  t.np.stop({ status: noSession, waitForHost: true });
+  t.np.start();
+  t.np.stop({ status: noSession });
+  assert.equal(t.port().disconnected, true);
+  assert.equal(t.np.phase, PHASE.IDLE);
+  t.clock.advance(60_000);
+  assert.equal(t.ports.length, 1);
+});
+
+test('a stop() made by the status listener on a disconnect cancels the reconnect', () => {
+  const clock = new FakeClock();
+  const ports = [];
+  const np = new NativePort({
+    connect: () => { const p = new FakePort(); ports.push(p); return p; },
+    version: '0.1.0',
+    clock,
+    onStatus: (s) => { if (!s.connected && !s.stopped) np.stop({ status: noSession }); },
+  });
+  np.start();
+  ports[0].drop('Native host has exited.');
+  clock.advance(60_000);
+  assert.equal(ports.length, 1);
+  assert.equal(np.phase, PHASE.IDLE);
+});
+
 test('backoffDelay doubles from 0.5 s and stops at 30 s', () => {
   assert.deepEqual([0, 1, 2, 5, 6, 7, 100].map((n) => backoffDelay(n)), [500, 1000, 2000, 16000, 30000, 30000, 30000]);
 });

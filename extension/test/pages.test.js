@@ -46,6 +46,23 @@ test('softphone: one #remote-audio element, the closing warning area, End call p
   assert.match(softphone, /<template id="call-template">[\s\S]*<button type="button" class="hangup">End call<\/button>[\s\S]*<\/template>/);
 });
 
+test('softphone and popup: the close-soon warning in its own element, a countdown timer', () => {
+  for (const html of [softphone, popup]) {
+    assert.match(tagWithId(html, 'closing-warning'), /\shidden\b/);
+    assert.match(tagWithId(html, 'closing-message'), /role="alert"/);
+    const timer = tagWithId(html, 'closing-countdown');
+    assert.match(timer, /role="timer"/);
+    assert.match(timer, /aria-live="polite"/);
+  }
+});
+
+test('popup: the no-session notice with its button named "Open the Dialer/PBX"', () => {
+  assert.match(tagWithId(popup, 'no-session'), /\shidden\b/);
+  assert.match(popup, /<p id="no-session-message">Open the Dialer\/PBX to use the phone<\/p>/);
+  assert.match(popup, /<button type="button" id="open-dialer"[^>]*>Open the Dialer\/PBX<\/button>/);
+  assert.match(popup, /<p id="no-session-login" hidden>Log in to your Dialer\/PBX<\/p>/);
+});
+
 test('pages: module scripts from the package only, no inline code', () => {
   for (const [name, html] of [['popup', popup], ['softphone', softphone]]) {
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];

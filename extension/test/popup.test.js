@@ -9,12 +9,16 @@ import { FakePort, flush } from './fakes.js';
 const html = readFileSync(new URL('../popup/popup.html', import.meta.url), 'utf8');
 const account = { id: 'work', user: '1001', domain: '127.0.0.1:5060', registration: 'registered' };
 const ports = [];
+const created = [];
 let doc;
+let popupClosed = 0;
 
 before(async () => {
   doc = parseDocument(html);
   globalThis.document = doc;
+  globalThis.window = { close() { popupClosed++; } };
   globalThis.chrome = {
+    tabs: { create: async (o) => { created.push(o); return { id: 9 }; } },
     runtime: {
       connect: ({ name }) => {
         const p = new FakePort({ name });
@@ -116,4 +120,54 @@ test('host problems are shown with the fix', () => {
   assert.equal($('host-problem').hidden, false);
   assert.match($('host-problem').textContent, /tabphone-host install/);
   assert.equal($('registration').textContent, '');
+});
+
+const WARNING = 'Window will be closed soon, since there is no active session';
+const SITE = { url: 'http://127.0.0.1:8080/app/', match: 'http://127.0.0.1/*', login: 'http://127.0.0.1/login*' };
+const withSession = (state, extra = {}) => ({
+  type: 'state', data: { accounts: [{ ...account, registration: 'unregistered' }], status: 'available', calls: [], session: { state, sites: [SITE], ...extra } },
+});
+
+test('no session (waiting): "Open the Dialer/PBX to use the phone", a button that opens it, Dial disabled', async () => {
+  port().receive({ type: 'host', data: { connected: true, version: '0.1.0' } });
+  port().receive(withSession('waiting'));
+  assert.equal($('no-session').hidden, false);
+  assert.equal($('no-session-message').textContent, 'Open the Dialer/PBX to use the phone');
+  assert.equal($('open-dialer').hidden, false);
+  assert.equal($('open-dialer').textContent, 'Open the Dialer/PBX');
+  assert.equal($('no-session-login').hidden, true);
+  assert.equal($('dial').disabled, true);
+  assert.equal($('registration').textContent, '', '"Not registered" is no problem here');
+  const sent = port().ofType('dial').length;
+  $('number').value = '600';
+  $('dial-form').dispatch('submit');
+  assert.equal(port().ofType('dial').length, sent, 'Enter does not dial either');
+  $('open-dialer').dispatch('click', { detail: 1 });
+  await flush();
+  assert.deepEqual(created, [{ url: 'http://127.0.0.1:8080/app/' }]);
+  assert.equal(popupClosed, 1);
+});
+
+test('no session and no start URL: "Log in to your Dialer/PBX", no button', () => {
+  port().receive({ type: 'host', data: { connected: false, stopped: true, code: 'no_session', message: 'Open the Dialer/PBX to use the phone', session: { state: 'closed', sites: [{ match: SITE.match }] } } });
+  assert.equal($('no-session').hidden, false);
+  assert.equal($('open-dialer').hidden, true);
+  assert.equal($('no-session-login').hidden, false);
+  assert.equal($('no-session-login').textContent, 'Log in to your Dialer/PBX');
+  assert.equal($('host-problem').hidden, true, 'a phone stopped on purpose is no host problem');
+});
+
+test('the session active: the notice goes, Dial works; closing_soon shows the warning and countdown', () => {
+  port().receive({ type: 'host', data: { connected: true, version: '0.1.0' } });
+  port().receive({ ...withSession('active'), data: { ...withSession('active').data, accounts: [account] } });
+  assert.equal($('no-session').hidden, true);
+  assert.equal($('dial').disabled, false);
+  assert.equal($('closing-warning').hidden, true);
+  port().receive({ type: 'closing_soon', data: { message: WARNING, reason: 'logout', deadline: Date.now() + 5000, seconds: 5 } });
+  assert.equal($('closing-warning').hidden, false);
+  assert.equal($('closing-message').textContent, WARNING);
+  assert.equal($('closing-countdown').textContent, '5');
+  port().receive({ type: 'close', data: { reason: 'logout' } });
+  assert.equal($('closing-warning').hidden, true);
+  assert.equal($('no-session').hidden, false, 'closed: the notice again');
 });

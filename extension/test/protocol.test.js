@@ -6,7 +6,8 @@ import * as p from '../lib/protocol.js';
 
 test('message type names are the wire strings', () => {
   assert.deepEqual(Object.values(p.MSG).sort(), [
-    'call', 'dial', 'error', 'hangup', 'hello', 'host', 'ping', 'reply', 'state', 'state_get', 'webrtc_answer', 'webrtc_offer',
+    'call', 'close', 'closing_soon', 'dial', 'error', 'hangup', 'hello', 'host', 'ping', 'reply', 'session', 'state',
+    'state_get', 'webrtc_answer', 'webrtc_offer',
   ]);
   assert.equal(p.PROTOCOL_VERSION, 1);
   assert.equal(p.HOST_NAME, 'com.tabphone.host');
@@ -20,6 +21,8 @@ test('request builders', () => {
   assert.deepEqual(p.dial('600', 'work'), { type: 'dial', data: { number: '600', account: 'work' } });
   assert.deepEqual(p.hangup('c1'), { type: 'hangup', data: { call_id: 'c1' } });
   assert.deepEqual(p.webrtcOffer('c1', 'v=0'), { type: 'webrtc_offer', data: { call_id: 'c1', sdp: 'v=0' } });
+  assert.deepEqual(p.sessionReport(true, 'tab_open'), { type: 'session', data: { active: true, reason: 'tab_open' } });
+  assert.deepEqual(p.sessionReport(0, 'logout'), { type: 'session', data: { active: false, reason: 'logout' } });
   assert.deepEqual(p.replyFrame(3, { ok: true }), { type: 'reply', id: 3, ok: true, data: {} });
   assert.deepEqual(p.replyFrame(3, p.failure('timeout')), { type: 'reply', id: 3, ok: false, error: { code: 'timeout' } });
   assert.equal(p.jsonBytes({ a: 'é' }), 10);
@@ -42,6 +45,23 @@ test('every type the extension uses is known to the host (nativehost/messaging/t
   assert.match(src, /const Protocol = 1\b/);
 });
 
+// The session words are the host's too: reasons, states, the warning, the no_session code.
+test('session reasons, states and the warning match the host (nativehost/session, messaging)', (t) => {
+  let sessionSrc;
+  let typesSrc;
+  try {
+    sessionSrc = readFileSync(new URL('../../nativehost/session/session.go', import.meta.url), 'utf8');
+    typesSrc = readFileSync(new URL('../../nativehost/messaging/types.go', import.meta.url), 'utf8');
+  } catch {
+    t.skip('nativehost sources not present');
+    return;
+  }
+  for (const r of Object.values(p.SESSION_REASON)) assert.match(sessionSrc, new RegExp(`Reason\\w+\\s*=\\s*"${r}"`), r);
+  for (const s of Object.values(p.SESSION_STATE)) assert.match(sessionSrc, new RegExp(`\\w+\\s+State = "${s}"`), s);
+  assert.match(sessionSrc, new RegExp(`const Message = "${p.CLOSING_MESSAGE}"`));
+  assert.match(typesSrc, /CodeNoSession\s*=\s*"no_session"/);
+});
+
 test('the manifest keeps the names other tools rely on', () => {
   const m = JSON.parse(readFileSync(new URL('../manifest.json', import.meta.url), 'utf8'));
   assert.equal(m.manifest_version, 3);
@@ -50,7 +70,11 @@ test('the manifest keeps the names other tools rely on', () => {
   assert.deepEqual(m.browser_specific_settings.gecko.data_collection_permissions, { required: ['none'] });
   assert.equal(m.action.default_popup, 'popup/popup.html');
   assert.deepEqual(m.background, { service_worker: 'background.js', scripts: ['background.js'], type: 'module' });
-  assert.ok(m.permissions.includes('nativeMessaging'));
+  assert.deepEqual(m.permissions, ['nativeMessaging', 'storage', 'tabs']);
+  // Asked for later (options page), never at install: the session-cookie watch.
+  assert.deepEqual(m.optional_permissions, ['cookies']);
+  assert.deepEqual(m.optional_host_permissions, ['http://*/*', 'https://*/*']);
+  assert.equal(m.host_permissions, undefined);
   // The Chrome extension ID follows from the key: sha256 of the DER key, 32 hex digits as a-p.
   const der = Buffer.from(m.key, 'base64');
   const id = createHash('sha256').update(der).digest('hex').slice(0, 32)

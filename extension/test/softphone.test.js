@@ -12,12 +12,13 @@ const account = { id: 'work', user: '1001', domain: '127.0.0.1:5060', registrati
 const ports = [];
 const mics = [];
 let doc;
+let windowClosed = 0;
 
 before(async () => {
   FakePC.made = [];
   doc = parseDocument(html);
   globalThis.document = doc;
-  globalThis.window = { addEventListener() {} };
+  globalThis.window = { addEventListener() {}, close() { windowClosed++; } };
   Object.defineProperty(globalThis, 'navigator', {
     configurable: true,
     value: {
@@ -114,4 +115,36 @@ test('no local candidates: the call says "No network"', async () => {
   assert.equal(items()[0].querySelector('.call-problem').textContent, 'No network: the phone needs a network connection');
   port().receive({ type: 'call', data: { call: { ...c1('ended'), id: 'c2' } } });
   await flush();
+});
+
+const WARNING = 'Window will be closed soon, since there is no active session';
+const session = (state, extra = {}) => ({ type: 'state', data: { accounts: [account], status: 'available', calls: [], session: { state, sites: [], ...extra } } });
+
+test('the close-soon warning: the exact words, a countdown timer from the deadline; hidden again when cancelled', () => {
+  port().receive(session('active'));
+  assert.equal($('closing-warning').hidden, true);
+  port().receive({ type: 'closing_soon', data: { message: WARNING, reason: 'tabs_closed', deadline: Date.now() + 5000, seconds: 5 } });
+  assert.equal($('closing-warning').hidden, false);
+  assert.equal($('closing-message').textContent, WARNING);
+  assert.equal($('closing-message').getAttribute('role'), 'alert');
+  assert.equal($('closing-countdown').textContent, '5');
+  assert.equal($('closing-countdown').getAttribute('role'), 'timer');
+  assert.equal($('closing-countdown').getAttribute('aria-live'), 'polite');
+  port().receive(session('active', { reason: 'tab_open' }));
+  assert.equal($('closing-warning').hidden, true);
+});
+
+test('a window that opens during the warning shows it from the state, with the seconds left', () => {
+  port().receive(session('closing_soon', { reason: 'logout', deadline: Date.now() + 2300, message: WARNING }));
+  assert.equal($('closing-warning').hidden, false);
+  assert.equal($('closing-message').textContent, WARNING);
+  assert.equal($('closing-countdown').textContent, '3');
+});
+
+test('close: the window closes itself and lets go of the background', () => {
+  const p = port();
+  port().receive({ type: 'close', data: { reason: 'logout' } });
+  assert.equal(windowClosed, 1);
+  assert.equal(p.disconnected, true);
+  assert.equal($('closing-warning').hidden, true, 'no countdown timer left running');
 });

@@ -79,3 +79,33 @@ test('windowRemoved forgets only our window', async () => {
   await sw.windowRemoved(100);
   assert.equal(WINDOW_KEY in storage.data, false);
 });
+
+test('ensureOpen opens the window once and does not steal the focus from an open one', async () => {
+  const windows = new FakeWindows();
+  const storage = new FakeStorage();
+  const sw = new SoftphoneWindow({ windows, storage });
+  assert.deepEqual(await sw.ensureOpen(), { id: 100, created: true });
+  assert.deepEqual(await sw.ensureOpen(), { id: 100, created: false });
+  assert.equal(windows.created.length, 1);
+  assert.deepEqual(windows.updated, [[100, {}]]);
+});
+
+test('close removes our window and forgets it; closing twice is harmless', async () => {
+  const windows = new FakeWindows();
+  windows.removed = [];
+  windows.remove = async (id) => {
+    if (!windows.open.delete(id)) throw new Error(`No window with id: ${id}.`);
+    windows.removed.push(id);
+  };
+  const storage = new FakeStorage();
+  const sw = new SoftphoneWindow({ windows, storage });
+  assert.equal(await sw.close(), false, 'nothing open');
+  await sw.open();
+  assert.equal(await sw.close(), true);
+  assert.deepEqual(windows.removed, [100]);
+  assert.equal(WINDOW_KEY in storage.data, false);
+  assert.equal(await sw.close(), false);
+  storage.data[WINDOW_KEY] = 100; // the page closed itself first
+  assert.equal(await sw.close(), false);
+  assert.equal(WINDOW_KEY in storage.data, false);
+});

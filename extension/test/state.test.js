@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   initialState, applyEvent, applySnapshot, applyCall, liveCalls, currentCall, mainAccount,
+  normalizeSession, sessionOf, needsSession, closingDeadline,
 } from '../lib/state.js';
 
 const account = { id: 'work', user: '1001', domain: '127.0.0.1:5060', registration: 'registered' };
@@ -85,4 +86,46 @@ test('selectors: liveCalls, currentCall (newest), mainAccount', () => {
   assert.deepEqual(mainAccount(s), account);
   assert.equal(currentCall(initialState()), null);
   assert.equal(mainAccount(initialState()), null);
+});
+
+const SITE = { url: 'http://127.0.0.1:8080/app/', match: 'http://127.0.0.1/*' };
+
+test('session: from the snapshot, then closing_soon (deadline, message), cancelled, close', () => {
+  let s = applyEvent(initialState(), { type: 'state', data: { accounts: [], calls: [], session: { state: 'active', sites: [SITE] } } });
+  assert.deepEqual(sessionOf(s), { state: 'active', sites: [SITE] });
+  assert.equal(closingDeadline(s), null);
+  s = applyEvent(s, { type: 'closing_soon', data: { message: 'Window will be closed soon, since there is no active session', reason: 'logout', deadline: 1000, seconds: 5 } });
+  assert.deepEqual(sessionOf(s), {
+    state: 'closing_soon', sites: [SITE], reason: 'logout', deadline: 1000, message: 'Window will be closed soon, since there is no active session',
+  });
+  assert.equal(closingDeadline(s), 1000);
+  assert.equal(needsSession(s), false);
+  s = applyEvent(s, { type: 'state', data: { accounts: [], calls: [], session: { state: 'active', reason: 'tab_open', sites: [SITE] } } });
+  assert.equal(closingDeadline(s), null, 'a session back cancels the warning');
+  s = applyEvent(s, { type: 'close', data: { reason: 'tabs_closed' } });
+  assert.deepEqual(sessionOf(s), { state: 'closed', sites: [SITE], reason: 'tabs_closed' });
+  assert.equal(needsSession(s), true);
+});
+
+test('session: the background\'s host status carries it while no host runs; calls keep it', () => {
+  let s = applyEvent(initialState(), { type: 'host', data: { connected: false, stopped: true, session: { state: 'waiting', sites: [SITE] } } });
+  assert.equal(needsSession(s), true);
+  assert.equal(s.snapshot, null);
+  s = applyEvent(s, { type: 'host', data: { connected: false, message: 'gone' } });
+  assert.equal(sessionOf(s).state, 'waiting', 'a status without a session keeps it');
+  s = applyEvent(s, { type: 'call', data: { call: call('c1', 'calling') } });
+  assert.equal(sessionOf(s).state, 'waiting');
+  s = applyEvent(s, { type: 'state', data: { accounts: [], calls: [] } });
+  assert.equal(sessionOf(s).state, 'waiting', 'a snapshot without a session keeps it');
+});
+
+test('session: malformed session data is ignored', () => {
+  const s0 = applyEvent(initialState(), { type: 'state', data: { accounts: [], calls: [], session: { state: 'active', sites: [SITE] } } });
+  for (const bad of [{ type: 'closing_soon', data: {} }, { type: 'closing_soon', data: { deadline: 'soon' } }, { type: 'closing_soon' }]) {
+    assert.equal(applyEvent(s0, bad), s0, JSON.stringify(bad));
+  }
+  assert.equal(normalizeSession({ state: '' }), null);
+  assert.equal(normalizeSession([]), null);
+  assert.deepEqual(normalizeSession({ state: 'waiting', sites: [SITE, 'x', null], deadline: -1, message: 3 }), { state: 'waiting', sites: [SITE] });
+  assert.equal(needsSession(initialState()), false, 'unknown is not "no session"');
 });

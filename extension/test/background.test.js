@@ -1,0 +1,171 @@
+// background.js itself against a fake browser: its listeners are registered at the top
+// level, and bound to a Dialer/PBX it starts the host only with a session and lets it go
+// after `close`. The test plays the browser and the host. The scenarios run in order
+// (one worker per file: the module keeps its state).
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  FakeEvent, FakePort, FakeStorage, flush,
+} from './fakes.js';
+
+const EXT_ID = 'fofiikfolgbiahjjnmckkiaefainepgm';
+const SITE = { url: 'http://127.0.0.1:8080/app/', match: 'http://127.0.0.1/*', login: 'http://127.0.0.1/login*' };
+const APP = 'http://127.0.0.1:8080/app/';
+const WARNING = 'Window will be closed soon, since there is no active session';
+
+const hostPorts = [];
+const windows = { created: [], removed: [], open: new Set(), nextId: 500 };
+let chrome;
+let listenersAtImport;
+
+function event() { return new FakeEvent(); }
+
+before(async () => {
+  chrome = {
+    runtime: {
+      id: EXT_ID,
+      lastError: undefined,
+      getURL: (p) => `chrome-extension://${EXT_ID}/${p}`,
+      getManifest: () => ({ version: '0.1.0' }),
+      connectNative: (name) => {
+        assert.equal(name, 'com.tabphone.host');
+        const p = new FakePort();
+        hostPorts.push(p);
+        return p;
+      },
+      onConnect: event(),
+      onStartup: event(),
+      onInstalled: event(),
+    },
+    action: { setBadgeText: async () => {}, setBadgeBackgroundColor: async () => {} },
+    storage: {
+      local: new FakeStorage({ sessionSites: [SITE] }), // bound since an earlier run
+      session: new FakeStorage(),
+    },
+    windows: {
+      onRemoved: event(),
+      async create(o) {
+        const id = windows.nextId++;
+        windows.created.push(o);
+        windows.open.add(id);
+        return { id };
+      },
+      async update(id) {
+        if (!windows.open.has(id)) throw new Error(`No window with id: ${id}.`);
+        return { id };
+      },
+      async remove(id) {
+        if (!windows.open.delete(id)) throw new Error(`No window with id: ${id}.`);
+        windows.removed.push(id);
+      },
+    },
+    tabs: {
+      list: [{ id: 1, windowId: 1, url: 'https://example.org/', status: 'complete' }],
+      async query() { return chrome.tabs.list; },
+      onCreated: event(),
+      onUpdated: event(),
+      onRemoved: event(),
+      onReplaced: event(),
+    },
+    cookies: { onChanged: event() },
+    permissions: { onAdded: event() },
+  };
+  globalThis.chrome = chrome;
+  await import('../background.js');
+  listenersAtImport = {
+    created: chrome.tabs.onCreated.listeners.length,
+    updated: chrome.tabs.onUpdated.listeners.length,
+    removed: chrome.tabs.onRemoved.listeners.length,
+    windowRemoved: chrome.windows.onRemoved.listeners.length,
+    startup: chrome.runtime.onStartup.listeners.length,
+    connect: chrome.runtime.onConnect.listeners.length,
+    cookies: chrome.cookies.onChanged.listeners.length,
+  };
+  for (let i = 0; i < 5; i++) await flush(); // storage and tabs.query answer
+});
+
+const host = () => hostPorts.at(-1);
+
+/** The host answers every request it has not answered yet. */
+async function hostAnswers(p = host(), data = {}) {
+  for (const m of p.sent) {
+    if (m.id && !m.answered) {
+      m.answered = true;
+      p.receive({ type: 'reply', id: m.id, ok: true, data: m.type === 'hello' ? { protocol: 1, version: '0.1.0' } : data });
+    }
+  }
+  for (let i = 0; i < 3; i++) await flush();
+}
+
+test('every listener is registered when the module has run (before any await)', () => {
+  assert.deepEqual(listenersAtImport, {
+    created: 1, updated: 1, removed: 1, windowRemoved: 1, startup: 1, connect: 1, cookies: 1,
+  });
+});
+
+test('bound, no Dialer/PBX tab at worker start: the host is not started', async () => {
+  assert.equal(hostPorts.length, 0);
+  chrome.runtime.onStartup.emit();
+  for (let i = 0; i < 3; i++) await flush();
+  assert.equal(hostPorts.length, 0);
+});
+
+test('a Dialer/PBX tab with a session: the host starts, hears tab_open, the window opens with the session', async () => {
+  const tab = { id: 2, windowId: 1, url: APP, status: 'complete' };
+  chrome.tabs.list.push(tab);
+  chrome.tabs.onUpdated.emit(2, { status: 'complete', url: APP }, tab);
+  assert.equal(hostPorts.length, 1);
+  await hostAnswers(); // hello
+  await hostAnswers(); // state_get, session
+  assert.deepEqual(host().ofType('session').map((m) => m.data), [{ active: true, reason: 'tab_open' }]);
+  host().receive({ type: 'state', data: { accounts: [], status: 'available', calls: [], session: { state: 'active', sites: [SITE] } } });
+  for (let i = 0; i < 5; i++) await flush();
+  assert.equal(windows.created.length, 1);
+  assert.equal(windows.created[0].url, 'softphone/softphone.html');
+});
+
+test('the last tab closed: tabs_closed; close: the window is removed, the host closes its port, no reconnect', async () => {
+  chrome.tabs.list = chrome.tabs.list.filter((t) => t.id !== 2);
+  chrome.tabs.onRemoved.emit(2, { windowId: 1, isWindowClosing: false });
+  const p = host();
+  assert.deepEqual(p.ofType('session').map((m) => m.data).at(-1), { active: false, reason: 'tabs_closed' });
+  await hostAnswers(p);
+  p.receive({ type: 'closing_soon', data: { message: WARNING, reason: 'tabs_closed', deadline: Date.now() + 5000, seconds: 5 } });
+  p.receive({ type: 'close', data: { reason: 'tabs_closed' } });
+  for (let i = 0; i < 5; i++) await flush();
+  assert.deepEqual(windows.removed, [500]);
+  assert.equal(p.disconnected, false, 'the host is still hanging up and unregistering');
+  p.drop('Native host has exited.');
+  for (let i = 0; i < 3; i++) await flush();
+  assert.equal(hostPorts.length, 1);
+  assert.equal(chrome.storage.session.data.hostClosed, true);
+});
+
+test('after close a page opening does not start the host (bound); the cookie API is fed to the watch', async () => {
+  const page = new FakePort({ name: 'popup', sender: { id: EXT_ID, url: `chrome-extension://${EXT_ID}/popup/popup.html` } });
+  chrome.runtime.onConnect.emit(page);
+  const status = page.last('host').data;
+  assert.equal(status.stopped, true);
+  assert.equal(status.code, 'no_session');
+  assert.equal(status.session.state, 'closed');
+  assert.deepEqual(status.session.sites, [SITE]);
+  assert.equal(hostPorts.length, 1, "still the one closed host");
+  chrome.cookies.onChanged.emit({ removed: true, cause: 'explicit', cookie: { name: 'X', domain: '127.0.0.1' } });
+  page.drop();
+});
+
+test('a session again: a new host', async () => {
+  const tab = { id: 3, windowId: 1, url: APP, status: 'loading' };
+  chrome.tabs.list.push(tab);
+  chrome.tabs.onCreated.emit(tab);
+  assert.equal(hostPorts.length, 2);
+  await hostAnswers();
+  await hostAnswers();
+  assert.deepEqual(host().ofType('session').map((m) => m.data), [{ active: true, reason: 'tab_open' }]);
+  // Let this worker end: the host closes once more.
+  chrome.tabs.onRemoved.emit(3, { windowId: 1, isWindowClosing: false });
+  await hostAnswers();
+  host().receive({ type: 'close', data: { reason: 'tabs_closed' } });
+  host().drop();
+  for (let i = 0; i < 3; i++) await flush();
+});

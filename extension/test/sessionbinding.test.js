@@ -1,0 +1,245 @@
+// When the host runs and what it is told: the session binding with the real native
+// port and tab watch over fake ports, tabs, storage and clock. The test plays the host.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  SessionBinding, SITES_KEY, OPEN_WITH_SESSION_KEY, HOST_CLOSED_KEY, sitesOf, noSessionStatus,
+} from '../lib/sessionbinding.js';
+import { NativePort, PHASE } from '../lib/nativeport.js';
+import { SessionWatch } from '../lib/sessionwatch.js';
+import {
+  FakeClock, FakePort, FakeStorage, flush,
+} from './fakes.js';
+
+const SITE = { url: 'http://127.0.0.1:8080/app/', match: 'http://127.0.0.1/*', login: 'http://127.0.0.1/login*' };
+const APP = 'http://127.0.0.1:8080/app/';
+const tab = (id, url) => ({ id, windowId: 1, url, status: 'complete' });
+const quiet = { warn() {}, error() {} };
+const WARNING = 'Window will be closed soon, since there is no active session';
+
+async function setup({
+  cached, closed = false, tabs = [], local = {},
+} = {}) {
+  const clock = new FakeClock();
+  const ports = [];
+  const statuses = [];
+  const t = {
+    clock,
+    ports,
+    statuses,
+    local: new FakeStorage(cached ? { [SITES_KEY]: cached, ...local } : local),
+    session: new FakeStorage(closed ? { [HOST_CLOSED_KEY]: true } : {}),
+    softphone: {
+      opens: 0,
+      closes: 0,
+      async ensureOpen() { t.softphone.opens++; },
+      async close() { t.softphone.closes++; },
+    },
+    port: () => ports.at(-1),
+    /** What the host was told with `session`, as [active, reason]. */
+    reports: (p = t.port()) => p.ofType('session').map((m) => [m.data.active, m.data.reason]),
+    /** The host answers hello, sends its state, and answers every session request. */
+    async hostUp(session = { state: 'waiting', sites: [SITE] }) {
+      const p = t.port();
+      const h = p.sent.find((m) => m.type === 'hello');
+      p.receive({ type: 'reply', id: h.id, ok: true, data: { protocol: 1, version: '0.1.0' } });
+      await flush();
+      t.hostSays('state', { accounts: [], status: 'available', calls: [], session });
+      await t.answerAll();
+    },
+    async answerAll() {
+      const p = t.port();
+      for (const m of p.sent) {
+        if (m.id && !m.answered && m.type !== 'hello') {
+          m.answered = true;
+          p.receive({ type: 'reply', id: m.id, ok: true, data: {} });
+        }
+      }
+      await flush();
+    },
+    hostSays(type, data) { t.port().receive({ type, data }); },
+  };
+  t.native = new NativePort({
+    connect: () => {
+      const p = new FakePort();
+      ports.push(p);
+      return p;
+    },
+    version: '0.1.0',
+    clock,
+    onEvent: (m) => t.binding.onHostEvent(m),
+    onStatus: (s) => {
+      statuses.push(s);
+      t.binding.onHostStatus(s);
+    },
+  });
+  t.tabs = tabs;
+  t.watch = new SessionWatch({ queryTabs: async () => t.tabs, report: (a, r) => t.binding.report(a, r), clock });
+  t.binding = new SessionBinding({
+    native: t.native, watch: t.watch, local: t.local, session: t.session, softphone: t.softphone, log: quiet,
+  });
+  await t.binding.init();
+  return t;
+}
+
+test('sitesOf keeps the known string fields of usable sites; unbound has none', () => {
+  assert.deepEqual(sitesOf({ state: 'waiting', sites: [{ ...SITE, x: 1, session_cookie: '' }, { match: 3 }, null] }), [SITE]);
+  assert.deepEqual(sitesOf({ state: 'unbound', sites: [SITE] }), []);
+  assert.deepEqual(sitesOf(null), []);
+});
+
+test('bound (cached sites), no Dialer/PBX tab at worker start: the host is not started', async () => {
+  const t = await setup({ cached: [SITE], tabs: [tab(1, 'https://example.org/')] });
+  assert.equal(t.ports.length, 0);
+  assert.equal(t.native.phase, PHASE.IDLE);
+  assert.deepEqual(t.statuses.at(-1), noSessionStatus('waiting', [SITE]));
+  assert.equal(t.statuses.at(-1).message, 'Open the Dialer/PBX to use the phone');
+  const r = await t.native.request('dial', { number: '600' });
+  assert.equal(r.error.code, 'no_session');
+  t.binding.wantHost(); // the popup opened
+  t.clock.advance(120_000);
+  assert.equal(t.ports.length, 0, 'neither a page nor time starts it');
+});
+
+test('bound, a session appears: the host starts and hears tab_open after its hello', async () => {
+  const t = await setup({ cached: [SITE] });
+  t.watch.tabCreated(tab(5, APP));
+  assert.equal(t.ports.length, 1);
+  assert.equal(t.statuses.at(-1).connecting, true, 'pages stop saying "no session" while it starts');
+  await t.hostUp();
+  assert.deepEqual(t.reports(), [[true, 'tab_open']]);
+});
+
+test('bound with a restored Dialer/PBX tab at worker start: the host starts at once', async () => {
+  const t = await setup({ cached: [SITE], tabs: [tab(1, APP)] });
+  assert.equal(t.ports.length, 1);
+  await t.hostUp();
+  assert.deepEqual(t.reports(), [[true, 'tab_open']]);
+});
+
+test('unbound (nothing cached): the host starts with the browser; its sites are cached and watched', async () => {
+  const t = await setup({ tabs: [tab(1, 'https://example.org/')] });
+  assert.equal(t.ports.length, 1);
+  await t.hostUp({ state: 'waiting', sites: [SITE] });
+  assert.deepEqual(t.local.data[SITES_KEY], [SITE]);
+  assert.equal(t.binding.bound, true);
+  assert.deepEqual(t.reports(), [[false, 'tabs_closed']], 'the host hears the current value');
+  t.watch.tabCreated(tab(2, APP));
+  await t.answerAll();
+  assert.deepEqual(t.reports(), [[false, 'tabs_closed'], [true, 'tab_open']]);
+});
+
+test('a host that says unbound: nothing cached, nothing reported', async () => {
+  const t = await setup({ tabs: [tab(1, APP)] });
+  await t.hostUp({ state: 'unbound', sites: [SITE] });
+  assert.deepEqual(t.local.data[SITES_KEY] ?? [], []);
+  t.watch.tabRemoved(1);
+  assert.deepEqual(t.reports(), []);
+});
+
+test('the session becoming active opens the softphone window once (setting on by default)', async () => {
+  const t = await setup({ cached: [SITE], tabs: [tab(1, APP)] });
+  await t.hostUp();
+  assert.equal(t.softphone.opens, 0, 'waiting is not active');
+  t.hostSays('state', { accounts: [], calls: [], session: { state: 'active', sites: [SITE] } });
+  await flush();
+  assert.equal(t.softphone.opens, 1);
+  t.hostSays('closing_soon', { message: WARNING, reason: 'tabs_closed', deadline: t.clock.now() + 5000, seconds: 5 });
+  t.hostSays('state', { accounts: [], calls: [], session: { state: 'closing_soon', sites: [SITE] } });
+  t.hostSays('state', { accounts: [], calls: [], session: { state: 'active', sites: [SITE] } });
+  await flush();
+  assert.equal(t.softphone.opens, 1, 'a cancelled close does not open it again');
+});
+
+test('"Open the softphone with the Dialer/PBX" off: the window waits for a call', async () => {
+  const t = await setup({ cached: [SITE], tabs: [tab(1, APP)], local: { [OPEN_WITH_SESSION_KEY]: false } });
+  await t.hostUp({ state: 'active', sites: [SITE] });
+  await flush();
+  assert.equal(t.softphone.opens, 0);
+});
+
+test('close: the window closes, the host closes its own port, and nothing reconnects', async () => {
+  const t = await setup({ cached: [SITE], tabs: [tab(1, APP)] });
+  await t.hostUp({ state: 'active', sites: [SITE] });
+  const hostPort = t.port();
+  t.watch.tabRemoved(1);
+  await t.answerAll();
+  assert.deepEqual(t.reports().at(-1), [false, 'tabs_closed']);
+  t.hostSays('close', { reason: 'tabs_closed' });
+  await flush();
+  assert.equal(t.softphone.closes, 1);
+  assert.equal(hostPort.disconnected, false, 'the host hangs up and unregisters before it exits');
+  assert.equal(t.native.phase, PHASE.CLOSING);
+  assert.deepEqual(t.statuses.at(-1), noSessionStatus('closed', [SITE]));
+  assert.equal(t.session.data[HOST_CLOSED_KEY], true);
+  hostPort.drop('Native host has exited.');
+  assert.equal(t.native.phase, PHASE.IDLE);
+  t.binding.wantHost(); // the popup opens
+  t.clock.advance(120_000);
+  assert.equal(t.ports.length, 1, 'no reconnect until a session is active again');
+
+  t.watch.tabCreated(tab(2, APP));
+  assert.equal(t.ports.length, 2);
+  await t.hostUp();
+  assert.deepEqual(t.reports(), [[true, 'tab_open']]);
+  assert.equal(t.session.data[HOST_CLOSED_KEY], false);
+});
+
+test('a session back just as the host closed: a new host starts once the old one is gone', async () => {
+  const t = await setup({ cached: [SITE], tabs: [tab(1, APP)] });
+  await t.hostUp({ state: 'active', sites: [SITE] });
+  t.watch.tabRemoved(1);
+  t.watch.tabCreated(tab(2, APP)); // the closed host ignores this tab_open
+  t.hostSays('close', { reason: 'tabs_closed' });
+  await flush();
+  assert.equal(t.ports.length, 1, 'not two hosts at once');
+  t.port().drop();
+  assert.equal(t.ports.length, 2);
+  await t.hostUp();
+  assert.deepEqual(t.reports(), [[true, 'tab_open']]);
+});
+
+test('unbound after close (switch off): a page opening or a dial starts the host again', async () => {
+  const t = await setup();
+  await t.hostUp({ state: 'unbound', sites: [] });
+  t.hostSays('close', { reason: 'tabs_closed' });
+  t.port().drop();
+  t.clock.advance(120_000);
+  assert.equal(t.ports.length, 1);
+  t.binding.wantHost();
+  assert.equal(t.ports.length, 2);
+});
+
+test('a worker restarted after an unbound close keeps the host stopped until the user wants it', async () => {
+  const t = await setup({ closed: true });
+  assert.equal(t.ports.length, 0);
+  t.binding.wantHost();
+  assert.equal(t.ports.length, 1);
+  assert.equal(t.session.data[HOST_CLOSED_KEY], false);
+});
+
+test('a bound host that dies without a session is not restarted in a loop; with one it is', async () => {
+  const t = await setup({ cached: [SITE], tabs: [tab(1, APP)] });
+  await t.hostUp({ state: 'active', sites: [SITE] });
+  t.port().drop('Native host has exited.');
+  assert.equal(t.native.phase, PHASE.WAITING, 'a session is active: reconnect with backoff');
+  t.clock.advance(500);
+  assert.equal(t.ports.length, 2);
+  await t.hostUp();
+  assert.deepEqual(t.reports(), [[true, 'tab_open']], 'the new host hears the session at once');
+
+  t.watch.tabRemoved(1);
+  t.port().drop('Native host has exited.');
+  assert.equal(t.native.phase, PHASE.IDLE);
+  assert.equal(t.statuses.at(-1).code, 'no_session');
+  t.clock.advance(120_000);
+  assert.equal(t.ports.length, 2);
+});
+
+test('wantHost skips the backoff wait', async () => {
+  const t = await setup({ cached: [SITE], tabs: [tab(1, APP)] });
+  t.port().drop('Specified native messaging host not found.');
+  assert.equal(t.native.phase, PHASE.WAITING);
+  t.binding.wantHost();
+  assert.equal(t.ports.length, 2);
+});
