@@ -42,6 +42,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			"usage: tabphone-host install|uninstall|doctor [--browser NAME] [--profile DIR] | version\n", version)
 		return 2
 	}
+	if code, detached := detach(args); detached {
+		return code
+	}
 	return serve(stdin, stdout, stderr)
 }
 

@@ -59,6 +59,11 @@ func Run(ctx context.Context, opts Options) error {
 	h := &Host{opts: opts, log: opts.Log, out: messaging.NewWriter(opts.Stdout), closed: make(chan struct{})}
 	h.loadConfig()
 	h.session = session.New(h.bound(), opts.Clock, h.onSession)
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	defer stopWatch()
+	if err := config.Watch(watchCtx, opts.ConfigDir, h.reload); err != nil {
+		h.log.Warn("config changes will need a restart", "err", err)
+	}
 	if !h.bound() {
 		h.ensurePhone()
 	}
@@ -73,6 +78,7 @@ func Run(ctx context.Context, opts Options) error {
 			h.session.Close(session.ReasonBrowser)
 			return nil
 		case err := <-readErr:
+			h.out.Discard()
 			h.session.Close(session.ReasonBrowser)
 			if errors.Is(err, io.EOF) {
 				h.log.Info("browser closed the port")
@@ -118,7 +124,7 @@ func (h *Host) readLoop(frames chan<- []byte, errc chan<- error) {
 }
 
 func (h *Host) loadConfig() {
-	path := filepath.Join(h.opts.ConfigDir, "config.json")
+	path := filepath.Join(h.opts.ConfigDir, config.FileName)
 	cfg, err := config.Load(path)
 	if err != nil {
 		h.log.Warn("config not loaded", "path", path, "err", err)
@@ -128,6 +134,43 @@ func (h *Host) loadConfig() {
 	h.mu.Lock()
 	h.cfg = cfg
 	h.mu.Unlock()
+}
+
+// reload applies a changed config file: an invalid one is reported and the last good
+// config stays in force; a valid one re-registers only the accounts that changed, and
+// calls in progress stay up.
+func (h *Host) reload() {
+	path := filepath.Join(h.opts.ConfigDir, config.FileName)
+	cfg, err := config.Load(path)
+	if err != nil {
+		h.log.Warn("config change not applied", "err", err)
+		h.setConfigError(&messaging.ErrorBody{Code: "config", Message: "config.json was not applied, the previous settings stay in force: " + err.Error()})
+		h.sendEvent(messaging.TypeState, h.snapshot())
+		return
+	}
+	h.mu.Lock()
+	hadAccounts := len(h.cfg.Accounts) > 0
+	h.cfg, h.configErr = cfg, nil
+	p := h.phone
+	if p != nil && !hadAccounts {
+		// The SIP socket was opened with no account to face: open it again for the new one.
+		h.phone = nil
+	}
+	h.mu.Unlock()
+	h.log.Info("config applied", "accounts", len(cfg.Accounts), "sites", len(cfg.Sites))
+	switch {
+	case p != nil && !hadAccounts:
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		p.Close(ctx)
+		cancel()
+		h.ensurePhone()
+	case p != nil:
+		if err := p.UpdateAccounts(cfg); err != nil {
+			h.log.Warn("accounts not updated", "err", err)
+		}
+	}
+	h.session.SetBound(h.bound())
+	h.sendEvent(messaging.TypeState, h.snapshot())
 }
 
 func (h *Host) setConfigError(e *messaging.ErrorBody) {

@@ -63,6 +63,15 @@ type Writer struct {
 // NewWriter returns a Writer.
 func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 
+// Discard makes every later write a no-op. After the browser closed the port nobody
+// reads the pipe, and a write to a pipe whose reader is stuck (not gone) would block the
+// hang-up and unregistration forever.
+func (w *Writer) Discard() {
+	w.mu.Lock()
+	w.w = io.Discard
+	w.mu.Unlock()
+}
+
 // WriteFrame writes one frame. Payloads over MaxOutgoing are refused, because the
 // browser would close the port on them.
 func (w *Writer) WriteFrame(payload []byte) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"reflect"
 	"sort"
 	"strconv"
 	"sync"
@@ -106,13 +107,69 @@ func New(cfg *config.Config, ev Events, opts Options) (*Phone, error) {
 		p.accounts = append(p.accounts, acc)
 	}
 	for _, acc := range p.accounts {
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			acc.run(p.ctx)
-		}()
+		p.startAccount(acc)
 	}
 	return p, nil
+}
+
+// startAccount runs an account's registration loop until the phone closes or the
+// account is replaced.
+func (p *Phone) startAccount(acc *account) {
+	ctx, cancel := context.WithCancel(p.ctx)
+	acc.stop = cancel
+	acc.done = make(chan struct{})
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer close(acc.done)
+		acc.run(ctx)
+	}()
+}
+
+// UpdateAccounts applies a new config's accounts: accounts whose settings changed (or
+// that are new) register afresh, removed ones unregister, unchanged ones are left alone.
+// Calls in progress stay up: they keep the account they were made with.
+func (p *Phone) UpdateAccounts(cfg *config.Config) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	old := map[string]*account{}
+	for _, a := range p.accounts {
+		old[a.cfg.ID] = a
+	}
+	p.status = cfg.Status
+	p.mu.Unlock()
+
+	var next, started []*account
+	for _, c := range cfg.Accounts {
+		if a, ok := old[c.ID]; ok && reflect.DeepEqual(a.cfg, c) {
+			next = append(next, a)
+			delete(old, c.ID)
+			continue
+		}
+		a, err := newAccount(p, c)
+		if err != nil {
+			return err
+		}
+		next = append(next, a)
+		started = append(started, a)
+	}
+	// Replaced and removed accounts unregister before their successors register, so the
+	// registrar never holds both bindings.
+	for _, a := range old {
+		a.stop()
+		<-a.done
+	}
+	p.mu.Lock()
+	p.accounts = next
+	p.mu.Unlock()
+	for _, a := range started {
+		p.startAccount(a)
+	}
+	p.events.StateChanged()
+	return nil
 }
 
 func (p *Phone) listen(ip net.IP, name string) error {

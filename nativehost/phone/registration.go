@@ -30,6 +30,8 @@ type account struct {
 	server config.Server // where requests go: outbound proxy, registrar or domain
 	domain config.Server
 	callID string
+	stop   context.CancelFunc // ends run (which unregisters)
+	done   chan struct{}      // closed when run has returned
 
 	mu      sync.Mutex
 	reg     string
