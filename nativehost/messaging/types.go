@@ -205,6 +205,14 @@ type AccountState struct {
 	Domain       string     `json:"domain"`
 	Registration string     `json:"registration"`
 	Error        *ErrorBody `json:"error,omitempty"`
+	AutoAnswer   AutoAnswer `json:"auto_answer"`
+	DNDCode      int        `json:"dnd_code"`
+}
+
+// AutoAnswer is an account's auto-answer setting.
+type AutoAnswer struct {
+	Enabled bool `json:"enabled"`
+	Seconds int  `json:"seconds"`
 }
 
 // Call states.

@@ -64,7 +64,8 @@ func newAccount(p *Phone, a config.Account) (*account, error) {
 func (a *account) state() messaging.AccountState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return messaging.AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Registration: a.reg, Error: a.regErr}
+	return messaging.AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Registration: a.reg, Error: a.regErr,
+		AutoAnswer: messaging.AutoAnswer{Enabled: a.cfg.AutoAnswer.Enabled, Seconds: a.cfg.AutoAnswer.Seconds}, DNDCode: a.cfg.DNDCode}
 }
 
 func (a *account) registered() bool {
