@@ -3,8 +3,10 @@ package host
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/tabphone/tabphone/media"
+	"github.com/tabphone/tabphone/nativehost/config"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 	"github.com/tabphone/tabphone/nativehost/phone"
 	"github.com/tabphone/tabphone/nativehost/session"
@@ -24,6 +26,8 @@ var handlers = map[string]handler{
 	messaging.TypeAnswer:      (*Host).onAnswer,
 	messaging.TypeDecline:     (*Host).onHangup, // declining a ringing call is hanging it up
 	messaging.TypeSetStatus:   (*Host).onSetStatus,
+	messaging.TypeConfigGet:   (*Host).onConfigGet,
+	messaging.TypeConfigSet:   (*Host).onConfigSet,
 }
 
 // handle decodes one frame and answers it. Nothing in a frame can stop the host.
@@ -175,5 +179,46 @@ func (h *Host) onSetStatus(env messaging.Envelope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{}{}, p.SetStatus(in.Status)
+	if err := p.SetStatus(in.Status); err != nil {
+		return nil, err
+	}
+	// Persist it, so DND survives a restart of the browser.
+	h.mu.Lock()
+	next := *h.cfg
+	h.mu.Unlock()
+	next.Status = in.Status
+	if err := config.Save(h.configPath(), &next); err != nil {
+		h.log.Warn("status not saved", "err", err)
+	}
+	return struct{}{}, nil
+}
+
+func (h *Host) configPath() string { return filepath.Join(h.opts.ConfigDir, config.FileName) }
+
+// onConfigGet returns the config without passwords (password_set says one is stored).
+func (h *Host) onConfigGet(messaging.Envelope) (any, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cfg.Public(), nil
+}
+
+// onConfigSet validates, saves (atomically, 0600) and applies a config from the options
+// page. Accounts sent without a password keep the stored one.
+func (h *Host) onConfigSet(env messaging.Envelope) (any, error) {
+	var in config.Public
+	if err := decodeData(env.Data, &in); err != nil {
+		return nil, badRequest(err)
+	}
+	h.mu.Lock()
+	cur := h.cfg
+	h.mu.Unlock()
+	next, err := config.Merge(cur, in)
+	if err != nil {
+		return nil, &messaging.ErrorBody{Code: "config", Message: err.Error()}
+	}
+	if err := config.Save(h.configPath(), next); err != nil {
+		return nil, &messaging.ErrorBody{Code: "config", Message: "The settings could not be saved: " + err.Error()}
+	}
+	h.apply(next)
+	return next.Public(), nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -42,6 +41,7 @@ type Host struct {
 	session   *session.Machine
 	closed    chan struct{} // closed when the session machine reaches Closed
 	closeOnce sync.Once
+	applyMu   sync.Mutex
 
 	mu        sync.Mutex
 	phone     *phone.Phone
@@ -124,10 +124,9 @@ func (h *Host) readLoop(frames chan<- []byte, errc chan<- error) {
 }
 
 func (h *Host) loadConfig() {
-	path := filepath.Join(h.opts.ConfigDir, config.FileName)
-	cfg, err := config.Load(path)
+	cfg, err := config.Load(h.configPath())
 	if err != nil {
-		h.log.Warn("config not loaded", "path", path, "err", err)
+		h.log.Warn("config not loaded", "err", err)
 		h.setConfigError(&messaging.ErrorBody{Code: "config", Message: err.Error()})
 		cfg = &config.Config{Status: "available"}
 	}
@@ -140,14 +139,21 @@ func (h *Host) loadConfig() {
 // config stays in force; a valid one re-registers only the accounts that changed, and
 // calls in progress stay up.
 func (h *Host) reload() {
-	path := filepath.Join(h.opts.ConfigDir, config.FileName)
-	cfg, err := config.Load(path)
+	cfg, err := config.Load(h.configPath())
 	if err != nil {
 		h.log.Warn("config change not applied", "err", err)
 		h.setConfigError(&messaging.ErrorBody{Code: "config", Message: "config.json was not applied, the previous settings stay in force: " + err.Error()})
 		h.sendEvent(messaging.TypeState, h.snapshot())
 		return
 	}
+	h.apply(cfg)
+}
+
+// apply puts a valid config in force: only the accounts that changed re-register, and
+// calls in progress stay up.
+func (h *Host) apply(cfg *config.Config) {
+	h.applyMu.Lock() // the watcher and config_set may apply at the same time
+	defer h.applyMu.Unlock()
 	h.mu.Lock()
 	hadAccounts := len(h.cfg.Accounts) > 0
 	h.cfg, h.configErr = cfg, nil

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -95,4 +96,69 @@ func TestConfigEditsApplyLive(t *testing.T) {
 	if !pbx.Registered(t, "1001") {
 		t.Fatal("the broken edit unregistered the account")
 	}
+}
+
+// TestConfigGetSetKeepPasswordsInside: config_get never returns a password, config_set
+// without one keeps the stored password, saves 0600 and applies at once.
+func TestConfigGetSetKeepPasswordsInside(t *testing.T) {
+	pbx := devpbxtest.Start(t, "1001:s3cret-pw\n")
+	dir := writeConfig(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"s3cret-pw","domain":%q,"codecs":["pcmu"]}]}`, pbx.SIP))
+	s := start(t, dir)
+	frames := make(chan messaging.Envelope, 100)
+	go func() {
+		for {
+			f, err := s.r.ReadFrame()
+			if err != nil {
+				return
+			}
+			env, _ := messaging.Decode(f)
+			frames <- env
+		}
+	}()
+	reply := func(id int64) messaging.Envelope {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case env := <-frames:
+				if bytes.Contains(env.Data, []byte("s3cret-pw")) {
+					t.Fatalf("the password left the host in %s", env.Type)
+				}
+				if env.Type == messaging.TypeReply && env.ID == id {
+					return env
+				}
+			case <-deadline:
+				t.Fatalf("no reply %d", id)
+			}
+		}
+	}
+	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
+	reply(1)
+	devpbxtest.WaitFor(t, "registered", 10*time.Second, func() bool { return pbx.Registered(t, "1001") })
+	s.send(`{"type":"config_get","id":2}`)
+	got := reply(2)
+	var pub struct {
+		Accounts []map[string]any `json:"accounts"`
+	}
+	if err := json.Unmarshal(got.Data, &pub); err != nil || len(pub.Accounts) != 1 || pub.Accounts[0]["password_set"] != true {
+		t.Fatalf("config_get: %s", got.Data)
+	}
+	pub.Accounts[0]["auto_answer"] = map[string]any{"enabled": true, "seconds": 4}
+	data, _ := json.Marshal(pub)
+	s.send(`{"type":"config_set","id":3,"data":` + string(data) + `}`)
+	if r := reply(3); !*r.OK {
+		t.Fatalf("config_set: %+v", r.Error)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil || !bytes.Contains(raw, []byte(`"s3cret-pw"`)) || !bytes.Contains(raw, []byte(`"seconds": 4`)) {
+		t.Fatalf("saved file: %s %v", raw, err)
+	}
+	if st, _ := os.Stat(filepath.Join(dir, "config.json")); st.Mode().Perm() != 0o600 {
+		t.Fatalf("saved with mode %v", st.Mode())
+	}
+	s.send(`{"type":"config_set","id":4,"data":{"accounts":[{"id":"work","user":"","domain":""}]}}`)
+	if r := reply(4); *r.OK || r.Error.Code != "config" {
+		t.Fatalf("invalid config_set: %+v", r)
+	}
+	devpbxtest.WaitFor(t, "still registered", 5*time.Second, func() bool { return pbx.Registered(t, "1001") })
 }

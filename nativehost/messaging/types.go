@@ -21,6 +21,8 @@ const (
 	TypeAnswer      = "answer"
 	TypeDecline     = "decline"
 	TypeSetStatus   = "set_status"
+	TypeConfigGet   = "config_get"
+	TypeConfigSet   = "config_set"
 
 	// Replies and events (host → browser).
 	TypeReply        = "reply"

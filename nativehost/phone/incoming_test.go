@@ -31,15 +31,10 @@ func sipp(t *testing.T, scenario, target string, code int) <-chan error {
 	if err := os.WriteFile(f, []byte(strings.ReplaceAll(string(raw), `response="CODE"`, fmt.Sprintf(`response="%d"`, code))), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := c.LocalAddr().(*net.UDPAddr).Port
-	c.Close()
+	port, mport := freePort(t), freePort(t)
 	errFile := filepath.Join(t.TempDir(), "sipp-errors.log")
 	cmd := exec.Command(bin, "-sf", f, "-s", "1001", "-m", "1", "-i", "127.0.0.1", "-p", fmt.Sprint(port),
-		"-mi", "127.0.0.1", "-rtp_echo", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
+		"-mi", "127.0.0.1", "-mp", fmt.Sprint(mport), "-rtp_echo", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
 		"-error_file", errFile, target)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -57,6 +52,17 @@ func sipp(t *testing.T, scenario, target string, code int) <-chan error {
 		done <- err
 	}()
 	return done
+}
+
+// freePort returns a UDP port that was free a moment ago (sipp binds it itself; its
+// default media port 6000 would collide between runs).
+func freePort(t *testing.T) int {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
 func wait(t *testing.T, what string, ch <-chan error) {
