@@ -7,6 +7,7 @@ import (
 
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
+	"github.com/tabphone/tabphone/nativehost/history"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 	"github.com/tabphone/tabphone/nativehost/phone"
 	"github.com/tabphone/tabphone/nativehost/session"
@@ -28,6 +29,7 @@ var handlers = map[string]handler{
 	messaging.TypeSetStatus:   (*Host).onSetStatus,
 	messaging.TypeConfigGet:   (*Host).onConfigGet,
 	messaging.TypeConfigSet:   (*Host).onConfigSet,
+	messaging.TypeHistoryGet:  (*Host).onHistoryGet,
 }
 
 // handle decodes one frame and answers it. Nothing in a frame can stop the host.
@@ -221,4 +223,26 @@ func (h *Host) onConfigSet(env messaging.Envelope) (any, error) {
 	}
 	h.apply(next)
 	return next.Public(), nil
+}
+
+// onHistoryGet returns the last calls, newest first.
+func (h *Host) onHistoryGet(env messaging.Envelope) (any, error) {
+	var in messaging.HistoryGet
+	if err := decodeData(env.Data, &in); err != nil {
+		return nil, badRequest(err)
+	}
+	if in.Limit <= 0 {
+		in.Limit = 50
+	}
+	in.Limit = min(in.Limit, 200)
+	calls, err := h.history.Recent(in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if calls == nil {
+		calls = []history.Entry{}
+	}
+	return struct {
+		Calls []history.Entry `json:"calls"`
+	}{calls}, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
+	"github.com/tabphone/tabphone/nativehost/history"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 	"github.com/tabphone/tabphone/nativehost/phone"
 	"github.com/tabphone/tabphone/nativehost/session"
@@ -39,6 +40,7 @@ type Host struct {
 	out  *messaging.Writer
 
 	session   *session.Machine
+	history   *history.Store
 	closed    chan struct{} // closed when the session machine reaches Closed
 	closeOnce sync.Once
 	applyMu   sync.Mutex
@@ -58,6 +60,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	h := &Host{opts: opts, log: opts.Log, out: messaging.NewWriter(opts.Stdout), closed: make(chan struct{})}
 	h.loadConfig()
+	h.history = history.Open(opts.ConfigDir)
 	h.session = session.New(h.bound(), opts.Clock, h.onSession)
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
@@ -281,7 +284,13 @@ func (e *events) StateChanged() {
 }
 
 func (e *events) CallChanged(c messaging.Call) {
-	(*Host)(e).sendEvent(messaging.TypeCall, messaging.CallEvent{Call: c})
+	h := (*Host)(e)
+	h.sendEvent(messaging.TypeCall, messaging.CallEvent{Call: c})
+	if c.State == messaging.CallEnded {
+		if err := h.history.Append(history.FromCall(c)); err != nil {
+			h.log.Warn("history not written", "err", err)
+		}
+	}
 }
 
 func (e *events) Incoming(c messaging.Call) {

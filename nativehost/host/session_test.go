@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tabphone/tabphone/internal/devpbxtest"
+	"github.com/tabphone/tabphone/nativehost/history"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 	"github.com/tabphone/tabphone/nativehost/session"
 )
@@ -138,5 +139,9 @@ func TestLogoutClosesThePhone(t *testing.T) {
 	}
 	if !ended || pbx.Registered(t, "1001") {
 		t.Fatalf("at exit: call ended with BYE %v, still registered %v", ended, pbx.Registered(t, "1001"))
+	}
+	entries, err := history.Open(dir).Recent(10)
+	if err != nil || len(entries) != 1 || entries[0].Number != "600" || entries[0].Result != history.Outgoing {
+		t.Fatalf("history after the call: %+v %v", entries, err)
 	}
 }

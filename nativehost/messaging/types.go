@@ -23,6 +23,7 @@ const (
 	TypeSetStatus   = "set_status"
 	TypeConfigGet   = "config_get"
 	TypeConfigSet   = "config_set"
+	TypeHistoryGet  = "history_get"
 
 	// Replies and events (host → browser).
 	TypeReply        = "reply"
@@ -246,6 +247,11 @@ type Call struct {
 type EndReason struct {
 	SIPCode int    `json:"sip_code,omitempty"`
 	Message string `json:"message"`
+}
+
+// HistoryGet is the data of history_get.
+type HistoryGet struct {
+	Limit int `json:"limit,omitempty"` // default 50, at most 200
 }
 
 // Status is the data of set_status.
