@@ -28,7 +28,11 @@ type Call struct {
 	// called from a media goroutine, never with a lock held.
 	OnAnswer func(sdp string, err error)
 
+	dtmfMu sync.Mutex // one DTMF string at a time
+
 	mu           sync.Mutex
+	sendingDTMF  bool // audio to the PBX pauses while an event plays
+	muted        bool // the microphone's packets are dropped
 	neg          *Negotiated
 	browserOffer string
 	browser      *BrowserLeg
@@ -191,7 +195,7 @@ func (c *Call) answerBrowser(codec Codec, offer string) (string, *BrowserLeg, er
 // type and our own stream numbering.
 func (c *Call) browserToPBX(p *rtp.Packet) {
 	c.mu.Lock()
-	if c.toPBX == nil || c.neg == nil {
+	if c.toPBX == nil || c.neg == nil || c.sendingDTMF || c.muted {
 		c.mu.Unlock()
 		return
 	}
@@ -224,6 +228,14 @@ func (c *Call) pbxToBrowser() {
 			c.log.Debug("relay to browser", "err", err)
 		}
 	}
+}
+
+// SetMuted stops (or resumes) sending the microphone to the PBX. The browser keeps
+// sending, so unmuting is instant and needs no renegotiation.
+func (c *Call) SetMuted(on bool) {
+	c.mu.Lock()
+	c.muted = on
+	c.mu.Unlock()
 }
 
 // Close stops both legs.

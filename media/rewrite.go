@@ -54,6 +54,27 @@ func (r *rewriter) rewrite(p *rtp.Packet, pt uint8) *rtp.Packet {
 	return out
 }
 
+// synth makes a packet of our own (a DTMF event) in this stream: the next sequence
+// number, one frame after the last timestamp. Later relayed packets shift by one so
+// numbers never repeat.
+func (r *rewriter) synth(pt uint8, marker bool, payload []byte) *rtp.Packet {
+	return r.synthAt(pt, r.lastTS+r.step, marker, payload)
+}
+
+// synthAt is synth with a given timestamp (the updates of one DTMF event share the
+// event's start timestamp, RFC 4733 2.5.1.2).
+func (r *rewriter) synthAt(pt uint8, ts uint32, marker bool, payload []byte) *rtp.Packet {
+	r.seqOff++
+	r.lastSeq++
+	if int32(ts-r.lastTS) > 0 {
+		r.lastTS = ts
+	}
+	return &rtp.Packet{
+		Header:  rtp.Header{Version: 2, Marker: marker, PayloadType: pt, SequenceNumber: r.lastSeq, Timestamp: ts, SSRC: r.ssrc},
+		Payload: payload,
+	}
+}
+
 func randUint32() uint32 {
 	var b [4]byte
 	if _, err := rand.Read(b[:]); err != nil {

@@ -46,3 +46,17 @@ func TestRewriterWraps(t *testing.T) {
 		t.Fatal("wrap-around broke continuity")
 	}
 }
+
+func TestSynthesizedPacketsKeepTheNumbering(t *testing.T) {
+	r := newRewriter(160)
+	a := r.rewrite(pkt(1, 10, 1000), 0)
+	ev := r.synth(101, true, []byte{1, 0, 0, 160})
+	upd := r.synthAt(101, ev.Timestamp, false, []byte{1, 0, 1, 64})
+	b := r.rewrite(pkt(1, 11, 1160), 0)
+	if ev.SequenceNumber != a.SequenceNumber+1 || upd.SequenceNumber != a.SequenceNumber+2 || b.SequenceNumber != a.SequenceNumber+3 {
+		t.Fatalf("sequence %d, %d, %d, %d", a.SequenceNumber, ev.SequenceNumber, upd.SequenceNumber, b.SequenceNumber)
+	}
+	if ev.Timestamp != a.Timestamp+160 || upd.Timestamp != ev.Timestamp || !ev.Marker || upd.Marker || ev.SSRC != a.SSRC {
+		t.Fatalf("event header %+v / %+v", ev.Header, upd.Header)
+	}
+}

@@ -30,6 +30,8 @@ var handlers = map[string]handler{
 	messaging.TypeConfigGet:   (*Host).onConfigGet,
 	messaging.TypeConfigSet:   (*Host).onConfigSet,
 	messaging.TypeHistoryGet:  (*Host).onHistoryGet,
+	messaging.TypeDTMF:        (*Host).onDTMF,
+	messaging.TypeMute:        (*Host).onMute,
 }
 
 // handle decodes one frame and answers it. Nothing in a frame can stop the host.
@@ -76,7 +78,7 @@ func errorBody(err error) *messaging.ErrorBody {
 		code = messaging.CodeNoAccount
 	case errors.Is(err, phone.ErrNotRegistered):
 		code = messaging.CodeNotRegistered
-	case errors.Is(err, phone.ErrBadStatus):
+	case errors.Is(err, phone.ErrBadStatus), errors.Is(err, phone.ErrBadDTMF):
 		code = messaging.CodeBadRequest
 	case errors.Is(err, phone.ErrNoCall):
 		code = messaging.CodeNoCall
@@ -245,4 +247,37 @@ func (h *Host) onHistoryGet(env messaging.Envelope) (any, error) {
 	return struct {
 		Calls []history.Entry `json:"calls"`
 	}{calls}, nil
+}
+
+func (h *Host) onDTMF(env messaging.Envelope) (any, error) {
+	var in messaging.DTMF
+	if err := decodeData(env.Data, &in); err != nil {
+		return nil, badRequest(err)
+	}
+	p, err := h.currentPhone()
+	if err != nil {
+		return nil, err
+	}
+	// Playing keys takes 220 ms each: answer now, report a failure as an error event.
+	go func() {
+		if err := p.SendDTMF(in.CallID, in.Digits); err != nil {
+			h.log.Warn("DTMF failed", "call", in.CallID, "err", err)
+			e := errorBody(err)
+			e.CallID = in.CallID
+			h.sendEvent(messaging.TypeError, e)
+		}
+	}()
+	return struct{}{}, nil
+}
+
+func (h *Host) onMute(env messaging.Envelope) (any, error) {
+	var in messaging.Mute
+	if err := decodeData(env.Data, &in); err != nil {
+		return nil, badRequest(err)
+	}
+	p, err := h.currentPhone()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, p.Mute(in.CallID, in.Muted)
 }

@@ -24,6 +24,8 @@ const (
 	TypeConfigGet   = "config_get"
 	TypeConfigSet   = "config_set"
 	TypeHistoryGet  = "history_get"
+	TypeDTMF        = "dtmf"
+	TypeMute        = "mute"
 
 	// Replies and events (host → browser).
 	TypeReply        = "reply"
@@ -237,6 +239,7 @@ type Call struct {
 	State        string     `json:"state"`
 	AutoAnswerAt int64      `json:"auto_answer_at,omitempty"` // Unix ms, when auto-answer will pick up
 	Codec        string     `json:"codec,omitempty"`
+	Muted        bool       `json:"muted,omitempty"`
 	StartedAt    int64      `json:"started_at"`
 	AnsweredAt   int64      `json:"answered_at,omitempty"`
 	EndedAt      int64      `json:"ended_at,omitempty"`
@@ -247,6 +250,18 @@ type Call struct {
 type EndReason struct {
 	SIPCode int    `json:"sip_code,omitempty"`
 	Message string `json:"message"`
+}
+
+// DTMF is the data of dtmf.
+type DTMF struct {
+	CallID string `json:"call_id"`
+	Digits string `json:"digits"` // 0-9 * # A-D, at most 32
+}
+
+// Mute is the data of mute.
+type Mute struct {
+	CallID string `json:"call_id"`
+	Muted  bool   `json:"muted"`
 }
 
 // HistoryGet is the data of history_get.

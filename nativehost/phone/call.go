@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,10 @@ type call struct {
 	hangup     chan struct{}
 	finishOnce sync.Once
 	inc        *incoming // nil for outgoing calls
+
+	dialogMu sync.Mutex
+	// do sends an in-dialog request (INFO); set once the call is connected.
+	do func(context.Context, *sip.Request) (*sip.Response, error)
 
 	mu sync.Mutex
 	in messaging.Call
@@ -227,6 +232,7 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 		p.log.Warn("ACK failed", "call", c.id, "err", err)
 	}
 	codec, _ := c.media.Codec()
+	c.setDialog(sess.Do)
 	p.update(c, func(in *messaging.Call) {
 		in.State, in.Codec, in.AnsweredAt = messaging.CallConnected, codec.Name, time.Now().UnixMilli()
 	})
@@ -287,6 +293,63 @@ func (p *Phone) bye(sess *sipgo.DialogClientSession, invite *sip.Request) {
 	if err := sess.WriteBye(ctx, bye); err != nil {
 		p.log.Warn("BYE failed", "err", err)
 	}
+}
+
+func (c *call) setDialog(do func(context.Context, *sip.Request) (*sip.Response, error)) {
+	c.dialogMu.Lock()
+	c.do = do
+	c.dialogMu.Unlock()
+}
+
+// dtmfTimeout bounds playing one digit string (32 keys × 220 ms) or its INFO requests.
+const dtmfTimeout = 15 * time.Second
+
+// SendDTMF sends keys on a connected call: RFC 4733 events in the RTP stream when the
+// PBX accepted telephone-event, SIP INFO (application/dtmf-relay) otherwise.
+func (p *Phone) SendDTMF(callID, digits string) error {
+	c, err := p.call(callID)
+	if err != nil {
+		return err
+	}
+	if err := media.ValidDTMF(digits); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadDTMF, err)
+	}
+	c.dialogMu.Lock()
+	do := c.do
+	c.dialogMu.Unlock()
+	if do == nil {
+		return fmt.Errorf("%w: the call is not connected", ErrNoCall)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), dtmfTimeout)
+	defer cancel()
+	err = c.media.SendDTMF(ctx, digits)
+	if !errors.Is(err, media.ErrNoDTMF) {
+		return err
+	}
+	for _, key := range strings.ToUpper(digits) {
+		info := sip.NewRequest(sip.INFO, sip.Uri{}) // the dialog fills in the target and headers
+		info.AppendHeader(sip.NewHeader("Content-Type", "application/dtmf-relay"))
+		info.SetBody([]byte(fmt.Sprintf("Signal=%c\r\nDuration=160\r\n", key)))
+		res, err := do(ctx, info)
+		if err != nil {
+			return fmt.Errorf("INFO: %w", err)
+		}
+		if !res.IsSuccess() {
+			return sipError(res)
+		}
+	}
+	return nil
+}
+
+// Mute stops or resumes sending the microphone on a call.
+func (p *Phone) Mute(callID string, on bool) error {
+	c, err := p.call(callID)
+	if err != nil {
+		return err
+	}
+	c.media.SetMuted(on)
+	p.update(c, func(in *messaging.Call) { in.Muted = on })
+	return nil
 }
 
 // viaOutboundProxy reports whether the INVITE went to a configured outbound proxy, so

@@ -15,6 +15,7 @@ var (
 	ErrNoCall        = errors.New("no such call")
 	ErrClosed        = errors.New("phone closed")
 	ErrBadStatus     = errors.New("bad status")
+	ErrBadDTMF       = errors.New("bad DTMF keys")
 )
 
 // SIPError is a failure the other side or the PBX answered with.

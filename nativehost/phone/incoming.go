@@ -135,6 +135,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		reason.Message = "The call could not be answered"
 		return
 	}
+	c.setDialog(dialog.Do)
 	if auto {
 		p.events.Beep(c.id)
 	}

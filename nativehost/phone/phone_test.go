@@ -138,6 +138,25 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	}
 	t.Logf("connected after %v", time.Since(t0))
 	t0 = time.Now()
+	// DTMF as RFC 4733 events: devpbx decodes them from the RTP stream.
+	if err := p.SendDTMF(id, "x"); err == nil {
+		t.Fatal("a bad DTMF key was accepted")
+	}
+	if err := p.SendDTMF(id, "12*#"); err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "DTMF at devpbx", 5*time.Second, func() bool {
+		var calls []struct {
+			To, State, DTMF string
+		}
+		d.Get(t, "/api/calls", &calls)
+		for _, c := range calls {
+			if c.To == "600" && c.State == "up" && c.DTMF == "12*#" {
+				return true
+			}
+		}
+		return false
+	})
 	if err := p.Hangup(id); err != nil {
 		t.Fatal(err)
 	}
