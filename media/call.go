@@ -33,6 +33,8 @@ type Call struct {
 	mu           sync.Mutex
 	sendingDTMF  bool // audio to the PBX pauses while an event plays
 	muted        bool // the microphone's packets are dropped
+	sdpVersion   uint64
+	sessionID    uint64
 	neg          *Negotiated
 	browserOffer string
 	browser      *BrowserLeg
@@ -77,14 +79,78 @@ func NewIncomingCall(n *BrowserNet, localIP net.IP, offer []byte, prefs []Codec,
 // (RFC 3264 6.1) and telephone-event when the offer had it.
 func (c *Call) Answer(sessionID uint64) []byte {
 	c.mu.Lock()
-	neg := *c.neg
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	c.sessionID, c.sdpVersion = sessionID, sessionID
+	return c.currentSDPLocked("sendrecv")
+}
+
+// currentSDPLocked describes our side as it stands: the negotiated codec on our port.
+func (c *Call) currentSDPLocked(direction string) []byte {
 	a := c.pbx.LocalAddr()
-	return BuildSDP(OfferParams{SessionID: sessionID, Version: sessionID, IP: a.IP, Port: a.Port, Codecs: []Codec{neg.Codec}, DTMFPT: neg.DTMFPT})
+	return BuildSDP(OfferParams{SessionID: c.sessionID, Version: c.sdpVersion, IP: a.IP, Port: a.Port,
+		Codecs: []Codec{c.neg.Codec}, DTMFPT: c.neg.DTMFPT, Direction: direction})
+}
+
+// answerDirection mirrors the offerer's direction (RFC 3264 6.1): they send only, we
+// receive only; inactive stays inactive.
+func answerDirection(offer string) string {
+	switch offer {
+	case "sendonly":
+		return "recvonly"
+	case "recvonly":
+		return "sendonly"
+	case "inactive":
+		return "inactive"
+	}
+	return "sendrecv"
+}
+
+// Reoffer answers a re-INVITE's offer during the call (hold, resume, session refresh,
+// a moved media server). The codec must stay the one both legs carry; the PBX leg
+// follows the new address and direction. The SDP version rises only when our answer
+// changes (RFC 3264 8).
+func (c *Call) Reoffer(offer []byte) (answer []byte, direction string, err error) {
+	c.mu.Lock()
+	if c.neg == nil {
+		c.mu.Unlock()
+		return nil, "", ErrClosed
+	}
+	codec := c.neg.Codec
+	c.mu.Unlock()
+	n, err := SelectFromOffer(offer, []Codec{codec})
+	if err != nil {
+		return nil, "", err
+	}
+	c.pbx.SetRemote(n.Remote)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	dir := answerDirection(n.Direction)
+	if c.neg.Direction != n.Direction || c.neg.Codec.PT != n.Codec.PT {
+		c.sdpVersion++
+	}
+	c.neg.Direction, c.neg.DTMFPT = n.Direction, n.DTMFPT
+	if c.neg.Codec.PT != n.Codec.PT {
+		c.neg.Codec.PT = n.Codec.PT // same codec, renumbered by the PBX
+	}
+	return c.currentSDPLocked(dir), n.Direction, nil
+}
+
+// CurrentOffer is our SDP for an offerless re-INVITE (RFC 3261 14.2): the session as it
+// is, as an offer.
+func (c *Call) CurrentOffer() ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.neg == nil {
+		return nil, ErrClosed
+	}
+	return c.currentSDPLocked("sendrecv"), nil
 }
 
 // Offer returns the SDP offer for the PBX.
 func (c *Call) Offer(sessionID uint64) []byte {
+	c.mu.Lock()
+	c.sessionID, c.sdpVersion = sessionID, sessionID
+	c.mu.Unlock()
 	a := c.pbx.LocalAddr()
 	return BuildSDP(OfferParams{SessionID: sessionID, Version: sessionID, IP: a.IP, Port: a.Port, Codecs: c.offers})
 }
@@ -103,6 +169,9 @@ func (c *Call) SetPBXAnswer(sdp []byte) (Negotiated, error) {
 		return n, nil // a 200 after a 183 with the same codec: nothing to rebuild
 	}
 	c.neg = &n
+	if c.sessionID == 0 {
+		c.sessionID, c.sdpVersion = uint64(time.Now().Unix()), uint64(time.Now().Unix())
+	}
 	c.toPBX = newRewriter(n.Codec.samplesPer20ms())
 	c.toBrowser = newRewriter(n.Codec.samplesPer20ms())
 	start := c.browserOffer != ""

@@ -116,3 +116,35 @@ func FuzzParseAnswer(f *testing.F) {
 		}
 	})
 }
+
+func TestReofferHoldResumeAndOfferless(t *testing.T) {
+	offer := []byte("v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n")
+	c, _, err := NewIncomingCall(&BrowserNet{}, net.IPv4(127, 0, 0, 1), offer, []Codec{PCMU}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	first := string(c.Answer(77))
+	hold := []byte("v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5002 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n")
+	ans, dir, err := c.Reoffer(hold)
+	if err != nil || dir != "sendonly" || !strings.Contains(string(ans), "a=recvonly") || !strings.Contains(string(ans), "o=tabphone 77 78 ") {
+		t.Fatalf("hold answer %v %s:\n%s", err, dir, ans)
+	}
+	if !strings.Contains(first, "o=tabphone 77 77 ") {
+		t.Fatalf("first answer:\n%s", first)
+	}
+	if c.pbx.LocalAddr() == nil || c.pbx.remote.Port != 5002 {
+		t.Fatalf("PBX leg did not follow the new port: %v", c.pbx.remote)
+	}
+	again, _, _ := c.Reoffer(hold) // a session refresh: same offer, same version
+	if !strings.Contains(string(again), "o=tabphone 77 78 ") {
+		t.Fatalf("refresh bumped the version:\n%s", again)
+	}
+	if _, _, err := c.Reoffer([]byte("v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 8\r\n")); err == nil {
+		t.Fatal("a codec change was accepted (the browser leg could not follow)")
+	}
+	o, err := c.CurrentOffer()
+	if err != nil || !strings.Contains(string(o), "a=sendrecv") || !strings.Contains(string(o), "RTP/AVP 0 101") {
+		t.Fatalf("offerless re-INVITE offer %v:\n%s", err, o)
+	}
+}

@@ -240,6 +240,7 @@ type Call struct {
 	AutoAnswerAt int64      `json:"auto_answer_at,omitempty"` // Unix ms, when auto-answer will pick up
 	Codec        string     `json:"codec,omitempty"`
 	Muted        bool       `json:"muted,omitempty"`
+	RemoteHold   bool       `json:"remote_hold,omitempty"` // the other side put us on hold
 	StartedAt    int64      `json:"started_at"`
 	AnsweredAt   int64      `json:"answered_at,omitempty"`
 	EndedAt      int64      `json:"ended_at,omitempty"`

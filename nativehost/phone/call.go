@@ -10,6 +10,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/google/uuid"
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 )
@@ -20,9 +21,10 @@ const byeTimeout = 2 * time.Second
 // call is one call. Its SIP dialog is driven by one goroutine (runOutgoing); other
 // goroutines only read its info or ask it to hang up.
 type call struct {
-	id    string
-	acct  *account
-	media *media.Call
+	id        string
+	sipCallID string // the dialog's Call-ID, to match in-dialog requests
+	acct      *account
+	media     *media.Call
 
 	hangupOnce sync.Once
 	hangup     chan struct{}
@@ -85,7 +87,7 @@ func (p *Phone) Dial(accountID, number string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("open media: %w", err)
 	}
-	c := &call{id: p.newCallID(), acct: acc, media: m, hangup: make(chan struct{})}
+	c := &call{id: p.newCallID(), sipCallID: uuid.NewString(), acct: acc, media: m, hangup: make(chan struct{})}
 	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "outgoing", Number: shown, State: messaging.CallCalling, StartedAt: time.Now().UnixMilli()}
 	m.OnAnswer = func(sdp string, err error) { p.events.WebRTCAnswer(c.id, sdp, err) }
 
@@ -134,6 +136,18 @@ func (p *Phone) SetBrowserOffer(callID, sdp string) error {
 	return c.media.SetBrowserOffer(sdp)
 }
 
+// callBySIPCallID finds the call an in-dialog request belongs to.
+func (p *Phone) callBySIPCallID(id string) *call {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.calls {
+		if c.sipCallID == id {
+			return c
+		}
+	}
+	return nil
+}
+
 func (p *Phone) call(id string) (*call, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -151,6 +165,8 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(from)
 	req.AppendHeader(&sip.ToHeader{Address: target})
+	callID := sip.CallIDHeader(c.sipCallID)
+	req.AppendHeader(&callID)
 	contact := p.contact
 	contact.Address.User = acc.cfg.User
 	req.AppendHeader(&contact)

@@ -76,7 +76,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	defer dialog.Close()
 
 	arrived := time.Now()
-	c := &call{id: p.newCallID(), acct: acc, media: m, hangup: make(chan struct{}), inc: &incoming{answer: make(chan struct{})}}
+	c := &call{id: p.newCallID(), sipCallID: req.CallID().Value(), acct: acc, media: m, hangup: make(chan struct{}), inc: &incoming{answer: make(chan struct{})}}
 	codec, _ := m.Codec()
 	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
 		State: messaging.CallRinging, Codec: codec.Name, StartedAt: arrived.UnixMilli()}
@@ -150,10 +150,42 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 }
 
-// onReInvite answers an in-dialog INVITE (session refresh, hold from the PBX) with our
-// current SDP; hold and media changes come with the in-call features.
+// onReInvite answers an in-dialog INVITE from the PBX: hold/resume (the direction is
+// mirrored), a session refresh (RFC 4028, same SDP), a moved media server (the PBX leg
+// follows), or an offerless re-INVITE (we offer the session as it is, RFC 3261 14.2).
+// Only the account's server may send it, like any INVITE.
 func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
-	respond(tx, req, 488, "Not Acceptable Here")
+	c := p.callBySIPCallID(req.CallID().Value())
+	if c == nil || !p.fromServer(req, c.acct) {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	var body []byte
+	if len(req.Body()) > 0 {
+		answer, dir, err := c.media.Reoffer(req.Body())
+		if err != nil {
+			p.log.Warn("re-INVITE offer refused", "call", c.id, "err", err)
+			respond(tx, req, 488, "Not Acceptable Here")
+			return
+		}
+		body = answer
+		held := dir == "sendonly" || dir == "inactive"
+		p.update(c, func(in *messaging.Call) { in.RemoteHold = held })
+	} else {
+		offer, err := c.media.CurrentOffer()
+		if err != nil {
+			respond(tx, req, 488, "Not Acceptable Here")
+			return
+		}
+		body = offer
+	}
+	res := sip.NewSDPResponseFromRequest(req, body)
+	contact := p.contact
+	contact.Address.User = c.acct.cfg.User
+	res.AppendHeader(&contact)
+	if err := tx.Respond(res); err != nil {
+		p.log.Warn("re-INVITE answer failed", "call", c.id, "err", err)
+	}
 }
 
 // byeIncoming ends an answered incoming call from the listening socket: sipgo's server

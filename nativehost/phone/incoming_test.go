@@ -185,3 +185,23 @@ func TestGhostInviteNeverRings(t *testing.T) {
 		t.Fatal("a ghost INVITE rang")
 	}
 }
+
+func TestReInvitesFromThePBX(t *testing.T) {
+	k, p, ev := kamailioPhone(t, `,"auto_answer":{"enabled":true,"seconds":0}`)
+	done := sipp(t, "reinvite.xml", k.Addr, 0)
+	wait(t, "hold re-INVITE answered recvonly, offerless re-INVITE answered with an offer", done)
+	in, ok := ev.firstIncoming()
+	if !ok {
+		t.Fatal("no call")
+	}
+	held := false
+	ev.mu.Lock()
+	for _, c := range ev.calls {
+		held = held || (c.ID == in.ID && c.RemoteHold)
+	}
+	ev.mu.Unlock()
+	if !held {
+		t.Fatal("the hold was not reported on the call")
+	}
+	_ = p
+}
