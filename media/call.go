@@ -33,6 +33,7 @@ type Call struct {
 	mu           sync.Mutex
 	sendingDTMF  bool // audio to the PBX pauses while an event plays
 	muted        bool // the microphone's packets are dropped
+	held         bool // we put the call on hold: nothing goes to the PBX
 	sdpVersion   uint64
 	sessionID    uint64
 	neg          *Negotiated
@@ -133,6 +134,39 @@ func (c *Call) Reoffer(offer []byte) (answer []byte, direction string, err error
 		c.neg.Codec.PT = n.Codec.PT // same codec, renumbered by the PBX
 	}
 	return c.currentSDPLocked(dir), n.Direction, nil
+}
+
+// HoldOffer is our offer for a re-INVITE that puts the call on hold (sendonly, RFC 3264
+// 8.4) or resumes it (sendrecv). The microphone stops reaching the PBX while held.
+func (c *Call) HoldOffer(on bool) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.neg == nil {
+		return nil, ErrClosed
+	}
+	c.held = on
+	c.sdpVersion++
+	dir := "sendrecv"
+	if on {
+		dir = "sendonly"
+	}
+	return c.currentSDPLocked(dir), nil
+}
+
+// SetHoldAnswer applies the PBX's answer to a hold or resume offer: the media address
+// may move.
+func (c *Call) SetHoldAnswer(answer []byte) error {
+	c.mu.Lock()
+	codec := c.neg.Codec
+	c.mu.Unlock()
+	n, err := ParseAnswer(answer, []Codec{codec})
+	if err != nil {
+		return err
+	}
+	if n.Remote != nil {
+		c.pbx.SetRemote(n.Remote)
+	}
+	return nil
 }
 
 // CurrentOffer is our SDP for an offerless re-INVITE (RFC 3261 14.2): the session as it
@@ -264,7 +298,7 @@ func (c *Call) answerBrowser(codec Codec, offer string) (string, *BrowserLeg, er
 // type and our own stream numbering.
 func (c *Call) browserToPBX(p *rtp.Packet) {
 	c.mu.Lock()
-	if c.toPBX == nil || c.neg == nil || c.sendingDTMF || c.muted {
+	if c.toPBX == nil || c.neg == nil || c.sendingDTMF || c.muted || c.held {
 		c.mu.Unlock()
 		return
 	}

@@ -32,6 +32,7 @@ var handlers = map[string]handler{
 	messaging.TypeHistoryGet:  (*Host).onHistoryGet,
 	messaging.TypeDTMF:        (*Host).onDTMF,
 	messaging.TypeMute:        (*Host).onMute,
+	messaging.TypeHold:        (*Host).onHold,
 }
 
 // handle decodes one frame and answers it. Nothing in a frame can stop the host.
@@ -280,4 +281,16 @@ func (h *Host) onMute(env messaging.Envelope) (any, error) {
 		return nil, err
 	}
 	return struct{}{}, p.Mute(in.CallID, in.Muted)
+}
+
+func (h *Host) onHold(env messaging.Envelope) (any, error) {
+	var in messaging.Hold
+	if err := decodeData(env.Data, &in); err != nil {
+		return nil, badRequest(err)
+	}
+	p, err := h.currentPhone()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, p.Hold(in.CallID, in.Hold)
 }

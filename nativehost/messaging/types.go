@@ -26,6 +26,7 @@ const (
 	TypeHistoryGet  = "history_get"
 	TypeDTMF        = "dtmf"
 	TypeMute        = "mute"
+	TypeHold        = "hold"
 
 	// Replies and events (host → browser).
 	TypeReply        = "reply"
@@ -241,6 +242,7 @@ type Call struct {
 	Codec        string     `json:"codec,omitempty"`
 	Muted        bool       `json:"muted,omitempty"`
 	RemoteHold   bool       `json:"remote_hold,omitempty"` // the other side put us on hold
+	Held         bool       `json:"held,omitempty"`        // we put the call on hold
 	StartedAt    int64      `json:"started_at"`
 	AnsweredAt   int64      `json:"answered_at,omitempty"`
 	EndedAt      int64      `json:"ended_at,omitempty"`
@@ -257,6 +259,12 @@ type EndReason struct {
 type DTMF struct {
 	CallID string `json:"call_id"`
 	Digits string `json:"digits"` // 0-9 * # A-D, at most 32
+}
+
+// Hold is the data of hold.
+type Hold struct {
+	CallID string `json:"call_id"`
+	Hold   bool   `json:"hold"`
 }
 
 // Mute is the data of mute.

@@ -32,8 +32,7 @@ type call struct {
 	inc        *incoming // nil for outgoing calls
 
 	dialogMu sync.Mutex
-	// do sends an in-dialog request (INFO); set once the call is connected.
-	do func(context.Context, *sip.Request) (*sip.Response, error)
+	dlg      *dialog // set once the call is connected
 
 	mu sync.Mutex
 	in messaging.Call
@@ -248,7 +247,11 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 		p.log.Warn("ACK failed", "call", c.id, "err", err)
 	}
 	codec, _ := c.media.Codec()
-	c.setDialog(sess.Do)
+	remote := req.Recipient
+	if ct := sess.InviteResponse.Contact(); ct != nil {
+		remote = ct.Address
+	}
+	c.setDialog(&dialog{do: sess.Do, write: sess.WriteRequest, target: remote})
 	p.update(c, func(in *messaging.Call) {
 		in.State, in.Codec, in.AnsweredAt = messaging.CallConnected, codec.Name, time.Now().UnixMilli()
 	})
@@ -311,10 +314,70 @@ func (p *Phone) bye(sess *sipgo.DialogClientSession, invite *sip.Request) {
 	}
 }
 
-func (c *call) setDialog(do func(context.Context, *sip.Request) (*sip.Response, error)) {
+// dialog is what in-call requests need from either side's sipgo dialog session.
+type dialog struct {
+	do     func(context.Context, *sip.Request) (*sip.Response, error) // a request with a transaction
+	write  func(*sip.Request) error                                   // an ACK, without one
+	target sip.Uri                                                    // the remote target (its Contact)
+}
+
+func (c *call) setDialog(d *dialog) {
 	c.dialogMu.Lock()
-	c.do = do
+	c.dlg = d
 	c.dialogMu.Unlock()
+}
+
+func (c *call) connectedDialog() (*dialog, error) {
+	c.dialogMu.Lock()
+	defer c.dialogMu.Unlock()
+	if c.dlg == nil {
+		return nil, fmt.Errorf("%w: the call is not connected", ErrNoCall)
+	}
+	return c.dlg, nil
+}
+
+// holdTimeout bounds a hold or resume re-INVITE.
+const holdTimeout = 10 * time.Second
+
+// Hold puts a connected call on hold (re-INVITE with sendonly) or resumes it.
+func (p *Phone) Hold(callID string, on bool) error {
+	c, err := p.call(callID)
+	if err != nil {
+		return err
+	}
+	d, err := c.connectedDialog()
+	if err != nil {
+		return err
+	}
+	offer, err := c.media.HoldOffer(on)
+	if err != nil {
+		return err
+	}
+	req := sip.NewRequest(sip.INVITE, *d.target.Clone())
+	contact := p.contact
+	contact.Address.User = c.acct.cfg.User
+	req.AppendHeader(&contact)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(offer)
+	ctx, cancel := context.WithTimeout(context.Background(), holdTimeout)
+	defer cancel()
+	res, err := d.do(ctx, req)
+	if err != nil {
+		return fmt.Errorf("hold re-INVITE: %w", err)
+	}
+	if !res.IsSuccess() {
+		_, _ = c.media.HoldOffer(!on) // the PBX refused: the media stays as it was
+		return sipError(res)
+	}
+	ack := sip.NewRequest(sip.ACK, *d.target.Clone())
+	if err := d.write(ack); err != nil {
+		p.log.Warn("ACK for the hold re-INVITE failed", "call", c.id, "err", err)
+	}
+	if err := c.media.SetHoldAnswer(res.Body()); err != nil {
+		p.log.Warn("hold answer SDP", "call", c.id, "err", err)
+	}
+	p.update(c, func(in *messaging.Call) { in.Held = on })
+	return nil
 }
 
 // dtmfTimeout bounds playing one digit string (32 keys × 220 ms) or its INFO requests.
@@ -330,11 +393,9 @@ func (p *Phone) SendDTMF(callID, digits string) error {
 	if err := media.ValidDTMF(digits); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadDTMF, err)
 	}
-	c.dialogMu.Lock()
-	do := c.do
-	c.dialogMu.Unlock()
-	if do == nil {
-		return fmt.Errorf("%w: the call is not connected", ErrNoCall)
+	d, err := c.connectedDialog()
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), dtmfTimeout)
 	defer cancel()
@@ -346,7 +407,7 @@ func (p *Phone) SendDTMF(callID, digits string) error {
 		info := sip.NewRequest(sip.INFO, sip.Uri{}) // the dialog fills in the target and headers
 		info.AppendHeader(sip.NewHeader("Content-Type", "application/dtmf-relay"))
 		info.SetBody([]byte(fmt.Sprintf("Signal=%c\r\nDuration=160\r\n", key)))
-		res, err := do(ctx, info)
+		res, err := d.do(ctx, info)
 		if err != nil {
 			return fmt.Errorf("INFO: %w", err)
 		}

@@ -67,13 +67,13 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 488, "Not Acceptable Here")
 		return
 	}
-	dialog, err := p.dsc.ReadInvite(req, tx)
+	dlg, err := p.dsc.ReadInvite(req, tx)
 	if err != nil {
 		m.Close()
 		respond(tx, req, 400, "Bad Request")
 		return
 	}
-	defer dialog.Close()
+	defer dlg.Close()
 
 	arrived := time.Now()
 	c := &call{id: p.newCallID(), sipCallID: req.CallID().Value(), acct: acc, media: m, hangup: make(chan struct{}), inc: &incoming{answer: make(chan struct{})}}
@@ -107,7 +107,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		reason.Message = "Missed call"
 		return
 	}
-	if err := dialog.Respond(180, "Ringing", nil); err != nil {
+	if err := dlg.Respond(180, "Ringing", nil); err != nil {
 		reason.Message = "Missed call"
 		return
 	}
@@ -121,7 +121,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		auto = true
 	case <-c.hangup:
 		reason.SIPCode, reason.Message = declineCode, "Declined"
-		_ = dialog.Respond(declineCode, reasonPhrase(declineCode), nil)
+		_ = dlg.Respond(declineCode, reasonPhrase(declineCode), nil)
 		return
 	case <-cancelled: // the caller gave up (sipgo answers the CANCEL and sends 487)
 		reason.Message = "Missed call"
@@ -130,12 +130,16 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		reason.Message = "Missed call"
 		return
 	}
-	if err := dialog.RespondSDP(m.Answer(uint64(arrived.Unix()))); err != nil {
+	if err := dlg.RespondSDP(m.Answer(uint64(arrived.Unix()))); err != nil {
 		p.log.Warn("answer failed", "call", c.id, "err", err)
 		reason.Message = "The call could not be answered"
 		return
 	}
-	c.setDialog(dialog.Do)
+	target := req.Recipient
+	if ct := req.Contact(); ct != nil {
+		target = ct.Address
+	}
+	c.setDialog(&dialog{do: dlg.Do, write: dlg.WriteRequest, target: target})
 	if auto {
 		p.events.Beep(c.id)
 	}
@@ -144,8 +148,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	})
 	select {
 	case <-c.hangup:
-		p.byeIncoming(dialog, req)
-	case <-dialog.Context().Done():
+		p.byeIncoming(dlg, req)
+	case <-dlg.Context().Done():
 		reason.Message = "The other side hung up"
 	}
 }
@@ -190,7 +194,7 @@ func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 
 // byeIncoming ends an answered incoming call from the listening socket: sipgo's server
 // dialog Bye ignores the client's connection address.
-func (p *Phone) byeIncoming(dialog *sipgo.DialogServerSession, invite *sip.Request) {
+func (p *Phone) byeIncoming(dlg *sipgo.DialogServerSession, invite *sip.Request) {
 	ct := invite.Contact()
 	if ct == nil {
 		return
@@ -203,7 +207,7 @@ func (p *Phone) byeIncoming(dialog *sipgo.DialogServerSession, invite *sip.Reque
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
-	if err := dialog.WriteBye(ctx, bye); err != nil {
+	if err := dlg.WriteBye(ctx, bye); err != nil {
 		p.log.Warn("BYE failed", "err", err)
 	}
 }

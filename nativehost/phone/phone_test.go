@@ -177,6 +177,44 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	}
 
 	t.Logf("ended after %v", time.Since(t0))
+	// Hold stops the 601 tone at the PBX (it answers our sendonly with recvonly), resume
+	// brings it back.
+	id, err = p.Dial("", "601")
+	if err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "601 connected", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallConnected })
+	txPackets := func() uint64 {
+		var calls []struct {
+			To, State string
+			Tx        uint64 `json:"tx_packets"`
+		}
+		d.Get(t, "/api/calls", &calls)
+		for _, c := range calls {
+			if c.To == "601" && c.State == "up" {
+				return c.Tx
+			}
+		}
+		return 0
+	}
+	if err := p.Hold(id, true); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := ev.lastCall(id); !c.Held {
+		t.Fatal("hold not reported")
+	}
+	before := txPackets()
+	time.Sleep(300 * time.Millisecond) // 15 packets' worth: none may come while held
+	if after := txPackets(); after != before {
+		t.Fatalf("devpbx kept sending while held: %d → %d", before, after)
+	}
+	if err := p.Hold(id, false); err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "tone after resume", 3*time.Second, func() bool { return txPackets() > before+5 })
+	if err := p.Hangup(id); err != nil {
+		t.Fatal(err)
+	}
 	t0 = time.Now()
 	// Dial 404 → a sentence and the SIP code.
 	id, err = p.Dial("", "999")
