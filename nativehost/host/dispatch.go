@@ -17,22 +17,52 @@ import (
 type handler func(h *Host, env messaging.Envelope) (any, error)
 
 var handlers = map[string]handler{
-	messaging.TypeHello:       (*Host).onHello,
-	messaging.TypePing:        func(*Host, messaging.Envelope) (any, error) { return struct{}{}, nil },
-	messaging.TypeStateGet:    func(h *Host, _ messaging.Envelope) (any, error) { return h.snapshot(), nil },
-	messaging.TypeDial:        (*Host).onDial,
-	messaging.TypeHangup:      (*Host).onHangup,
-	messaging.TypeWebRTCOffer: (*Host).onWebRTCOffer,
-	messaging.TypeSession:     (*Host).onSessionReport,
-	messaging.TypeAnswer:      (*Host).onAnswer,
-	messaging.TypeDecline:     (*Host).onHangup, // declining a ringing call is hanging it up
-	messaging.TypeSetStatus:   (*Host).onSetStatus,
-	messaging.TypeConfigGet:   (*Host).onConfigGet,
-	messaging.TypeConfigSet:   (*Host).onConfigSet,
-	messaging.TypeHistoryGet:  (*Host).onHistoryGet,
-	messaging.TypeDTMF:        (*Host).onDTMF,
-	messaging.TypeMute:        (*Host).onMute,
-	messaging.TypeHold:        (*Host).onHold,
+	messaging.TypeHello:      (*Host).onHello,
+	messaging.TypePing:       func(*Host, messaging.Envelope) (any, error) { return struct{}{}, nil },
+	messaging.TypeStateGet:   func(h *Host, _ messaging.Envelope) (any, error) { return h.snapshot(), nil },
+	messaging.TypeSession:    (*Host).onSessionReport,
+	messaging.TypeSetStatus:  (*Host).onSetStatus,
+	messaging.TypeConfigGet:  (*Host).onConfigGet,
+	messaging.TypeConfigSet:  (*Host).onConfigSet,
+	messaging.TypeHistoryGet: (*Host).onHistoryGet,
+	messaging.TypeDTMF:       (*Host).onDTMF,
+
+	messaging.TypeDial: (*Host).onDial,
+	messaging.TypeHangup: withPhone(func(p *phone.Phone, in messaging.CallRef) (any, error) {
+		return struct{}{}, p.Hangup(in.CallID)
+	}),
+	// Declining a ringing call is hanging it up (486 Busy Here).
+	messaging.TypeDecline: withPhone(func(p *phone.Phone, in messaging.CallRef) (any, error) {
+		return struct{}{}, p.Hangup(in.CallID)
+	}),
+	messaging.TypeAnswer: withPhone(func(p *phone.Phone, in messaging.CallRef) (any, error) {
+		return struct{}{}, p.Answer(in.CallID)
+	}),
+	messaging.TypeWebRTCOffer: withPhone(func(p *phone.Phone, in messaging.WebRTCSDP) (any, error) {
+		return struct{}{}, p.SetBrowserOffer(in.CallID, in.SDP)
+	}),
+	messaging.TypeMute: withPhone(func(p *phone.Phone, in messaging.Mute) (any, error) {
+		return struct{}{}, p.Mute(in.CallID, in.Muted)
+	}),
+	messaging.TypeHold: withPhone(func(p *phone.Phone, in messaging.Hold) (any, error) {
+		return struct{}{}, p.Hold(in.CallID, in.Hold)
+	}),
+}
+
+// withPhone adapts a call intent: it decodes the request's data into T and runs f with
+// the running phone (an error when there is no Dialer/PBX session).
+func withPhone[T any](f func(p *phone.Phone, in T) (any, error)) handler {
+	return func(h *Host, env messaging.Envelope) (any, error) {
+		var in T
+		if err := decodeData(env.Data, &in); err != nil {
+			return nil, badRequest(err)
+		}
+		p, err := h.currentPhone()
+		if err != nil {
+			return nil, err
+		}
+		return f(p, in)
+	}
 }
 
 // handle decodes one frame and answers it. Nothing in a frame can stop the host.
@@ -110,9 +140,11 @@ func (h *Host) onHello(env messaging.Envelope) (any, error) {
 // errNoSession: the phone is bound to a Dialer/PBX session and none is active.
 var errNoSession = &messaging.ErrorBody{Code: messaging.CodeNoSession, Message: "Open the Dialer/PBX to use the phone"}
 
+// currentPhone is the running phone. During the close-soon warning it still takes
+// intents for calls in progress (hang up, mute…); dial refuses new calls then.
 func (h *Host) currentPhone() (*phone.Phone, error) {
 	switch h.session.Snapshot().State {
-	case session.Waiting, session.ClosingSoon, session.Closed:
+	case session.Waiting, session.Closed:
 		return nil, errNoSession
 	}
 	h.mu.Lock()
@@ -123,71 +155,15 @@ func (h *Host) currentPhone() (*phone.Phone, error) {
 	return h.phone, nil
 }
 
-func (h *Host) onDial(env messaging.Envelope) (any, error) {
-	var in messaging.Dial
-	if err := decodeData(env.Data, &in); err != nil {
-		return nil, badRequest(err)
-	}
-	p, err := h.currentPhone()
-	if err != nil {
-		return nil, err
-	}
-	id, err := p.Dial(in.Account, in.Number)
-	if err != nil {
-		return nil, err
-	}
-	return messaging.DialResult{CallID: id}, nil
-}
-
-func (h *Host) onHangup(env messaging.Envelope) (any, error) {
-	var in messaging.CallRef
-	if err := decodeData(env.Data, &in); err != nil {
-		return nil, badRequest(err)
-	}
-	p, err := h.currentPhone()
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, p.Hangup(in.CallID)
-}
-
-func (h *Host) onWebRTCOffer(env messaging.Envelope) (any, error) {
-	var in messaging.WebRTCSDP
-	if err := decodeData(env.Data, &in); err != nil {
-		return nil, badRequest(err)
-	}
-	p, err := h.currentPhone()
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, p.SetBrowserOffer(in.CallID, in.SDP)
-}
-
-func (h *Host) onAnswer(env messaging.Envelope) (any, error) {
-	var in messaging.CallRef
-	if err := decodeData(env.Data, &in); err != nil {
-		return nil, badRequest(err)
-	}
-	p, err := h.currentPhone()
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, p.Answer(in.CallID)
-}
-
 func (h *Host) onSetStatus(env messaging.Envelope) (any, error) {
-	var in messaging.Status
-	if err := decodeData(env.Data, &in); err != nil {
-		return nil, badRequest(err)
-	}
-	p, err := h.currentPhone()
-	if err != nil {
-		return nil, err
-	}
+	return withPhone(func(p *phone.Phone, in messaging.Status) (any, error) { return h.setStatus(p, in) })(h, env)
+}
+
+// setStatus switches DND and saves it, so it survives a restart of the browser.
+func (h *Host) setStatus(p *phone.Phone, in messaging.Status) (any, error) {
 	if err := p.SetStatus(in.Status); err != nil {
 		return nil, err
 	}
-	// Persist it, so DND survives a restart of the browser.
 	h.mu.Lock()
 	next := *h.cfg
 	h.mu.Unlock()
@@ -250,47 +226,32 @@ func (h *Host) onHistoryGet(env messaging.Envelope) (any, error) {
 	}{calls}, nil
 }
 
+// onDTMF answers at once and plays the keys in the background (220 ms each); a failure
+// arrives as an error event for the call.
 func (h *Host) onDTMF(env messaging.Envelope) (any, error) {
-	var in messaging.DTMF
-	if err := decodeData(env.Data, &in); err != nil {
-		return nil, badRequest(err)
-	}
-	p, err := h.currentPhone()
-	if err != nil {
-		return nil, err
-	}
-	// Playing keys takes 220 ms each: answer now, report a failure as an error event.
-	go func() {
-		if err := p.SendDTMF(in.CallID, in.Digits); err != nil {
-			h.log.Warn("DTMF failed", "call", in.CallID, "err", err)
-			e := errorBody(err)
-			e.CallID = in.CallID
-			h.sendEvent(messaging.TypeError, e)
+	return withPhone(func(p *phone.Phone, in messaging.DTMF) (any, error) {
+		go func() {
+			if err := p.SendDTMF(in.CallID, in.Digits); err != nil {
+				h.log.Warn("DTMF failed", "call", in.CallID, "err", err)
+				e := errorBody(err)
+				e.CallID = in.CallID
+				h.sendEvent(messaging.TypeError, e)
+			}
+		}()
+		return struct{}{}, nil
+	})(h, env)
+}
+
+// onDial places a call; no new call starts during the close-soon warning.
+func (h *Host) onDial(env messaging.Envelope) (any, error) {
+	return withPhone(func(p *phone.Phone, in messaging.Dial) (any, error) {
+		if h.session.Snapshot().State == session.ClosingSoon {
+			return nil, errNoSession
 		}
-	}()
-	return struct{}{}, nil
-}
-
-func (h *Host) onMute(env messaging.Envelope) (any, error) {
-	var in messaging.Mute
-	if err := decodeData(env.Data, &in); err != nil {
-		return nil, badRequest(err)
-	}
-	p, err := h.currentPhone()
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, p.Mute(in.CallID, in.Muted)
-}
-
-func (h *Host) onHold(env messaging.Envelope) (any, error) {
-	var in messaging.Hold
-	if err := decodeData(env.Data, &in); err != nil {
-		return nil, badRequest(err)
-	}
-	p, err := h.currentPhone()
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, p.Hold(in.CallID, in.Hold)
+		id, err := p.Dial(in.Account, in.Number)
+		if err != nil {
+			return nil, err
+		}
+		return messaging.DialResult{CallID: id}, nil
+	})(h, env)
 }

@@ -114,6 +114,11 @@ func TestLogoutClosesThePhone(t *testing.T) {
 		cs.Deadline != sent.Add(5*time.Second).UnixMilli() || cs.Seconds != 5 {
 		t.Fatalf("closing_soon: %+v", cs)
 	}
+	// No new call during the warning.
+	s.send(`{"type":"dial","id":7,"data":{"number":"601"}}`)
+	if r := reply(7); *r.OK || r.Error.Code != messaging.CodeNoSession {
+		t.Fatalf("dial during the warning: %+v", r)
+	}
 	// Nothing ends before the deadline.
 	clock.Advance(4900 * time.Millisecond)
 	if !pbx.Registered(t, "1001") {
