@@ -47,6 +47,9 @@ var handlers = map[string]handler{
 	messaging.TypeHold: withPhone(func(p *phone.Phone, in messaging.Hold) (any, error) {
 		return struct{}{}, p.Hold(in.CallID, in.Hold)
 	}),
+	messaging.TypeTransfer: withPhone(func(p *phone.Phone, in messaging.Transfer) (any, error) {
+		return struct{}{}, p.Transfer(in.CallID, in.Target)
+	}),
 }
 
 // withPhone adapts a call intent: it decodes the request's data into T and runs f with
@@ -82,6 +85,19 @@ func (h *Host) handle(frame []byte) {
 		h.sendEvent(messaging.TypeError, &messaging.ErrorBody{Code: messaging.CodeBadRequest, Message: fmt.Sprintf("%s needs an id", env.Type)})
 		return
 	}
+	if slow[env.Type] {
+		// A re-INVITE or a transfer may wait seconds for the PBX: the loop keeps reading.
+		go h.run(fn, env)
+		return
+	}
+	h.run(fn, env)
+}
+
+// slow intents wait on the PBX (a re-INVITE, a REFER and its NOTIFY); they run beside the
+// read loop. Everything else runs in order, so session reports keep their order.
+var slow = map[string]bool{messaging.TypeHold: true, messaging.TypeTransfer: true}
+
+func (h *Host) run(fn handler, env messaging.Envelope) {
 	data, err := fn(h, env)
 	if err != nil {
 		h.fail(env.ID, errorBody(err))

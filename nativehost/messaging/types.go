@@ -27,6 +27,7 @@ const (
 	TypeDTMF        = "dtmf"
 	TypeMute        = "mute"
 	TypeHold        = "hold"
+	TypeTransfer    = "transfer"
 
 	// Replies and events (host → browser).
 	TypeReply        = "reply"
@@ -241,8 +242,9 @@ type Call struct {
 	AutoAnswerAt int64      `json:"auto_answer_at,omitempty"` // Unix ms, when auto-answer will pick up
 	Codec        string     `json:"codec,omitempty"`
 	Muted        bool       `json:"muted,omitempty"`
-	RemoteHold   bool       `json:"remote_hold,omitempty"` // the other side put us on hold
-	Held         bool       `json:"held,omitempty"`        // we put the call on hold
+	RemoteHold   bool       `json:"remote_hold,omitempty"`  // the other side put us on hold
+	Held         bool       `json:"held,omitempty"`         // we put the call on hold
+	Transferring bool       `json:"transferring,omitempty"` // a blind transfer is in progress
 	StartedAt    int64      `json:"started_at"`
 	AnsweredAt   int64      `json:"answered_at,omitempty"`
 	EndedAt      int64      `json:"ended_at,omitempty"`
@@ -265,6 +267,12 @@ type DTMF struct {
 type Hold struct {
 	CallID string `json:"call_id"`
 	Hold   bool   `json:"hold"`
+}
+
+// Transfer is the data of transfer.
+type Transfer struct {
+	CallID string `json:"call_id"`
+	Target string `json:"target"` // a number or a sip: URI
 }
 
 // Mute is the data of mute.

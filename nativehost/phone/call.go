@@ -31,8 +31,9 @@ type call struct {
 	finishOnce sync.Once
 	inc        *incoming // nil for outgoing calls
 
-	dialogMu sync.Mutex
-	dlg      *dialog // set once the call is connected
+	dialogMu    sync.Mutex
+	dlg         *dialog    // set once the call is connected
+	referResult chan<- int // the final status of a transfer in progress
 
 	mu sync.Mutex
 	in messaging.Call
@@ -416,6 +417,87 @@ func (p *Phone) SendDTMF(callID, digits string) error {
 		}
 	}
 	return nil
+}
+
+// transferTimeout bounds a transfer: the REFER and the NOTIFY with its result.
+const transferTimeout = 30 * time.Second
+
+// Transfer hands a connected call to target (blind transfer, RFC 3515): REFER with
+// Refer-To, then the PBX reports the new call's progress in NOTIFYs (RFC 3515 2.4.5);
+// on success our leg ends with BYE, on failure the call stays with us.
+func (p *Phone) Transfer(callID, target string) error {
+	c, err := p.call(callID)
+	if err != nil {
+		return err
+	}
+	d, err := c.connectedDialog()
+	if err != nil {
+		return err
+	}
+	to, _, err := Target(target, c.acct.domain.Host, c.acct.domain.Port)
+	if err != nil {
+		return err
+	}
+	result := make(chan int, 1)
+	c.dialogMu.Lock()
+	c.referResult = result
+	c.dialogMu.Unlock()
+	req := sip.NewRequest(sip.REFER, *d.target.Clone())
+	aor := c.acct.aor()
+	req.AppendHeader(sip.NewHeader("Refer-To", "<"+to.String()+">"))
+	req.AppendHeader(sip.NewHeader("Referred-By", "<"+aor.String()+">"))
+	contact := p.contact
+	contact.Address.User = c.acct.cfg.User
+	req.AppendHeader(&contact)
+	ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
+	defer cancel()
+	res, err := d.do(ctx, req)
+	if err != nil {
+		return fmt.Errorf("REFER: %w", err)
+	}
+	if !res.IsSuccess() {
+		return sipError(res)
+	}
+	p.update(c, func(in *messaging.Call) { in.Transferring = true })
+	select {
+	case code := <-result:
+		if code >= 200 && code < 300 {
+			c.requestHangup()
+			return nil
+		}
+		p.update(c, func(in *messaging.Call) { in.Transferring = false })
+		return &SIPError{Code: code, Reason: "transfer failed"}
+	case <-ctx.Done():
+		p.update(c, func(in *messaging.Call) { in.Transferring = false })
+		return fmt.Errorf("transfer: no result from the PBX: %w", ctx.Err())
+	}
+}
+
+// onNotify takes the NOTIFYs of a transfer (Event: refer, a message/sipfrag body with
+// the new call's status line) and answers 200; unknown dialogs get 481.
+func (p *Phone) onNotify(req *sip.Request, tx sip.ServerTransaction) {
+	c := p.callBySIPCallID(req.CallID().Value())
+	if c == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	respond(tx, req, 200, "OK")
+	ev := req.GetHeader("Event")
+	if ev == nil || !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ev.Value())), "refer") {
+		return
+	}
+	// "SIP/2.0 200 OK" → 200; provisional statuses are progress, not a result.
+	var code int
+	if _, err := fmt.Sscanf(string(req.Body()), "SIP/2.0 %d", &code); err != nil || code < 200 {
+		return
+	}
+	c.dialogMu.Lock()
+	ch := c.referResult
+	c.referResult = nil
+	c.dialogMu.Unlock()
+	if ch != nil {
+		ch <- code
+	}
 }
 
 // Mute stops or resumes sending the microphone on a call.

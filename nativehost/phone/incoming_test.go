@@ -205,3 +205,18 @@ func TestReInvitesFromThePBX(t *testing.T) {
 	}
 	_ = p
 }
+
+func TestBlindTransfer(t *testing.T) {
+	k, p, ev := kamailioPhone(t, `,"auto_answer":{"enabled":true,"seconds":0}`)
+	done := sipp(t, "transferee.xml", k.Addr, 0)
+	devpbxtest.WaitFor(t, "auto-answered", 10*time.Second, func() bool {
+		c, ok := ev.firstIncoming()
+		return ok && func() bool { l, _ := ev.lastCall(c.ID); return l.AnsweredAt > 0 }()
+	})
+	in, _ := ev.firstIncoming()
+	if err := p.Transfer(in.ID, "700"); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "REFER accepted, NOTIFY answered, BYE sent", done)
+	devpbxtest.WaitFor(t, "our leg ended", 5*time.Second, func() bool { _, ok := endedWith(ev, in.ID); return ok })
+}

@@ -210,6 +210,7 @@ func (p *Phone) listen(ip net.IP, name string) error {
 		_ = p.dsc.ReadAck(req, tx) // an ACK for a non-2xx is absorbed by the transaction
 	})
 	srv.OnInvite(p.onInvite)
+	srv.OnNotify(p.onNotify)
 	go func() {
 		if err := srv.ServeUDP(conn); err != nil && !errors.Is(err, net.ErrClosed) {
 			p.log.Error("SIP socket stopped", "err", err)
