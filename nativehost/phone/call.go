@@ -76,7 +76,7 @@ func (p *Phone) Dial(accountID, number string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	target, shown, err := Target(number, acc.domain.Host, acc.domain.Port)
+	target, shown, err := TargetIn(number, acc.cfg.Region, acc.domain.Host, acc.domain.Port)
 	if err != nil {
 		return "", err
 	}
@@ -434,7 +434,7 @@ func (p *Phone) Transfer(callID, target string) error {
 	if err != nil {
 		return err
 	}
-	to, _, err := Target(target, c.acct.domain.Host, c.acct.domain.Port)
+	to, _, err := TargetIn(target, c.acct.cfg.Region, c.acct.domain.Host, c.acct.domain.Port)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/emiago/sipgo/sip"
+	"github.com/nyaruka/phonenumbers"
 )
 
 // maxNumber caps a dial string; anything longer is not a phone number or SIP URI.
@@ -12,8 +13,13 @@ const maxNumber = 256
 
 // Target turns what the user dialled into a Request-URI on the account's domain: a
 // number (digits, *, #, a leading +; spaces, dots, dashes and brackets are dropped) or
-// a sip:/sips: URI passed through.
+// a sip:/sips: URI passed through. See Normalize for the number rules.
 func Target(input, domainHost string, domainPort int) (sip.Uri, string, error) {
+	return TargetIn(input, "", domainHost, domainPort)
+}
+
+// TargetIn is Target with the account's default region (ISO 3166 code, e.g. "US").
+func TargetIn(input, region, domainHost string, domainPort int) (sip.Uri, string, error) {
 	s := strings.TrimSpace(input)
 	if s == "" {
 		return sip.Uri{}, "", fmt.Errorf("%w: the number is empty", ErrBadNumber)
@@ -45,7 +51,40 @@ func Target(input, domainHost string, domainPort int) (sip.Uri, string, error) {
 	if strings.Trim(num, "+") == "" {
 		return sip.Uri{}, "", fmt.Errorf("%w: %q has no digits", ErrBadNumber, s)
 	}
+	num, err := normalize(num, region)
+	if err != nil {
+		return sip.Uri{}, "", fmt.Errorf("%w: %q %v", ErrBadNumber, s, err)
+	}
 	// '#' is not allowed raw in a SIP URI user part (RFC 3261 25.1): escape it.
 	user := strings.ReplaceAll(num, "#", "%23")
 	return sip.Uri{Scheme: "sip", User: user, Host: domainHost, Port: domainPort}, num, nil
+}
+
+// minNational: shorter numbers are extensions or short codes of the PBX's dial plan and
+// go out as dialled.
+const minNational = 7
+
+// normalize applies libphonenumber's rules: an international number (+…) must be a
+// possible number; a national number of the account's region that is valid becomes
+// E.164; anything else (extensions, feature codes with * or #, the PBX's own dial plan
+// such as a 9 for an outside line) goes out as dialled.
+func normalize(num, region string) (string, error) {
+	if strings.ContainsAny(num, "*#") {
+		return num, nil
+	}
+	if strings.HasPrefix(num, "+") {
+		n, err := phonenumbers.Parse(num, "")
+		if err != nil || !phonenumbers.IsPossibleNumber(n) {
+			return "", fmt.Errorf("is not a possible international number")
+		}
+		return phonenumbers.Format(n, phonenumbers.E164), nil
+	}
+	if region == "" || len(num) < minNational {
+		return num, nil
+	}
+	n, err := phonenumbers.Parse(num, strings.ToUpper(region))
+	if err != nil || !phonenumbers.IsValidNumberForRegion(n, strings.ToUpper(region)) {
+		return num, nil
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
