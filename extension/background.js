@@ -1,18 +1,21 @@
 // The background: owns the one native port to tabphone-host, routes the pages' requests
 // to it and its events to the pages (lib/hub.js), watches the tabs for a Dialer/PBX
 // session and ties the host's life to it (lib/sessionwatch.js, lib/sessionbinding.js),
-// opens the softphone window when a call needs audio or a session starts, and keeps the
-// toolbar badge. Every listener is registered synchronously at the top level, so a
+// opens the softphone window when a call needs audio or a session starts, brings it up
+// with a system notification for an incoming call and keeps the recent calls
+// (lib/callalerts.js, lib/recentcalls.js), and keeps the toolbar badge. Every listener is registered synchronously at the top level, so a
 // woken service worker gets the event that woke it.
 
 import { browser } from './lib/browser.js';
-import { HOST_NAME } from './lib/protocol.js';
+import { HOST_NAME, PAGE } from './lib/protocol.js';
 import { NativePort } from './lib/nativeport.js';
 import { Hub } from './lib/hub.js';
 import { SoftphoneWindow } from './lib/softphonewindow.js';
 import { SessionWatch } from './lib/sessionwatch.js';
 import { SessionBinding } from './lib/sessionbinding.js';
 import { badgeFor } from './lib/badge.js';
+import { CallAlerts } from './lib/callalerts.js';
+import { RecentCalls } from './lib/recentcalls.js';
 
 const softphoneWindow = new SoftphoneWindow({
   windows: browser.windows,
@@ -41,6 +44,24 @@ const hub = new Hub({
   wantHost: () => binding.wantHost(),
 });
 
+// Incoming calls: the window rings, a notification where the window is not in front
+// (buttons only where the browser has them: Chrome), and the recent-calls list.
+const alerts = new CallAlerts({
+  notifications: browser.notifications ?? null,
+  // Firefox defines onButtonClicked but never fires it and shows no buttons; only it has
+  // runtime.getBrowserInfo.
+  buttons: typeof browser.notifications?.onButtonClicked?.addListener === 'function'
+    && typeof browser.runtime.getBrowserInfo !== 'function',
+  iconUrl: browser.runtime.getURL('icons/icon-128.png'),
+  request: (type, data) => native.request(type, data),
+  softphone: {
+    // A softphone page that is not our window (opened in a tab) holds the call already.
+    attention: () => softphoneWindow.attention({ create: hub.pageCount(PAGE.SOFTPHONE) === 0 }),
+    isFocused: () => softphoneWindow.isFocused(),
+  },
+  recent: new RecentCalls({ storage: browser.storage.local }),
+});
+
 const native = new NativePort({
   connect: () => browser.runtime.connectNative(HOST_NAME),
   lastError: () => browser.runtime.lastError,
@@ -48,10 +69,12 @@ const native = new NativePort({
   onEvent: (msg) => {
     hub.onHostEvent(msg); // the pages first: the softphone window hears `close` itself
     binding.onHostEvent(msg);
+    alerts.onHostEvent(msg).catch((e) => console.error('tabphone: call alert failed', e));
   },
   onStatus: (status) => {
     hub.onHostStatus(status);
     binding.onHostStatus(status);
+    if (!status.connected) alerts.hostGone().catch(() => {});
   },
 });
 hub.native = native;
@@ -78,6 +101,8 @@ browser.tabs.onCreated.addListener((tab) => { watch.tabCreated(tab); });
 browser.tabs.onUpdated.addListener((tabId, changeInfo, tab) => { watch.tabUpdated(tabId, changeInfo, tab); });
 browser.tabs.onRemoved.addListener((tabId) => { watch.tabRemoved(tabId); });
 browser.tabs.onReplaced?.addListener(() => { watch.sync(); });
+browser.notifications?.onButtonClicked?.addListener((id, index) => { alerts.buttonClicked(id, index); });
+browser.notifications?.onClicked?.addListener((id) => { alerts.clicked(id); });
 browser.windows.onRemoved.addListener((windowId) => {
   watch.windowRemoved(windowId);
   softphoneWindow.windowRemoved(windowId).catch(() => {});

@@ -1,10 +1,14 @@
-// The toolbar badge for a state: nothing when registered and idle, "!" when the phone
-// cannot call, "☎" while an incoming call rings, "●" during a call.
+// The toolbar badge for a state: nothing when registered, available and idle; "DND" in
+// Do not disturb; "!" when the phone cannot call; "☎" while an incoming call rings; "●"
+// during a call. A ringing call or a call in progress says more than the status does,
+// and a phone that cannot call says more than DND.
 
-import { CALL_STATE, REGISTRATION } from './protocol.js';
-import { liveCalls } from './state.js';
+import { CALL_STATE, REGISTRATION, STATUS } from './protocol.js';
+import { liveCalls, statusOf } from './state.js';
 
-export const BADGE_COLORS = Object.freeze({ problem: '#c62828', call: '#1e8e3e', ring: '#f9a825' });
+export const BADGE_COLORS = Object.freeze({
+  problem: '#c62828', call: '#1e8e3e', ring: '#f9a825', dnd: '#5f6368',
+});
 
 /** @returns {{text: string, color: string}} */
 export function badgeFor(state, hostStatus) {
@@ -18,5 +22,6 @@ export function badgeFor(state, hostStatus) {
   if (accounts.length === 0 || !accounts.some((a) => a.registration === REGISTRATION.REGISTERED)) {
     return { text: '!', color: BADGE_COLORS.problem };
   }
+  if (statusOf(state) === STATUS.DND) return { text: 'DND', color: BADGE_COLORS.dnd };
   return { text: '', color: BADGE_COLORS.call };
 }

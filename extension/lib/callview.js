@@ -23,7 +23,7 @@ export function callStateWords(call, now) {
       return 'Calling…';
     case CALL_STATE.RINGING:
     case CALL_STATE.EARLY:
-      return call.direction === 'incoming' ? 'Incoming call…' : 'Ringing…';
+      return call.direction === 'incoming' ? 'Incoming call' : 'Ringing…';
     case CALL_STATE.CONNECTED:
       return `Connected ${formatDuration(now - (call.answered_at || call.started_at || now))}`;
     case CALL_STATE.ENDED: {
@@ -38,13 +38,56 @@ export function callStateWords(call, now) {
 /** The state without the running timer, for screen-reader announcements. */
 export function callAnnouncement(call) {
   if (!call) return '';
+  // Not the words on screen ("Incoming call"), so a search for them finds one element.
+  if (call.direction === 'incoming' && (call.state === CALL_STATE.RINGING || call.state === CALL_STATE.EARLY)) {
+    return `${callerWords(call)} is calling`;
+  }
   const words = call.state === CALL_STATE.CONNECTED ? 'Connected' : callStateWords(call, 0);
-  return `${callPartyWords(call)}: ${words}`;
+  return `${callerWords(call)}: ${words}`;
 }
 
-/** Who the call is with, for display. */
+/** Who the call is with, for display: the number. */
 export function callPartyWords(call) {
   return call?.number ? String(call.number) : 'Unknown number';
+}
+
+/** At most this many characters of a caller's display name are shown or kept. */
+export const MAX_NAME_CHARS = 64;
+
+/** The caller's display name (trimmed, capped), or '' when there is none or it is the number. */
+export function callerName(call) {
+  if (typeof call?.name !== 'string') return '';
+  const name = call.name.replace(/\s+/g, ' ').trim().slice(0, MAX_NAME_CHARS);
+  return name === String(call.number ?? '') ? '' : name;
+}
+
+/** Name and number in one line: "Alice (1002)", or the number alone. */
+export function callerWords(call) {
+  const name = callerName(call);
+  const number = callPartyWords(call);
+  return name ? `${name} (${number})` : number;
+}
+
+/**
+ * Whole seconds until auto-answer picks up a ringing call, or null when the call has no
+ * auto-answer; `now` is Unix ms.
+ */
+export function autoAnswerSeconds(call, now) {
+  const at = call?.auto_answer_at;
+  if (!Number.isFinite(at) || at <= 0) return null;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** "Auto-answer in 3 s" while it counts down, "Answering…" at the end, '' without auto-answer. */
+export function autoAnswerWords(call, now) {
+  const left = autoAnswerSeconds(call, now);
+  if (left === null) return '';
+  return left > 0 ? `Auto-answer in ${left} s` : 'Answering…';
+}
+
+/** The system notification text of a missed call. */
+export function missedCallWords(call) {
+  return `Missed call from ${callerWords(call)}`;
 }
 
 function isAuthFailure(err) {

@@ -6,7 +6,7 @@
 
 import {
   MSG, ERR, PAGE, MAX_REQUEST_BYTES, jsonBytes, isPlainObject, failure, replyFrame,
-  stateGet, dial, hangup, webrtcOffer,
+  STATUS, stateGet, dial, hangup, webrtcOffer, answer, decline, setStatus,
 } from './protocol.js';
 import { initialState, applyEvent, liveCalls } from './state.js';
 
@@ -43,6 +43,27 @@ const PAGE_REQUESTS = {
     build(d) {
       if (!shortString(d.call_id, MAX_CALL_ID_CHARS)) return 'hangup needs a call_id';
       return hangup(d.call_id);
+    },
+  },
+  [MSG.ANSWER]: {
+    from: ALL_PAGES,
+    build(d) {
+      if (!shortString(d.call_id, MAX_CALL_ID_CHARS)) return 'answer needs a call_id';
+      return answer(d.call_id);
+    },
+  },
+  [MSG.DECLINE]: {
+    from: ALL_PAGES,
+    build(d) {
+      if (!shortString(d.call_id, MAX_CALL_ID_CHARS)) return 'decline needs a call_id';
+      return decline(d.call_id);
+    },
+  },
+  [MSG.SET_STATUS]: {
+    from: ALL_PAGES,
+    build(d) {
+      if (!Object.values(STATUS).includes(d.status)) return 'set_status needs a status of "available" or "dnd"';
+      return setStatus(d.status);
     },
   },
   [MSG.WEBRTC_OFFER]: {

@@ -17,6 +17,9 @@ export const MSG = Object.freeze({
   HANGUP: 'hangup',
   WEBRTC_OFFER: 'webrtc_offer',
   SESSION: 'session',
+  ANSWER: 'answer',
+  DECLINE: 'decline',
+  SET_STATUS: 'set_status',
   // Replies and events (host → browser).
   REPLY: 'reply',
   STATE: 'state',
@@ -25,16 +28,19 @@ export const MSG = Object.freeze({
   ERROR: 'error',
   CLOSING_SOON: 'closing_soon',
   CLOSE: 'close',
+  INCOMING: 'incoming',
+  BEEP: 'beep',
   // Background → pages only: whether the host is reachable.
   HOST: 'host',
 });
 
 export const REQUEST_TYPES = Object.freeze([
   MSG.HELLO, MSG.PING, MSG.STATE_GET, MSG.DIAL, MSG.HANGUP, MSG.WEBRTC_OFFER, MSG.SESSION,
+  MSG.ANSWER, MSG.DECLINE, MSG.SET_STATUS,
 ]);
 
 export const EVENT_TYPES = Object.freeze([
-  MSG.STATE, MSG.CALL, MSG.WEBRTC_ANSWER, MSG.ERROR, MSG.CLOSING_SOON, MSG.CLOSE,
+  MSG.STATE, MSG.CALL, MSG.WEBRTC_ANSWER, MSG.ERROR, MSG.CLOSING_SOON, MSG.CLOSE, MSG.INCOMING, MSG.BEEP,
 ]);
 
 /** Error codes in replies and error events; the last group is made by the extension. */
@@ -68,6 +74,22 @@ export const CALL_STATE = Object.freeze({
 export const LIVE_CALL_STATES = Object.freeze([
   CALL_STATE.CALLING, CALL_STATE.RINGING, CALL_STATE.EARLY, CALL_STATE.CONNECTED,
 ]);
+
+export const DIRECTION = Object.freeze({
+  INCOMING: 'incoming',
+  OUTGOING: 'outgoing',
+});
+
+/** `state.status` and the data of set_status. */
+export const STATUS = Object.freeze({
+  AVAILABLE: 'available',
+  DND: 'dnd', // Do not disturb: the host rejects incoming calls and reports them missed
+});
+
+/** `end_reason.message` of an incoming call the user declined (the others are missed). */
+export const DECLINED_MESSAGE = 'Declined';
+/** `end_reason.message` of an incoming call rejected because of Do not disturb. */
+export const DND_MISSED_MESSAGE = 'Missed: Do not disturb';
 
 export const REGISTRATION = Object.freeze({
   REGISTERED: 'registered',
@@ -152,6 +174,18 @@ export function hangup(callId) {
 
 export function webrtcOffer(callId, sdp) {
   return { type: MSG.WEBRTC_OFFER, data: { call_id: callId, sdp } };
+}
+
+export function answer(callId) {
+  return { type: MSG.ANSWER, data: { call_id: callId } };
+}
+
+export function decline(callId) {
+  return { type: MSG.DECLINE, data: { call_id: callId } };
+}
+
+export function setStatus(status) {
+  return { type: MSG.SET_STATUS, data: { status } };
 }
 
 export function sessionReport(active, reason) {

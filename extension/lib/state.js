@@ -4,7 +4,8 @@
 // background and every page run the same reducer.
 
 import {
-  MSG, CALL_STATE, LIVE_CALL_STATES, SESSION_STATE, isPlainObject,
+  MSG, CALL_STATE, LIVE_CALL_STATES, SESSION_STATE, DIRECTION, STATUS, DECLINED_MESSAGE, DND_MISSED_MESSAGE,
+  isPlainObject,
 } from './protocol.js';
 
 /** @returns {{snapshot: object|null, lastEnded: object|null, session: object|null}} */
@@ -44,6 +45,7 @@ export function applyEvent(state, msg) {
     case MSG.STATE:
       return applySnapshot(state, msg.data);
     case MSG.CALL:
+    case MSG.INCOMING: // the call event before it carries the same call; applying it twice is harmless
       return isPlainObject(msg.data) ? applyCall(state, msg.data.call) : state;
     case MSG.CLOSING_SOON: {
       const d = msg.data;
@@ -134,4 +136,32 @@ export function needsSession(state) {
 export function closingDeadline(state) {
   const s = state.session;
   return s?.state === SESSION_STATE.CLOSING_SOON && Number.isFinite(s.deadline) ? s.deadline : null;
+}
+
+/** True for an incoming call that rings (not answered, declined or ended yet). */
+export function isRingingIncoming(call) {
+  return isPlainObject(call) && call.direction === DIRECTION.INCOMING
+    && (call.state === CALL_STATE.RINGING || call.state === CALL_STATE.EARLY);
+}
+
+/** The incoming calls that ring now, oldest first. */
+export function ringingCalls(state) {
+  return liveCalls(state).filter(isRingingIncoming);
+}
+
+/** An ended incoming call that was never answered nor declined (Do not disturb included). */
+export function isMissed(call) {
+  return isPlainObject(call) && call.direction === DIRECTION.INCOMING && call.state === CALL_STATE.ENDED
+    && !call.answered_at && call.end_reason?.message !== DECLINED_MESSAGE;
+}
+
+/** A call Do not disturb rejected (it never rang). */
+export function isDndMissed(call) {
+  return isMissed(call) && call.end_reason?.message === DND_MISSED_MESSAGE;
+}
+
+/** The phone's status ("available" or "dnd"), or null before the host said it. */
+export function statusOf(state) {
+  const s = state.snapshot?.status;
+  return s === STATUS.DND || s === STATUS.AVAILABLE ? s : null;
 }

@@ -1,20 +1,27 @@
 // The popup: renders the state the background holds (delivered when the port connects,
-// so it shows at once) and sends dial/hangup through the background. It never touches
-// the microphone (Chromium cannot prompt for it in a popup). Bound to a Dialer/PBX
-// without a session, it says so, offers to open the Dialer/PBX and cannot dial; during
-// the close-soon warning it shows the warning and its countdown too.
+// so it shows at once) and sends dial/hangup/answer/decline and the Do-not-disturb switch
+// through the background. It never touches the microphone (Chromium cannot prompt for it
+// in a popup): an answered call's audio is in the softphone window. Bound to a
+// Dialer/PBX without a session, it says so, offers to open the Dialer/PBX and cannot
+// dial; during the close-soon warning it shows the warning and its countdown too.
+// The recent calls come from storage.local, where the background keeps them.
 
 import { browser } from '../lib/browser.js';
-import { MSG, PAGE, dial, hangup } from '../lib/protocol.js';
+import {
+  MSG, PAGE, STATUS, DIRECTION, dial, hangup, answer, decline, setStatus,
+} from '../lib/protocol.js';
 import { PageClient } from '../lib/pageclient.js';
 import {
-  initialState, applyEvent, currentCall, mainAccount, needsSession,
+  initialState, applyEvent, liveCalls, mainAccount, needsSession, isRingingIncoming, ringingCalls, statusOf,
 } from '../lib/state.js';
+import {
+  RECENT_KEY, normalizeRecent, recentKindWords, recentTimeWords,
+} from '../lib/recentcalls.js';
 import {
   normalizeInput, validateNumber, appendKey, deleteLast, isDialChar,
 } from '../lib/dialpad.js';
 import {
-  callStateWords, callPartyWords, callAnnouncement, registrationWords, registrationIsProblem, errorWords, hostWords,
+  callStateWords, callerWords, callAnnouncement, registrationWords, registrationIsProblem, errorWords, hostWords,
   dialerUrl,
 } from '../lib/callview.js';
 import { ClosingWarning } from '../lib/closingwarning.js';
@@ -30,6 +37,12 @@ const els = {
   dialpad: $('dialpad'),
   dial: $('dial'),
   hangup: $('hangup'),
+  answer: $('answer'),
+  decline: $('decline'),
+  dnd: $('dnd'),
+  recent: $('recent'),
+  recentEmpty: $('recent-empty'),
+  recentTemplate: $('recent-template'),
   callState: $('call-state'),
   callAnnounce: $('call-announce'),
   noSession: $('no-session'),
@@ -52,6 +65,19 @@ let state = initialState();
 let hostStatus = null;
 let dialing = false;
 let timer = null;
+let dndAsked = null; // the status a set_status on its way asks for
+let recent = [];
+const pending = new Set(); // calls with an answer/decline on its way
+
+/** The incoming call that rings (the newest), or null. */
+function ringingCall() {
+  return ringingCalls(state).at(-1) ?? null;
+}
+
+/** The call End call ends: the newest live call that is not ringing in. */
+function activeCall() {
+  return liveCalls(state).filter((c) => !isRingingIncoming(c)).at(-1) ?? null;
+}
 
 const client = new PageClient({
   connect: () => browser.runtime.connect({ name: PAGE.POPUP }),
@@ -87,15 +113,28 @@ function render() {
     els.registration.classList.remove('is-problem');
   }
 
-  const call = currentCall(state);
+  const ringing = ringingCall();
+  const call = activeCall();
   const now = Date.now();
-  const shown = call ?? state.lastEnded;
-  setText(els.callState, shown ? `${callPartyWords(shown)} · ${callStateWords(shown, now)}` : '');
+  const shown = ringing ?? call ?? state.lastEnded;
+  setText(els.callState, shown ? `${callerWords(shown)} · ${callStateWords(shown, now)}` : '');
   setText(els.callAnnounce, callAnnouncement(shown));
-  const hadFocus = document.activeElement === els.hangup;
+  const hadFocus = [els.hangup, els.answer, els.decline].includes(document.activeElement);
   els.hangup.hidden = !call;
-  if (hadFocus && !call) els.number.focus();
+  els.answer.hidden = !ringing;
+  els.decline.hidden = !ringing;
+  els.answer.disabled = Boolean(ringing && pending.has(ringing.id));
+  els.decline.disabled = els.answer.disabled;
+  els.dial.hidden = Boolean(ringing);
+  if (hadFocus && document.activeElement.hidden) (call ? els.hangup : els.number).focus();
   els.dial.disabled = dialing || noSession;
+
+  const status = dndAsked ?? statusOf(state);
+  els.dnd.setAttribute('aria-checked', String(status === STATUS.DND));
+  // Not disabled while a change is on its way (that would drop the keyboard focus);
+  // toggleDnd ignores clicks until the host answered.
+  els.dnd.disabled = statusOf(state) === null;
+  els.dnd.setAttribute('aria-busy', String(dndAsked !== null));
 
   // Tick the call timer only while a call is connected.
   const ticking = call?.state === 'connected';
@@ -134,19 +173,105 @@ async function dialNow() {
 }
 
 async function hangupNow() {
-  const call = currentCall(state);
+  const call = activeCall();
   if (!call) return;
   const req = hangup(call.id);
   const reply = await client.request(req.type, req.data);
   if (!reply.ok) showDialError(errorWords(reply.error));
 }
 
+/** Answer or Decline the ringing call (build: answer or decline). */
+async function pickUp(build) {
+  const call = ringingCall();
+  if (!call || pending.has(call.id)) return;
+  pending.add(call.id);
+  render();
+  const req = build(call.id);
+  const reply = await client.request(req.type, req.data);
+  pending.delete(call.id);
+  if (!reply.ok) showDialError(errorWords(reply.error));
+  render();
+}
+
+/** The Do not disturb switch: asks the host; the host's state is what the switch shows. */
+async function toggleDnd() {
+  const current = statusOf(state);
+  if (current === null || dndAsked !== null) return;
+  const next = current === STATUS.DND ? STATUS.AVAILABLE : STATUS.DND;
+  dndAsked = next;
+  render();
+  const req = setStatus(next);
+  const reply = await client.request(req.type, req.data);
+  dndAsked = null;
+  if (!reply.ok) {
+    showDialError(errorWords(reply.error));
+  } else if (state.snapshot && statusOf(state) !== next) {
+    // The host sends its state before the reply; this covers a state that got lost.
+    state = { ...state, snapshot: { ...state.snapshot, status: next } };
+  }
+  render();
+}
+
+/** One entry of the recent-calls list: a button that redials, the details beside it. */
+function recentItem(entry, n) {
+  const li = els.recentTemplate.content.firstElementChild.cloneNode(true);
+  const button = li.querySelector('.recent-call');
+  const details = li.querySelector('.recent-details');
+  details.id = `recent-details-${n}`;
+  button.setAttribute('aria-label', `Call ${entry.number}`);
+  button.setAttribute('aria-describedby', details.id);
+  button.dataset.number = entry.number;
+  button.disabled = !validateNumber(entry.number).ok;
+  setText(li.querySelector('.recent-direction'), entry.direction === DIRECTION.INCOMING ? '↙' : '↗');
+  setText(li.querySelector('.recent-number'), entry.number);
+  setText(li.querySelector('.recent-kind'), recentKindWords(entry));
+  setText(li.querySelector('.recent-name'), entry.name ?? '');
+  setText(li.querySelector('.recent-time'), recentTimeWords(entry.at, Date.now()));
+  li.classList.toggle('is-missed', entry.missed);
+  return li;
+}
+
+function renderRecent() {
+  const focused = document.activeElement?.closest?.('li.recent-item') ? document.activeElement.dataset.number : null;
+  els.recent.textContent = '';
+  recent.forEach((entry, i) => { els.recent.append(recentItem(entry, i + 1)); });
+  els.recentEmpty.hidden = recent.length > 0;
+  if (focused !== null) {
+    els.recent.querySelectorAll('button.recent-call').find((b) => b.dataset.number === focused)?.focus();
+  }
+}
+
+function setRecent(list) {
+  recent = normalizeRecent(list);
+  renderRecent();
+}
+
+browser.storage?.local?.get(RECENT_KEY).then((got) => { setRecent(got?.[RECENT_KEY]); }, () => {});
+browser.storage?.onChanged?.addListener((changes, area) => {
+  if (area === 'local' && changes[RECENT_KEY]) setRecent(changes[RECENT_KEY].newValue);
+});
+
+els.recent.addEventListener('click', (ev) => {
+  const button = ev.target.closest('button.recent-call');
+  if (!button || button.disabled) return;
+  setNumber(button.dataset.number);
+  dialNow();
+});
+
 els.form.addEventListener('submit', (ev) => {
   ev.preventDefault();
+  // While a call rings, Enter with nothing typed answers it (Dial is hidden then).
+  if (ringingCall() && els.number.value.trim() === '') {
+    pickUp(answer);
+    return;
+  }
   dialNow();
 });
 
 els.hangup.addEventListener('click', () => { hangupNow(); });
+els.answer.addEventListener('click', () => { pickUp(answer); });
+els.decline.addEventListener('click', () => { pickUp(decline); });
+els.dnd.addEventListener('click', () => { toggleDnd(); });
 
 els.openDialer.addEventListener('click', async () => {
   const url = dialerUrl(state.session);
@@ -191,7 +316,10 @@ els.number.addEventListener('paste', (ev) => {
 
 document.addEventListener('keydown', (ev) => {
   if (ev.key === 'Escape') {
-    if (currentCall(state)) {
+    if (ringingCall()) {
+      ev.preventDefault();
+      pickUp(decline);
+    } else if (activeCall()) {
       ev.preventDefault();
       hangupNow();
     }
@@ -210,3 +338,4 @@ document.addEventListener('keydown', (ev) => {
 
 client.start();
 render();
+renderRecent();

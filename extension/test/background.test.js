@@ -14,7 +14,10 @@ const APP = 'http://127.0.0.1:8080/app/';
 const WARNING = 'Window will be closed soon, since there is no active session';
 
 const hostPorts = [];
-const windows = { created: [], removed: [], open: new Set(), nextId: 500 };
+const windows = {
+  created: [], removed: [], updated: [], open: new Set(), focused: new Set(), nextId: 500,
+};
+const notes = { created: [], cleared: [], shown: new Map() };
 let chrome;
 let listenersAtImport;
 
@@ -50,9 +53,14 @@ before(async () => {
         windows.open.add(id);
         return { id };
       },
-      async update(id) {
+      async update(id, o) {
         if (!windows.open.has(id)) throw new Error(`No window with id: ${id}.`);
+        windows.updated.push([id, o]);
         return { id };
+      },
+      async get(id) {
+        if (!windows.open.has(id)) throw new Error(`No window with id: ${id}.`);
+        return { id, focused: windows.focused.has(id) };
       },
       async remove(id) {
         if (!windows.open.delete(id)) throw new Error(`No window with id: ${id}.`);
@@ -68,6 +76,13 @@ before(async () => {
       onReplaced: event(),
     },
     cookies: { onChanged: event() },
+    notifications: {
+      async create(id, o) { notes.created.push([id, o]); notes.shown.set(id, o); return id; },
+      async clear(id) { notes.cleared.push(id); return notes.shown.delete(id); },
+      async getAll() { return Object.fromEntries(notes.shown); },
+      onButtonClicked: event(),
+      onClicked: event(),
+    },
     permissions: { onAdded: event() },
   };
   globalThis.chrome = chrome;
@@ -80,6 +95,8 @@ before(async () => {
     startup: chrome.runtime.onStartup.listeners.length,
     connect: chrome.runtime.onConnect.listeners.length,
     cookies: chrome.cookies.onChanged.listeners.length,
+    notificationButtons: chrome.notifications.onButtonClicked.listeners.length,
+    notificationClicks: chrome.notifications.onClicked.listeners.length,
   };
   for (let i = 0; i < 5; i++) await flush(); // storage and tabs.query answer
 });
@@ -100,6 +117,7 @@ async function hostAnswers(p = host(), data = {}) {
 test('every listener is registered when the module has run (before any await)', () => {
   assert.deepEqual(listenersAtImport, {
     created: 1, updated: 1, removed: 1, windowRemoved: 1, startup: 1, connect: 1, cookies: 1,
+    notificationButtons: 1, notificationClicks: 1,
   });
 });
 
@@ -162,6 +180,48 @@ test('a session again: a new host', async () => {
   await hostAnswers();
   await hostAnswers();
   assert.deepEqual(host().ofType('session').map((m) => m.data), [{ active: true, reason: 'tab_open' }]);
+});
+
+test('an incoming call: the window comes up and is focused, a notification with Answer/Decline; its Answer answers', async () => {
+  const ringing = { id: 'c1', account: 'work', direction: 'incoming', number: '1002', name: 'Alice', state: 'ringing', started_at: 1000 };
+  host().receive({ type: 'state', data: { accounts: [], status: 'available', calls: [], session: { state: 'active', sites: [SITE] } } });
+  for (let i = 0; i < 5; i++) await flush();
+  const windowsBefore = windows.created.length;
+  host().receive({ type: 'call', data: { call: ringing } });
+  host().receive({ type: 'incoming', data: { call: ringing } });
+  for (let i = 0; i < 8; i++) await flush();
+  const id = [...windows.open].at(-1);
+  assert.ok(windows.created.length >= windowsBefore, 'the window is open');
+  assert.deepEqual(windows.updated.filter(([, o]) => o.drawAttention).at(-1), [id, { focused: true, drawAttention: true }]);
+  assert.deepEqual(notes.created.map(([nid]) => nid), ['tabphone-incoming:c1'], 'the window is not focused (the window manager said no)');
+  assert.deepEqual(notes.created[0][1].buttons, [{ title: 'Answer' }, { title: 'Decline' }]);
+  assert.equal(notes.created[0][1].iconUrl, `chrome-extension://${EXT_ID}/icons/icon-128.png`);
+  chrome.notifications.onButtonClicked.emit('tabphone-incoming:c1', 0);
+  for (let i = 0; i < 3; i++) await flush();
+  assert.deepEqual(host().last('answer').data, { call_id: 'c1' });
+  assert.equal(notes.shown.size, 0);
+  await hostAnswers();
+  host().receive({ type: 'call', data: { call: { ...ringing, state: 'connected', answered_at: 2000 } } });
+  host().receive({ type: 'call', data: { call: { ...ringing, state: 'ended', answered_at: 2000, ended_at: 3000 } } });
+  for (let i = 0; i < 5; i++) await flush();
+  assert.deepEqual(chrome.storage.local.data.recentCalls, [
+    { key: 'c1@1000', number: '1002', name: 'Alice', direction: 'incoming', at: 1000, missed: false },
+  ]);
+});
+
+test('a missed call: "Missed call from …" and a missed entry first in the recent calls', async () => {
+  const call = { id: 'c2', account: 'work', direction: 'incoming', number: '1003', state: 'ringing', started_at: 5000 };
+  windows.focused.add([...windows.open].at(-1));
+  host().receive({ type: 'call', data: { call } });
+  host().receive({ type: 'incoming', data: { call } });
+  for (let i = 0; i < 8; i++) await flush();
+  assert.equal(notes.created.length, 1, 'the window has the focus: no incoming notification');
+  host().receive({ type: 'call', data: { call: { ...call, state: 'ended', end_reason: { message: 'Missed call' } } } });
+  for (let i = 0; i < 5; i++) await flush();
+  assert.deepEqual(notes.created.at(-1), ['tabphone-missed:c2@5000', {
+    type: 'basic', iconUrl: `chrome-extension://${EXT_ID}/icons/icon-128.png`, title: 'Tabphone', message: 'Missed call from 1003',
+  }]);
+  assert.deepEqual(chrome.storage.local.data.recentCalls.map((e) => [e.number, e.missed]), [['1003', true], ['1002', false]]);
   // Let this worker end: the host closes once more.
   chrome.tabs.onRemoved.emit(3, { windowId: 1, isWindowClosing: false });
   await hostAnswers();

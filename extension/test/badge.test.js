@@ -21,3 +21,10 @@ test('badge: "●" in a call, "☎" while an incoming call rings', () => {
   assert.equal(badgeFor(st([acc('registered')], [{ id: 'c1', state: 'connected', direction: 'outgoing' }]), up).text, '●');
   assert.equal(badgeFor(st([acc('registered')], [{ id: 'c1', state: 'ringing', direction: 'incoming' }]), up).text, '☎');
 });
+
+test('badge: "DND" in Do not disturb when idle; a call or a problem says more', () => {
+  const dnd = (accounts, calls = []) => applySnapshot(initialState(), { accounts, status: 'dnd', calls });
+  assert.equal(badgeFor(dnd([acc('registered')]), up).text, 'DND');
+  assert.equal(badgeFor(dnd([acc('failed')]), up).text, '!');
+  assert.equal(badgeFor(dnd([acc('registered')], [{ id: 'c1', state: 'connected', direction: 'outgoing' }]), up).text, '●');
+});

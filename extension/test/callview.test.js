@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   formatDuration, callStateWords, callPartyWords, callAnnouncement, registrationWords, registrationIsProblem, errorWords, hostWords,
-  dialerUrl, LOGIN_HINT,
+  dialerUrl, LOGIN_HINT, callerName, callerWords, autoAnswerSeconds, autoAnswerWords, missedCallWords,
 } from '../lib/callview.js';
 
 test('formatDuration', () => {
@@ -20,7 +20,7 @@ test('call states in words', () => {
   assert.equal(callStateWords({ state: 'calling' }, now), 'Calling…');
   assert.equal(callStateWords({ state: 'ringing' }, now), 'Ringing…');
   assert.equal(callStateWords({ state: 'early' }, now), 'Ringing…');
-  assert.equal(callStateWords({ state: 'ringing', direction: 'incoming' }, now), 'Incoming call…');
+  assert.equal(callStateWords({ state: 'ringing', direction: 'incoming' }, now), 'Incoming call');
   assert.equal(callStateWords({ state: 'connected', started_at: now - 60_000, answered_at: now - 42_000 }, now), 'Connected 00:42');
   assert.equal(callStateWords({ state: 'ended' }, now), 'Call ended');
   assert.equal(callStateWords({ state: 'ended', end_reason: { sip_code: 486, message: 'Busy' } }, now), 'Call ended: Busy');
@@ -71,4 +71,30 @@ test('no session: the words, where "Open the Dialer/PBX" goes, and a stopped hos
   assert.equal(LOGIN_HINT, 'Log in to your Dialer/PBX');
   assert.equal(hostWords({ connected: false, stopped: true, message: 'Open the Dialer/PBX to use the phone' }, null), '');
   assert.equal(errorWords({ code: 'no_session', message: 'x' }), 'Open the Dialer/PBX to use the phone');
+});
+
+test('the caller: name and number, the name trimmed and capped, never the number twice', () => {
+  assert.equal(callerWords({ number: '1002', name: 'Alice' }), 'Alice (1002)');
+  assert.equal(callerWords({ number: '1002' }), '1002');
+  assert.equal(callerWords({ number: '1002', name: '1002' }), '1002');
+  assert.equal(callerWords({ number: '1002', name: '   ' }), '1002');
+  assert.equal(callerName({ number: '1', name: ' Bob\n  Smith ' }), 'Bob Smith');
+  assert.equal(callerName({ number: '1', name: 'x'.repeat(100) }).length, 64);
+  assert.equal(callerName({ number: '1', name: 7 }), '');
+  assert.equal(missedCallWords({ number: '1002', name: 'Alice' }), 'Missed call from Alice (1002)');
+  assert.equal(callAnnouncement({ number: '1002', name: 'Alice', direction: 'incoming', state: 'ringing' }), 'Alice (1002) is calling');
+  assert.equal(callStateWords({ state: 'ended', end_reason: { message: 'Missed: Do not disturb' } }, 0), 'Call ended: Missed: Do not disturb');
+});
+
+test('auto-answer countdown: whole seconds up, "Answering…" at the end, nothing without it', () => {
+  const call = { auto_answer_at: 10_000 };
+  assert.equal(autoAnswerSeconds(call, 5_000), 5);
+  assert.equal(autoAnswerWords(call, 5_000), 'Auto-answer in 5 s');
+  assert.equal(autoAnswerWords(call, 5_001), 'Auto-answer in 5 s');
+  assert.equal(autoAnswerWords(call, 9_000), 'Auto-answer in 1 s');
+  assert.equal(autoAnswerWords(call, 9_001), 'Auto-answer in 1 s');
+  assert.equal(autoAnswerWords(call, 10_000), 'Answering…');
+  assert.equal(autoAnswerWords(call, 12_000), 'Answering…');
+  assert.equal(autoAnswerSeconds({}, 0), null);
+  assert.equal(autoAnswerWords({ auto_answer_at: 0 }, 0), '');
 });

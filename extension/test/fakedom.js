@@ -59,6 +59,8 @@ export class FakeElement {
 
   setAttribute(n, v) { this.attrs[n] = String(v); }
 
+  removeAttribute(n) { delete this.attrs[n]; }
+
   get textContent() { return this._text + this.children.map((c) => c.textContent).join(''); }
 
   set textContent(v) {
@@ -137,6 +139,9 @@ export function parseDocument(html) {
       this.listeners.get(type).push(fn);
     },
     getElementById(id) { return this.root.querySelectorAll(`#${id}`)[0] ?? null; },
+    /** The <html> element (data-* attributes the pages set for tests live there). */
+    get documentElement() { return this.root.querySelector('html') ?? this.root; },
+    get body() { return this.root.querySelector('body'); },
   };
   doc.root = new FakeElement(doc, 'html-root');
   const stack = [doc.root];

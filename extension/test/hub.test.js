@@ -328,3 +328,45 @@ test('session events reach the pages; the session state is kept for pages that c
   assert.deepEqual(late.sent.map((m) => m.type), ['host']);
   assert.equal(late.sent[0].data.session.state, 'closed');
 });
+
+test('answer, decline and set_status: from any page, only the known fields cross', async () => {
+  const t = setup();
+  connected(t);
+  const p = pagePort('popup');
+  t.hub.connectPage(p);
+  p.receive({ type: 'answer', id: 1, data: { call_id: 'c1', extra: 1 } });
+  p.receive({ type: 'decline', id: 2, data: { call_id: 'c2' } });
+  p.receive({ type: 'set_status', id: 3, data: { status: 'dnd', account: 'x' } });
+  p.receive({ type: 'set_status', id: 4, data: { status: 'available' } });
+  await flush();
+  assert.deepEqual(t.native.requests, [
+    { type: 'answer', data: { call_id: 'c1' } },
+    { type: 'decline', data: { call_id: 'c2' } },
+    { type: 'set_status', data: { status: 'dnd' } },
+    { type: 'set_status', data: { status: 'available' } },
+  ]);
+  assert.deepEqual(p.ofType('reply').map((r) => [r.id, r.ok]), [[1, true], [2, true], [3, true], [4, true]]);
+});
+
+test('answer, decline and set_status are checked', () => {
+  assert.equal(checkPageMessage({ type: 'answer', id: 1, data: {} }, 'popup').error, 'answer needs a call_id');
+  assert.equal(checkPageMessage({ type: 'decline', id: 1, data: { call_id: 5 } }, 'softphone').error, 'decline needs a call_id');
+  for (const status of [undefined, 'busy', 'DND', '', 1]) {
+    const r = checkPageMessage({ type: 'set_status', id: 1, data: { status } }, 'popup');
+    assert.equal(r.ok, false, String(status));
+    assert.match(r.error, /available.*dnd/);
+  }
+  assert.equal(checkPageMessage({ type: 'answer', id: 1, data: { call_id: 'c1' } }, 'options').ok, true);
+});
+
+test('incoming and beep events reach every page; incoming applies the call', () => {
+  const t = setup();
+  connected(t);
+  const p = pagePort('popup');
+  t.hub.connectPage(p);
+  const c = { id: 'c5', direction: 'incoming', number: '1002', state: 'ringing', started_at: 1 };
+  t.hub.onHostEvent({ type: 'incoming', data: { call: c } });
+  t.hub.onHostEvent({ type: 'beep', data: { call_id: 'c5' } });
+  assert.deepEqual(p.sent.map((m) => m.type).slice(-2), ['incoming', 'beep']);
+  assert.deepEqual(t.hub.state.snapshot.calls, [c]);
+});

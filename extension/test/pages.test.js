@@ -96,3 +96,21 @@ test('no eval or Function constructor anywhere in the extension code', () => {
     assert.doesNotMatch(src, /import\s[^;]*from\s+['"]https?:/, f);
   }
 });
+
+test('popup: a "Do not disturb" switch, Answer and Decline (hidden until a call rings), the recent-calls list', () => {
+  const dnd = tagWithId(popup, 'dnd');
+  assert.match(dnd, /^<button type="button"[^>]*role="switch"[^>]*aria-checked="false"/);
+  assert.match(popup, /<button type="button" id="dnd"[^>]*>[\s\S]*?<span class="switch-track" aria-hidden="true">[\s\S]*?<span class="switch-label">Do not disturb<\/span>\s*<\/button>/);
+  assert.match(popup, /<button type="button" id="answer" class="answer" hidden>Answer<\/button>/);
+  assert.match(popup, /<button type="button" id="decline" class="decline" hidden>Decline<\/button>/);
+  assert.match(tagWithId(popup, 'recent'), /^<ul /);
+  assert.match(popup, /<h2 id="recent-heading"[^>]*>Recent calls<\/h2>/);
+  assert.match(popup, /<template id="recent-template">[\s\S]*<button type="button" class="recent-call">[\s\S]*<\/template>/);
+});
+
+test('softphone: Answer and Decline per call; the sound notice says "Click to enable sound"', () => {
+  assert.match(softphone, /<template id="call-template">[\s\S]*<button type="button" class="answer" hidden>Answer<\/button>[\s\S]*<\/template>/);
+  assert.match(softphone, /<template id="call-template">[\s\S]*<button type="button" class="decline" hidden>Decline<\/button>[\s\S]*<\/template>/);
+  assert.match(tagWithId(softphone, 'sound-blocked'), /\shidden\b/);
+  assert.match(softphone, /<button type="button" id="enable-sound">Click to enable sound<\/button>/);
+});

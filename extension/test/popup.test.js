@@ -4,7 +4,9 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from './fakedom.js';
-import { FakePort, flush } from './fakes.js';
+import {
+  FakePort, FakeEvent, FakeStorage, flush,
+} from './fakes.js';
 
 const html = readFileSync(new URL('../popup/popup.html', import.meta.url), 'utf8');
 const account = { id: 'work', user: '1001', domain: '127.0.0.1:5060', registration: 'registered' };
@@ -12,6 +14,15 @@ const ports = [];
 const created = [];
 let doc;
 let popupClosed = 0;
+const NOW = Date.now();
+const local = new FakeStorage({
+  recentCalls: [
+    { key: 'c8@1', number: '1002', name: 'Alice', direction: 'incoming', at: NOW - 60_000, missed: true },
+    { key: 'c7@1', number: '600', direction: 'outgoing', at: NOW - 120_000, missed: false },
+    { key: 'x@1', number: 'anonymous', direction: 'incoming', at: NOW - 180_000, missed: false },
+  ],
+});
+const storageChanged = new FakeEvent();
 
 before(async () => {
   doc = parseDocument(html);
@@ -19,6 +30,7 @@ before(async () => {
   globalThis.window = { close() { popupClosed++; } };
   globalThis.chrome = {
     tabs: { create: async (o) => { created.push(o); return { id: 9 }; } },
+    storage: { local, onChanged: storageChanged },
     runtime: {
       connect: ({ name }) => {
         const p = new FakePort({ name });
@@ -120,6 +132,122 @@ test('host problems are shown with the fix', () => {
   assert.equal($('host-problem').hidden, false);
   assert.match($('host-problem').textContent, /tabphone-host install/);
   assert.equal($('registration').textContent, '');
+});
+
+
+const recentButtons = () => $('recent').querySelectorAll('button.recent-call');
+
+test('recent calls: newest first from storage.local, buttons named "Call <number>", missed ones marked', async () => {
+  await flush();
+  const items = $('recent').querySelectorAll('li.recent-item');
+  assert.equal(items.length, 3);
+  assert.deepEqual(recentButtons().map((b) => b.getAttribute('aria-label')), ['Call 1002', 'Call 600', 'Call anonymous']);
+  assert.equal(items[0].querySelector('.recent-number').textContent, '1002');
+  assert.equal(items[0].querySelector('.recent-name').textContent, 'Alice');
+  assert.equal(items[0].querySelector('.recent-kind').textContent, 'Missed');
+  assert.equal(items[0].classList.contains('is-missed'), true);
+  assert.equal(items[1].querySelector('.recent-kind').textContent, 'Outgoing');
+  assert.equal(items[1].classList.contains('is-missed'), false);
+  assert.equal(recentButtons()[0].getAttribute('aria-describedby'), items[0].querySelector('.recent-details').id);
+  assert.equal(recentButtons()[2].disabled, true, 'a number that cannot be dialed');
+  assert.equal($('recent-empty').hidden, true);
+});
+
+test('recent calls: a click redials; the list follows storage changes', async () => {
+  port().receive({ type: 'host', data: { connected: true, version: '0.1.0' } });
+  port().receive({ type: 'state', data: { accounts: [account], status: 'available', calls: [] } });
+  recentButtons()[1].dispatch('click', { detail: 1 });
+  const req = answer('dial', { ok: true, data: { call_id: 'c10' } });
+  assert.deepEqual(req.data, { number: '600' });
+  assert.equal($('number').value, '600');
+  await flush();
+  storageChanged.emit({ recentCalls: { newValue: [{ key: 'k', number: '601', direction: 'outgoing', at: NOW, missed: false }] } }, 'local');
+  assert.deepEqual(recentButtons().map((b) => b.getAttribute('aria-label')), ['Call 601']);
+  storageChanged.emit({ recentCalls: { newValue: [] } }, 'sync');
+  assert.equal(recentButtons().length, 1, 'other storage areas are not ours');
+  storageChanged.emit({ recentCalls: { newValue: undefined } }, 'local');
+  assert.equal(recentButtons().length, 0);
+  assert.equal($('recent-empty').hidden, false);
+});
+
+test('Do not disturb: a switch that shows state.status and sends set_status', async () => {
+  const sw = $('dnd');
+  assert.equal(sw.getAttribute('role'), 'switch');
+  assert.equal(sw.textContent.trim(), 'Do not disturb');
+  assert.equal(sw.getAttribute('aria-checked'), 'false');
+  assert.equal(sw.disabled, false);
+  sw.dispatch('click', { detail: 1 });
+  const req = port().last('set_status');
+  assert.deepEqual(req.data, { status: 'dnd' });
+  assert.equal(sw.getAttribute('aria-checked'), 'true', 'shows what was asked for');
+  sw.dispatch('click', { detail: 1 });
+  assert.equal(port().ofType('set_status').length, 1, 'one change at a time');
+  assert.equal(sw.getAttribute('aria-busy'), 'true');
+  assert.equal(sw.disabled, false, 'it keeps the keyboard focus');
+  port().receive({ type: 'state', data: { accounts: [account], status: 'dnd', calls: [] } });
+  port().receive({ type: 'reply', id: req.id, ok: true, data: {} });
+  await flush();
+  assert.equal(sw.getAttribute('aria-checked'), 'true');
+  assert.equal(sw.getAttribute('aria-busy'), 'false');
+  // Back to available; the host refuses: the switch shows the host's status again.
+  sw.dispatch('click', { detail: 1 });
+  const back = port().last('set_status');
+  assert.deepEqual(back.data, { status: 'available' });
+  port().receive({ type: 'reply', id: back.id, ok: false, error: { code: 'timeout' } });
+  await flush();
+  assert.equal(sw.getAttribute('aria-checked'), 'true');
+  assert.equal($('dial-error').textContent, 'The Tabphone host did not answer in time.');
+  // Another page switched it: the state says so.
+  port().receive({ type: 'state', data: { accounts: [account], status: 'available', calls: [] } });
+  assert.equal(sw.getAttribute('aria-checked'), 'false');
+});
+
+test('Do not disturb: disabled while the host has not said its status', () => {
+  port().receive({ type: 'host', data: { connected: false, message: 'The Tabphone host stopped' } });
+  assert.equal($('dnd').disabled, true);
+  port().receive({ type: 'host', data: { connected: true, version: '0.1.0' } });
+  port().receive({ type: 'state', data: { accounts: [account], status: 'available', calls: [] } });
+  assert.equal($('dnd').disabled, false);
+});
+
+test('a ringing incoming call: Answer and Decline (not End call, not Dial); Answer sends answer', async () => {
+  const call = { id: 'c11', direction: 'incoming', number: '1002', name: 'Alice', state: 'ringing', started_at: Date.now() };
+  port().receive({ type: 'call', data: { call } });
+  port().receive({ type: 'incoming', data: { call } });
+  assert.equal($('answer').hidden, false);
+  assert.equal($('decline').hidden, false);
+  assert.equal($('answer').textContent, 'Answer');
+  assert.equal($('decline').textContent, 'Decline');
+  assert.equal($('hangup').hidden, true);
+  assert.equal($('dial').hidden, true);
+  assert.equal($('call-state').textContent, 'Alice (1002) · Incoming call');
+  $('number').value = '';
+  $('dial-form').dispatch('submit'); // Enter with nothing typed answers
+  const req = answer('answer', { ok: true, data: {} });
+  $('answer').dispatch('click', { detail: 1 });
+  assert.equal(port().ofType('answer').length, 1, 'one answer at a time');
+  assert.deepEqual(req.data, { call_id: 'c11' });
+  await flush();
+  port().receive({ type: 'call', data: { call: { ...call, state: 'connected', answered_at: Date.now() } } });
+  assert.equal($('answer').hidden, true);
+  assert.equal($('hangup').hidden, false);
+  assert.equal($('dial').hidden, false);
+  // A second call rings while this one is up: Answer/Decline for it, End call for the first.
+  const second = { ...call, id: 'c12', number: '1003', name: undefined };
+  port().receive({ type: 'call', data: { call: second } });
+  assert.equal($('answer').hidden, false);
+  assert.equal($('hangup').hidden, false);
+  // Escape declines the ringing call (not the call in progress).
+  doc.root.dispatch('keydown', { key: 'Escape' });
+  const dec = answer('decline', { ok: true, data: {} });
+  assert.deepEqual(dec.data, { call_id: 'c12' });
+  await flush();
+  port().receive({ type: 'call', data: { call: { ...second, state: 'ended', end_reason: { sip_code: 486, message: 'Declined' } } } });
+  $('decline').dispatch('click', { detail: 1 });
+  assert.equal(port().ofType('decline').length, 1, 'nothing rings: Decline is hidden and does nothing');
+  port().receive({ type: 'call', data: { call: { ...call, state: 'ended' } } });
+  assert.equal($('hangup').hidden, true);
+  assert.equal($('answer').hidden, true);
 });
 
 const WARNING = 'Window will be closed soon, since there is no active session';

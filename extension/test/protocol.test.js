@@ -6,8 +6,8 @@ import * as p from '../lib/protocol.js';
 
 test('message type names are the wire strings', () => {
   assert.deepEqual(Object.values(p.MSG).sort(), [
-    'call', 'close', 'closing_soon', 'dial', 'error', 'hangup', 'hello', 'host', 'ping', 'reply', 'session', 'state',
-    'state_get', 'webrtc_answer', 'webrtc_offer',
+    'answer', 'beep', 'call', 'close', 'closing_soon', 'decline', 'dial', 'error', 'hangup', 'hello', 'host',
+    'incoming', 'ping', 'reply', 'session', 'set_status', 'state', 'state_get', 'webrtc_answer', 'webrtc_offer',
   ]);
   assert.equal(p.PROTOCOL_VERSION, 1);
   assert.equal(p.HOST_NAME, 'com.tabphone.host');
@@ -20,6 +20,9 @@ test('request builders', () => {
   assert.deepEqual(p.dial('600'), { type: 'dial', data: { number: '600' } });
   assert.deepEqual(p.dial('600', 'work'), { type: 'dial', data: { number: '600', account: 'work' } });
   assert.deepEqual(p.hangup('c1'), { type: 'hangup', data: { call_id: 'c1' } });
+  assert.deepEqual(p.answer('c1'), { type: 'answer', data: { call_id: 'c1' } });
+  assert.deepEqual(p.decline('c1'), { type: 'decline', data: { call_id: 'c1' } });
+  assert.deepEqual(p.setStatus('dnd'), { type: 'set_status', data: { status: 'dnd' } });
   assert.deepEqual(p.webrtcOffer('c1', 'v=0'), { type: 'webrtc_offer', data: { call_id: 'c1', sdp: 'v=0' } });
   assert.deepEqual(p.sessionReport(true, 'tab_open'), { type: 'session', data: { active: true, reason: 'tab_open' } });
   assert.deepEqual(p.sessionReport(0, 'logout'), { type: 'session', data: { active: false, reason: 'logout' } });
@@ -70,7 +73,8 @@ test('the manifest keeps the names other tools rely on', () => {
   assert.deepEqual(m.browser_specific_settings.gecko.data_collection_permissions, { required: ['none'] });
   assert.equal(m.action.default_popup, 'popup/popup.html');
   assert.deepEqual(m.background, { service_worker: 'background.js', scripts: ['background.js'], type: 'module' });
-  assert.deepEqual(m.permissions, ['nativeMessaging', 'storage', 'tabs']);
+  // notifications: incoming and missed calls when the softphone window is not in front.
+  assert.deepEqual(m.permissions, ['nativeMessaging', 'notifications', 'storage', 'tabs']);
   // Asked for later (options page), never at install: the session-cookie watch.
   assert.deepEqual(m.optional_permissions, ['cookies']);
   assert.deepEqual(m.optional_host_permissions, ['http://*/*', 'https://*/*']);

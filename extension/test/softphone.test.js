@@ -4,13 +4,17 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from './fakedom.js';
-import { FakePort, flush } from './fakes.js';
+import {
+  FakePort, FakeEvent, FakeStorage, flush,
+} from './fakes.js';
 import { FakePC, FakeStream, FakeMediaStream, OFFER_SDP, CANDIDATE } from './fakertc.js';
+import { FakeAudioContext } from './fakeaudio.js';
 
 const html = readFileSync(new URL('../softphone/softphone.html', import.meta.url), 'utf8');
 const account = { id: 'work', user: '1001', domain: '127.0.0.1:5060', registration: 'registered' };
 const ports = [];
 const mics = [];
+const audioContexts = [];
 let doc;
 let windowClosed = 0;
 
@@ -34,7 +38,14 @@ before(async () => {
   });
   globalThis.RTCPeerConnection = FakePC;
   globalThis.MediaStream = FakeMediaStream;
+  globalThis.AudioContext = class extends FakeAudioContext {
+    constructor() {
+      super();
+      audioContexts.push(this);
+    }
+  };
   globalThis.chrome = {
+    storage: { local: new FakeStorage({ ringVolume: 0.3 }), onChanged: new FakeEvent() },
     runtime: {
       connect: ({ name }) => {
         const p = new FakePort({ name });
@@ -115,6 +126,188 @@ test('no local candidates: the call says "No network"', async () => {
   assert.equal(items()[0].querySelector('.call-problem').textContent, 'No network: the phone needs a network connection');
   port().receive({ type: 'call', data: { call: { ...c1('ended'), id: 'c2' } } });
   await flush();
+});
+
+
+const incoming = (id, extra = {}) => ({
+  id, account: 'work', direction: 'incoming', number: '1002', name: 'Alice', state: 'ringing', started_at: Date.now(), ...extra,
+});
+const item = (id) => items().find((li) => li.dataset.callId === id);
+const ringing = () => doc.documentElement.dataset.ringing;
+const tones = () => window.__tabphoneTones;
+const ctx = () => audioContexts.at(-1);
+
+/** The host announces a new ringing incoming call, as it does: call, then incoming. */
+function ring(call) {
+  port().receive({ type: 'call', data: { call } });
+  port().receive({ type: 'incoming', data: { call } });
+}
+
+/** The host ends a call and the page lets its media go. */
+async function end(call, message = 'Call ended') {
+  port().receive({ type: 'call', data: { call: { ...call, state: 'ended', end_reason: { message } } } });
+  await flush();
+}
+
+test('before any call: not ringing, no tone played, no AudioContext', () => {
+  assert.equal(ringing(), 'false');
+  assert.deepEqual(tones(), []);
+  assert.equal(audioContexts.length, 0);
+  assert.equal($('sound-blocked').hidden, true);
+});
+
+test('an incoming call: the caller, "Incoming call", Answer and Decline, the ringtone at the stored volume', async () => {
+  const call = incoming('c3');
+  const before = Date.now();
+  ring(call);
+  const li = item('c3');
+  assert.equal(li.querySelector('.call-name').textContent, 'Alice');
+  assert.equal(li.querySelector('.call-name').hidden, false);
+  assert.equal(li.querySelector('.call-number').textContent, '1002');
+  assert.equal(li.querySelector('.call-state').textContent, 'Incoming call');
+  assert.equal(li.querySelector('button.answer').textContent, 'Answer');
+  assert.equal(li.querySelector('button.decline').textContent, 'Decline');
+  assert.equal(li.querySelector('button.answer').hidden, false);
+  assert.equal(li.querySelector('button.decline').hidden, false);
+  assert.equal(li.querySelector('button.hangup').hidden, true, 'Decline, not End call, while it rings');
+  assert.equal(li.querySelector('.call-auto-answer').hidden, true);
+  assert.equal(li.classList.contains('is-incoming'), true);
+  assert.equal(doc.activeElement, li.querySelector('button.answer'), 'Enter or Space answers');
+  assert.equal($('call-announce').textContent, 'Alice (1002) is calling');
+  // The ringtone.
+  assert.equal(ringing(), 'true');
+  assert.equal(doc.title, 'Incoming call – Tabphone');
+  assert.equal(tones().length, 1);
+  assert.equal(tones()[0].kind, 'ring');
+  assert.ok(tones()[0].at >= before - 1 && tones()[0].at <= Date.now() + 1, 'wall-clock ms (timeOrigin + now)');
+  assert.equal(audioContexts.length, 1);
+  assert.equal(ctx().at(659.25).length, 2);
+  const envelopes = ctx().gains.filter((g) => g.outputs.includes(ctx().destination));
+  assert.ok(envelopes.every((g) => Math.abs(g.gain.peak - 0.5 * 0.3) < 1e-9), 'ringVolume 0.3 from storage.local');
+  await flush();
+  assert.ok(FakePC.made.at(-1), 'the audio is set up while it rings, so an answer connects at once');
+});
+
+test('Answer: sends answer for the call, the ringtone stops at once; connected shows End call', async () => {
+  const li = item('c3');
+  const ringOscillators = [...ctx().oscillators];
+  li.querySelector('button.answer').dispatch('click', { detail: 1 });
+  const req = port().last('answer');
+  assert.deepEqual(req.data, { call_id: 'c3' });
+  assert.equal(ringing(), 'false');
+  assert.equal(doc.title, 'Tabphone');
+  assert.ok(ringOscillators.every((o) => o.cut), 'the scheduled ring is cut');
+  assert.equal(li.querySelector('button.answer').disabled, true, 'one answer');
+  port().receive({ type: 'reply', id: req.id, ok: true, data: {} });
+  await flush();
+  port().receive({ type: 'call', data: { call: incoming('c3', { state: 'connected', answered_at: Date.now() }) } });
+  assert.equal(li.querySelector('button.answer').hidden, true);
+  assert.equal(li.querySelector('button.decline').hidden, true);
+  assert.equal(li.querySelector('button.hangup').hidden, false);
+  assert.equal(doc.activeElement, li.querySelector('button.hangup'), 'the focus moves to End call');
+  assert.equal(ringing(), 'false');
+  await end(incoming('c3'));
+  assert.equal(items().length, 0);
+});
+
+test('Decline: sends decline; the ring stops; a failed decline rings again', async () => {
+  ring(incoming('c4'));
+  assert.equal(ringing(), 'true');
+  item('c4').querySelector('button.decline').dispatch('click', { detail: 1 });
+  let req = port().last('decline');
+  assert.deepEqual(req.data, { call_id: 'c4' });
+  assert.equal(ringing(), 'false');
+  port().receive({ type: 'reply', id: req.id, ok: false, error: { code: 'timeout' } });
+  await flush();
+  assert.equal(ringing(), 'true', 'still ringing: the ringtone comes back');
+  assert.equal(item('c4').querySelector('.call-problem').textContent, 'The Tabphone host did not answer in time.');
+  // Escape declines when the window has the focus.
+  doc.activeElement = null;
+  const sent = port().ofType('decline').length;
+  const ev = doc.root.dispatch('keydown', { key: 'Escape' });
+  assert.equal(ev.defaultPrevented, true);
+  assert.equal(port().ofType('decline').length, sent + 1);
+  req = port().last('decline');
+  assert.deepEqual(req.data, { call_id: 'c4' });
+  assert.equal(ringing(), 'false');
+  port().receive({ type: 'reply', id: req.id, ok: true, data: {} });
+  await flush();
+  await end(incoming('c4'), 'Declined');
+  assert.equal($('last-call').textContent, '1002 · Call ended: Declined');
+});
+
+test('Enter answers when the focus is free; Enter on a focused button keeps the button\'s meaning', async () => {
+  ring(incoming('c5'));
+  const li = item('c5');
+  li.querySelector('button.decline').focus();
+  const answers = port().ofType('answer').length;
+  li.querySelector('button.decline').dispatch('keydown', { key: 'Enter' });
+  assert.equal(port().ofType('answer').length, answers, 'Enter on Decline does not answer');
+  doc.activeElement = null;
+  doc.root.dispatch('keydown', { key: 'Enter' });
+  const req = port().last('answer');
+  assert.equal(port().ofType('answer').length, answers + 1);
+  assert.deepEqual(req.data, { call_id: 'c5' });
+  port().receive({ type: 'reply', id: req.id, ok: true, data: {} });
+  await flush();
+  await end(incoming('c5'));
+  doc.root.dispatch('keydown', { key: 'Escape' });
+  doc.root.dispatch('keydown', { key: 'Enter' });
+  assert.equal(port().ofType('answer').length, answers + 1, 'no call rings: the keys do nothing');
+});
+
+test('auto-answer: "Auto-answer in 5 s"; the beep event stops the ring and beeps 880 Hz; ring before beep', async () => {
+  const call = incoming('c6', { name: undefined, auto_answer_at: Date.now() + 5000 });
+  const from = tones().length;
+  ring(call);
+  const li = item('c6');
+  assert.equal(li.querySelector('.call-name').hidden, true, 'no name: only the number');
+  assert.equal(li.querySelector('.call-auto-answer').textContent, 'Auto-answer in 5 s');
+  assert.equal(li.querySelector('.call-auto-answer').hidden, false);
+  assert.equal(ringing(), 'true');
+  port().receive({ type: 'beep', data: { call_id: 'c6' } });
+  assert.equal(ringing(), 'false', 'picked up: no more ringing');
+  assert.deepEqual(tones().slice(from).map((t) => t.kind), ['ring', 'beep']);
+  assert.ok(tones().at(-1).at >= tones().at(-2).at);
+  const beep = ctx().at(880);
+  assert.equal(beep.length, 1);
+  assert.ok(Math.abs(beep[0].stops[0] - beep[0].startAt - 0.16) < 1e-9, '150 ms (+ release)');
+  port().receive({ type: 'call', data: { call: { ...call, state: 'connected', answered_at: Date.now() } } });
+  assert.equal(li.querySelector('.call-auto-answer').hidden, true);
+  assert.equal(ringing(), 'false');
+  await end(call);
+});
+
+test('ringback: an outgoing call in "ringing" plays 425 Hz; early media or an answer stops it', async () => {
+  const call = { id: 'c7', number: '604', direction: 'outgoing', state: 'calling', started_at: 1 };
+  port().receive({ type: 'call', data: { call } });
+  const from = tones().length;
+  port().receive({ type: 'call', data: { call: { ...call, state: 'ringing' } } });
+  assert.deepEqual(tones().slice(from).map((t) => t.kind), ['ringback']);
+  assert.equal(ringing(), 'false', 'data-ringing is about the ringtone only');
+  const tone = ctx().at(425);
+  assert.equal(tone.length, 1);
+  port().receive({ type: 'call', data: { call: { ...call, state: 'early' } } });
+  assert.equal(tone[0].cut, true);
+  port().receive({ type: 'call', data: { call: { ...call, state: 'ringing' } } });
+  port().receive({ type: 'call', data: { call: { ...call, state: 'connected', answered_at: Date.now() } } });
+  assert.ok(ctx().at(425).every((o) => o.cut));
+  await end(call);
+});
+
+test('sound blocked by the browser: "Click to enable sound"; a click starts it', async () => {
+  const c = ctx();
+  c.state = 'suspended';
+  c.resumeMode = 'reject';
+  port().receive({ type: 'beep', data: { call_id: 'none' } });
+  await flush();
+  assert.equal($('sound-blocked').hidden, false);
+  assert.equal($('enable-sound').textContent, 'Click to enable sound');
+  c.resumeMode = 'run';
+  $('enable-sound').dispatch('click', { detail: 1 });
+  await flush();
+  assert.equal(c.state, 'running');
+  assert.equal($('sound-blocked').hidden, true);
 });
 
 const WARNING = 'Window will be closed soon, since there is no active session';

@@ -109,3 +109,45 @@ test('close removes our window and forgets it; closing twice is harmless', async
   assert.equal(await sw.close(), false);
   assert.equal(WINDOW_KEY in storage.data, false);
 });
+
+test('attention: an open window is focused and draws attention; none open: it opens', async () => {
+  const windows = new FakeWindows();
+  const storage = new FakeStorage();
+  const sw = new SoftphoneWindow({ windows, storage });
+  assert.equal(await sw.attention(), 100, 'opened');
+  assert.equal(windows.created.length, 1);
+  assert.equal(await sw.attention(), 100);
+  assert.deepEqual(windows.updated.at(-1), [100, { focused: true, drawAttention: true }]);
+  windows.open.delete(100); // closed while the worker slept
+  assert.equal(await sw.attention({ create: false }), null, 'a softphone page elsewhere holds the call');
+  assert.equal(WINDOW_KEY in storage.data, false);
+  assert.equal(await sw.attention(), 101);
+});
+
+test('attention waits for an open in flight instead of opening a second window', async () => {
+  const windows = new FakeWindows();
+  const sw = new SoftphoneWindow({ windows, storage: new FakeStorage() });
+  const [opened, id] = await Promise.all([sw.open(), sw.attention()]);
+  assert.equal(opened.id, id);
+  assert.equal(windows.created.length, 1);
+});
+
+test('isFocused: the window\'s focused flag; false when none is open or it is gone', async () => {
+  const windows = new FakeWindows();
+  const focused = new Set();
+  windows.get = async (id) => {
+    if (!windows.open.has(id)) throw new Error(`No window with id: ${id}.`);
+    return { id, focused: focused.has(id) };
+  };
+  const storage = new FakeStorage();
+  const sw = new SoftphoneWindow({ windows, storage });
+  assert.equal(await sw.isFocused(), false);
+  await sw.open();
+  assert.equal(await sw.isFocused(), false);
+  focused.add(100);
+  assert.equal(await sw.isFocused(), true);
+  windows.open.delete(100);
+  assert.equal(await sw.isFocused(), false);
+  delete windows.get;
+  assert.equal(await new SoftphoneWindow({ windows: new FakeWindows(), storage }).isFocused(), false);
+});

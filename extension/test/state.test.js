@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   initialState, applyEvent, applySnapshot, applyCall, liveCalls, currentCall, mainAccount,
-  normalizeSession, sessionOf, needsSession, closingDeadline,
+  normalizeSession, sessionOf, needsSession, closingDeadline, isRingingIncoming, ringingCalls, isMissed, isDndMissed,
+  statusOf,
 } from '../lib/state.js';
 
 const account = { id: 'work', user: '1001', domain: '127.0.0.1:5060', registration: 'registered' };
@@ -128,4 +129,40 @@ test('session: malformed session data is ignored', () => {
   assert.equal(normalizeSession([]), null);
   assert.deepEqual(normalizeSession({ state: 'waiting', sites: [SITE, 'x', null], deadline: -1, message: 3 }), { state: 'waiting', sites: [SITE] });
   assert.equal(needsSession(initialState()), false, 'unknown is not "no session"');
+});
+
+test('incoming: the event applies its call like a call event', () => {
+  const c = call('c1', 'ringing', { direction: 'incoming' });
+  const s = applyEvent(applyEvent(initialState(), snapshot()), { type: 'incoming', data: { call: c } });
+  assert.deepEqual(s.snapshot.calls, [c]);
+  assert.deepEqual(ringingCalls(s), [c]);
+  assert.equal(applyEvent(s, { type: 'beep', data: { call_id: 'c1' } }), s, 'beep changes no state');
+});
+
+test('ringing, missed and DND-missed calls', () => {
+  const inc = (state, extra) => call('c1', state, { direction: 'incoming', ...extra });
+  assert.equal(isRingingIncoming(inc('ringing')), true);
+  assert.equal(isRingingIncoming(inc('connected')), false);
+  assert.equal(isRingingIncoming(call('c1', 'ringing')), false, 'outgoing');
+  assert.equal(isRingingIncoming(null), false);
+  assert.equal(isMissed(inc('ended', { end_reason: { message: 'Missed call' } })), true);
+  assert.equal(isMissed(inc('ended', { end_reason: { sip_code: 486, message: 'Declined' } })), false);
+  assert.equal(isMissed(inc('ended', { answered_at: 5, end_reason: { message: 'Call ended' } })), false);
+  assert.equal(isMissed(call('c1', 'ended')), false, 'outgoing');
+  assert.equal(isMissed(inc('ringing')), false, 'not over yet');
+  const dnd = inc('ended', { end_reason: { sip_code: 486, message: 'Missed: Do not disturb' } });
+  assert.equal(isMissed(dnd), true);
+  assert.equal(isDndMissed(dnd), true);
+  assert.equal(isDndMissed(inc('ended', { end_reason: { message: 'Missed call' } })), false);
+  // A DND rejection arrives as one call event, already ended: it never rings.
+  const s = applyEvent(applyEvent(initialState(), snapshot()), { type: 'call', data: { call: dnd } });
+  assert.deepEqual(ringingCalls(s), []);
+  assert.equal(s.lastEnded, dnd);
+});
+
+test('statusOf: available, dnd, or null before the host said', () => {
+  assert.equal(statusOf(initialState()), null);
+  assert.equal(statusOf(applySnapshot(initialState(), { accounts: [], status: 'dnd', calls: [] })), 'dnd');
+  assert.equal(statusOf(applySnapshot(initialState(), { accounts: [], status: 'available', calls: [] })), 'available');
+  assert.equal(statusOf(applySnapshot(initialState(), { accounts: [], status: 'weird', calls: [] })), null);
 });
