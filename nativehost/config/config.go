@@ -53,7 +53,14 @@ type Account struct {
 	DNDCode       int        `json:"dnd_code,omitempty"`
 	Region        string     `json:"region,omitempty"`
 	Expires       int        `json:"expires,omitempty"`
+	// Register false: the PBX knows us by address (an IP-authenticated trunk or a test
+	// peer); calls go out without a registration and incoming calls still need to come
+	// from the server. Default true.
+	Register *bool `json:"register,omitempty"`
 }
+
+// Registers reports whether the account registers (the default).
+func (a Account) Registers() bool { return a.Register == nil || *a.Register }
 
 // AutoAnswer is the per-account auto-answer setting.
 type AutoAnswer struct {

@@ -80,7 +80,7 @@ func (p *Phone) Dial(accountID, number string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !acc.registered() {
+	if acc.cfg.Registers() && !acc.registered() {
 		return "", fmt.Errorf("%w: %s", ErrNotRegistered, acc.cfg.ID)
 	}
 	m, err := media.NewCall(p.bnet, p.localIP, media.CodecsByName(acc.cfg.Codecs), p.log)

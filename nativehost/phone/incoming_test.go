@@ -18,6 +18,17 @@ import (
 // sipp runs one scripted caller (testdata/sipp) against target and returns its
 // result: nil when the scenario completed as written.
 func sipp(t *testing.T, scenario, target string, code int) <-chan error {
+	return sippAt(t, scenario, target, code, nil)
+}
+
+// sippCallee starts a scripted callee and returns its address.
+func sippCallee(t *testing.T, scenario string, code int) (string, <-chan error) {
+	var addr string
+	done := sippAt(t, scenario, "", code, &addr)
+	return addr, done
+}
+
+func sippAt(t *testing.T, scenario, target string, code int, addr *string) <-chan error {
 	t.Helper()
 	bin, err := exec.LookPath("sipp")
 	if err != nil {
@@ -28,14 +39,21 @@ func sipp(t *testing.T, scenario, target string, code int) <-chan error {
 		t.Fatal(err)
 	}
 	f := filepath.Join(t.TempDir(), scenario)
-	if err := os.WriteFile(f, []byte(strings.ReplaceAll(string(raw), `response="CODE"`, fmt.Sprintf(`response="%d"`, code))), 0o600); err != nil {
+	if err := os.WriteFile(f, []byte(strings.ReplaceAll(string(raw), "CODE", fmt.Sprint(code))), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	port, mport := freePort(t), freePort(t)
 	errFile := filepath.Join(t.TempDir(), "sipp-errors.log")
-	cmd := exec.Command(bin, "-sf", f, "-s", "1001", "-m", "1", "-i", "127.0.0.1", "-p", fmt.Sprint(port),
+	args := []string{"-sf", f, "-m", "1", "-i", "127.0.0.1", "-p", fmt.Sprint(port),
 		"-mi", "127.0.0.1", "-mp", fmt.Sprint(mport), "-rtp_echo", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
-		"-error_file", errFile, target)
+		"-error_file", errFile, "-trace_msg", "-message_file", errFile + ".msg"}
+	if target != "" { // a caller; without a target sipp waits as the callee on port
+		args = append(args, "-s", "1001", target)
+	}
+	if addr != nil {
+		*addr = fmt.Sprintf("127.0.0.1:%d", port)
+	}
+	cmd := exec.Command(bin, args...)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	done := make(chan error, 1)
@@ -47,6 +65,8 @@ func sipp(t *testing.T, scenario, target string, code int) <-chan error {
 		err := cmd.Wait()
 		if err != nil {
 			log, _ := os.ReadFile(errFile)
+			msgs, _ := os.ReadFile(errFile + ".msg")
+			log = append(log, msgs...)
 			err = fmt.Errorf("sipp %s: %v\n%s", scenario, err, log)
 		}
 		done <- err
@@ -219,4 +239,66 @@ func TestBlindTransfer(t *testing.T) {
 	}
 	wait(t, "REFER accepted, NOTIFY answered, BYE sent", done)
 	devpbxtest.WaitFor(t, "our leg ended", 5*time.Second, func() bool { _, ok := endedWith(ev, in.ID); return ok })
+}
+
+// calleePhone is a phone whose account does not register and sends its calls to a
+// scripted callee as its server.
+func calleePhone(t *testing.T, scenario string, code int) (*Phone, *eventLog, <-chan error) {
+	t.Helper()
+	addr, done := sippCallee(t, scenario, code)
+	// sipp needs a moment to bind; the INVITE is retransmitted anyway.
+	p, ev := newPhoneAt(t, addr, "pw-callee", `,"register":false`)
+	return p, ev, done
+}
+
+func TestOutgoingRejectionsInWords(t *testing.T) {
+	for code, words := range map[int]string{486: "Busy", 404: "Number not found", 503: "Service unavailable, try again later"} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			p, ev, done := calleePhone(t, "uas_reject.xml", code)
+			id, err := p.Dial("", "bob")
+			if err == nil {
+				t.Fatal("bob is not a number and was dialled")
+			}
+			id, err = p.Dial("", "2000")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wait(t, "callee's scenario", done)
+			devpbxtest.WaitFor(t, "ended", 5*time.Second, func() bool { _, ok := endedWith(ev, id); return ok })
+			c, _ := ev.lastCall(id)
+			if c.EndReason.SIPCode != code || c.EndReason.Message != words {
+				t.Fatalf("end reason %+v, want %d %q", c.EndReason, code, words)
+			}
+		})
+	}
+}
+
+func TestOutgoingEarlyMediaThenAnswer(t *testing.T) {
+	p, ev, done := calleePhone(t, "uas_early_media.xml", 0)
+	id, err := p.Dial("", "2000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "early media", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallEarly })
+	if c, _ := ev.lastCall(id); c.Codec != "PCMU" {
+		t.Fatalf("early media codec %q", c.Codec)
+	}
+	devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallConnected })
+	if err := p.Hangup(id); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "callee's scenario (BYE)", done)
+}
+
+func TestOutgoing401Then407(t *testing.T) {
+	p, ev, done := calleePhone(t, "uas_auth_401_407.xml", 0)
+	id, err := p.Dial("", "2000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "connected after two challenges", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallConnected })
+	if err := p.Hangup(id); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "callee's scenario (credentials checked, BYE)", done)
 }

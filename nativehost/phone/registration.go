@@ -88,6 +88,10 @@ func (a *account) setState(reg string, e *messaging.ErrorBody) {
 // failure (so a wrong password costs one attempt per backoff step, not a storm). When
 // ctx ends it unregisters.
 func (a *account) run(ctx context.Context) {
+	if !a.cfg.Registers() {
+		<-ctx.Done()
+		return
+	}
 	retry := retryFirst
 	for {
 		a.setState(messaging.RegRegistering, nil)
