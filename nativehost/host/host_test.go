@@ -151,3 +151,48 @@ func TestHelloStateAndBadInput(t *testing.T) {
 		t.Fatal("host did not exit on EOF")
 	}
 }
+
+// stream reads every frame the host sends from now on, as the browser does.
+func (s *pipeSession) stream() <-chan messaging.Envelope {
+	ch := make(chan messaging.Envelope, 100)
+	go func() {
+		defer close(ch)
+		for {
+			f, err := s.r.ReadFrame()
+			if err != nil {
+				return
+			}
+			env, err := messaging.Decode(f)
+			if err != nil {
+				s.t.Errorf("host sent %q: %v", f, err)
+				return
+			}
+			ch <- env
+		}
+	}()
+	return ch
+}
+
+// await returns the first message from ch that matches, failing after 10 s.
+func await(t *testing.T, ch <-chan messaging.Envelope, what string, match func(messaging.Envelope) bool) messaging.Envelope {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case env, ok := <-ch:
+			if !ok {
+				t.Fatalf("host closed its output waiting for %s", what)
+			}
+			if match(env) {
+				return env
+			}
+		case <-deadline:
+			t.Fatalf("no %s", what)
+		}
+	}
+}
+
+// replyTo matches the reply to request id.
+func replyTo(id int64) func(messaging.Envelope) bool {
+	return func(e messaging.Envelope) bool { return e.Type == messaging.TypeReply && e.ID == id }
+}

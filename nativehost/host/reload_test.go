@@ -24,35 +24,15 @@ func TestConfigEditsApplyLive(t *testing.T) {
 	dir := writeConfig(t, doc("wrong", 5))
 	path := filepath.Join(dir, "config.json")
 	s := start(t, dir)
-	states := make(chan messaging.State, 100)
-	go func() {
-		for {
-			f, err := s.r.ReadFrame()
-			if err != nil {
-				return
-			}
-			env, _ := messaging.Decode(f)
-			if env.Type == messaging.TypeState {
-				var st messaging.State
-				if json.Unmarshal(env.Data, &st) == nil {
-					states <- st
-				}
-			}
-		}
-	}()
+	events := s.stream()
 	waitState := func(what string, ok func(messaging.State) bool) messaging.State {
 		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case st := <-states:
-				if ok(st) {
-					return st
-				}
-			case <-deadline:
-				t.Fatalf("no state with %s", what)
-			}
-		}
+		var st messaging.State
+		await(t, events, "a state with "+what, func(e messaging.Envelope) bool {
+			st = messaging.State{}
+			return e.Type == messaging.TypeState && json.Unmarshal(e.Data, &st) == nil && ok(st)
+		})
+		return st
 	}
 	account := func(st messaging.State) messaging.AccountState {
 		if len(st.Accounts) != 1 {
@@ -104,33 +84,15 @@ func TestConfigGetSetKeepPasswordsInside(t *testing.T) {
 	pbx := devpbxtest.Start(t, "1001:s3cret-pw\n")
 	dir := writeConfig(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"s3cret-pw","domain":%q,"codecs":["pcmu"]}]}`, pbx.SIP))
 	s := start(t, dir)
-	frames := make(chan messaging.Envelope, 100)
-	go func() {
-		for {
-			f, err := s.r.ReadFrame()
-			if err != nil {
-				return
-			}
-			env, _ := messaging.Decode(f)
-			frames <- env
-		}
-	}()
+	frames := s.stream()
 	reply := func(id int64) messaging.Envelope {
 		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case env := <-frames:
-				if bytes.Contains(env.Data, []byte("s3cret-pw")) {
-					t.Fatalf("the password left the host in %s", env.Type)
-				}
-				if env.Type == messaging.TypeReply && env.ID == id {
-					return env
-				}
-			case <-deadline:
-				t.Fatalf("no reply %d", id)
+		return await(t, frames, fmt.Sprintf("reply %d", id), func(env messaging.Envelope) bool {
+			if bytes.Contains(env.Data, []byte("s3cret-pw")) {
+				t.Fatalf("the password left the host in %s", env.Type)
 			}
-		}
+			return env.Type == messaging.TypeReply && env.ID == id
+		})
 	}
 	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
 	reply(1)

@@ -32,40 +32,14 @@ func TestLogoutClosesThePhone(t *testing.T) {
 		"sites":[{"match":"http://127.0.0.1/*","login":"http://127.0.0.1/login*"}]}`, pbx.SIP))
 	clock := session.NewManualClock(time.Now())
 	s := startWith(t, dir, clock)
-	// The browser reads everything the host says; the test keeps what it needs.
-	events := make(chan messaging.Envelope, 100)
-	go func() {
-		for {
-			f, err := s.r.ReadFrame()
-			if err != nil {
-				close(events)
-				return
-			}
-			env, _ := messaging.Decode(f)
-			events <- env
-		}
-	}()
+	events := s.stream()
 	waitEvent := func(what string, match func(messaging.Envelope) bool) messaging.Envelope {
 		t.Helper()
-		deadline := time.After(5 * time.Second)
-		for {
-			select {
-			case env, ok := <-events:
-				if !ok {
-					t.Fatalf("host closed its output waiting for %s", what)
-				}
-				if match(env) {
-					return env
-				}
-			case <-deadline:
-				t.Fatalf("no %s", what)
-			}
-		}
+		return await(t, events, what, match)
 	}
-
 	reply := func(id int64) messaging.Envelope {
 		t.Helper()
-		return waitEvent(fmt.Sprintf("reply %d", id), func(e messaging.Envelope) bool { return e.Type == messaging.TypeReply && e.ID == id })
+		return await(t, events, fmt.Sprintf("reply %d", id), replyTo(id))
 	}
 	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
 	reply(1)
