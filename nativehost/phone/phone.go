@@ -109,6 +109,11 @@ func New(cfg *config.Config, ev Events, opts Options) (*Phone, error) {
 	for _, acc := range p.accounts {
 		p.startAccount(acc)
 	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.watchResume(p.ctx)
+	}()
 	return p, nil
 }
 

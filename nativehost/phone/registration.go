@@ -32,6 +32,7 @@ type account struct {
 	callID string
 	stop   context.CancelFunc // ends run (which unregisters)
 	done   chan struct{}      // closed when run has returned
+	kick   chan struct{}      // register now (resume, network change)
 
 	mu      sync.Mutex
 	reg     string
@@ -58,7 +59,8 @@ func newAccount(p *Phone, a config.Account) (*account, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &account{p: p, cfg: a, server: srv, domain: dom, callID: uuid.NewString(), reg: messaging.RegUnregistered, cseq: 1}, nil
+	return &account{p: p, cfg: a, server: srv, domain: dom, callID: uuid.NewString(), reg: messaging.RegUnregistered, cseq: 1,
+		kick: make(chan struct{}, 1)}, nil
 }
 
 func (a *account) state() messaging.AccountState {
@@ -112,6 +114,9 @@ func (a *account) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):
+			continue
+		case <-a.kick:
+			retry = retryFirst
 			continue
 		}
 		break
