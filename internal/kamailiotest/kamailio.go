@@ -46,6 +46,8 @@ loadmodule "auth.so"
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "max_expires", %d)
 modparam("registrar", "default_expires", %d)
+modparam("registrar", "min_expires", %d)
+modparam("registrar", "min_expires_mode", 1)
 
 request_route {
 	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
@@ -58,7 +60,7 @@ request_route {
 	if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
 	if (is_method("REGISTER")) {
 		if (!pv_www_authenticate("$td", "%s", "0")) { www_challenge("$td", "0"); exit; }
-		if (!save("location")) { sl_reply_error(); }
+		save("location"); # replies itself, 423 included
 		exit;
 	}
 	record_route();
@@ -70,6 +72,11 @@ request_route {
 // Start runs Kamailio until the test ends. Every user's password is password; the
 // registrar grants at most maxExpires seconds.
 func Start(t testing.TB, password string, maxExpires int) *Kamailio {
+	return StartWithMin(t, password, maxExpires, 0)
+}
+
+// StartWithMin is Start with a registrar that answers 423 to expiries under minExpires.
+func StartWithMin(t testing.TB, password string, maxExpires, minExpires int) *Kamailio {
 	t.Helper()
 	bin, err := exec.LookPath("kamailio")
 	if err != nil {
@@ -81,7 +88,7 @@ func Start(t testing.TB, password string, maxExpires int) *Kamailio {
 	port := freeUDPPort(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "kamailio.cfg")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(config, port, maxExpires, maxExpires, password)), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(config, port, maxExpires, maxExpires, minExpires, password)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(dir, "kamailio.log")

@@ -302,3 +302,20 @@ func TestOutgoing401Then407(t *testing.T) {
 	}
 	wait(t, "callee's scenario (credentials checked, BYE)", done)
 }
+
+func TestIntervalTooBriefAsksAgainWithMinExpires(t *testing.T) {
+	k := kamailiotest.StartWithMin(t, "pw-k", 3600, 600)
+	p, _ := newPhoneAt(t, k.Addr, "pw-k", `,"expires":300`)
+	devpbxtest.WaitFor(t, "registered after the 423", 10*time.Second, func() bool {
+		if e := accountState(p).Error; e != nil {
+			t.Logf("registration error: %+v", e)
+		}
+		return accountState(p).Registration == messaging.RegRegistered
+	})
+	p.mu.Lock()
+	granted := p.accounts[0].expires
+	p.mu.Unlock()
+	if granted < 600 {
+		t.Fatalf("granted %d s, want at least the registrar's 600", granted)
+	}
+}

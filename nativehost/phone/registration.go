@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -195,6 +196,15 @@ func (a *account) register(ctx context.Context, expires int) (int, error) {
 		a.cseq = req.CSeq().SeqNo
 		a.mu.Unlock()
 	}
+	if res.StatusCode == 423 && expires > 0 && !retried423(ctx) {
+		// Interval Too Brief (RFC 3261 10.3): ask again with the registrar's minimum.
+		if h := res.GetHeader("Min-Expires"); h != nil {
+			if min, err := strconv.Atoi(strings.TrimSpace(h.Value())); err == nil && min > expires && min <= 86400 {
+				a.p.log.Info("registrar wants a longer expiry", "account", a.cfg.ID, "min_expires", min)
+				return a.register(context.WithValue(ctx, retry423Key{}, true), min)
+			}
+		}
+	}
 	if !res.IsSuccess() {
 		return 0, sipError(res)
 	}
@@ -204,6 +214,12 @@ func (a *account) register(ctx context.Context, expires int) (int, error) {
 	a.mu.Unlock()
 	return granted, nil
 }
+
+// retry423Key marks a REGISTER that already follows a 423, so a registrar that keeps
+// answering 423 cannot loop us.
+type retry423Key struct{}
+
+func retried423(ctx context.Context) bool { return ctx.Value(retry423Key{}) != nil }
 
 func (a *account) authUser() string {
 	if a.cfg.AuthUser != "" {
