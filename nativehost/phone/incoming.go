@@ -212,7 +212,8 @@ func (p *Phone) byeIncoming(dlg *sipgo.DialogServerSession, invite *sip.Request)
 	}
 }
 
-// Answer picks up a ringing incoming call.
+// Answer picks up a ringing incoming call. Calls already connected are put on hold
+// first (call waiting: the user switches to the new caller).
 func (p *Phone) Answer(callID string) error {
 	c, err := p.call(callID)
 	if err != nil {
@@ -221,8 +222,29 @@ func (p *Phone) Answer(callID string) error {
 	if c.inc == nil {
 		return fmt.Errorf("%w: %s is not an incoming call", ErrNoCall, callID)
 	}
+	for _, other := range p.connectedCalls() {
+		if other.id == c.id || other.info().Held {
+			continue
+		}
+		if err := p.Hold(other.id, true); err != nil {
+			p.log.Warn("call waiting: hold failed", "call", other.id, "err", err)
+		}
+	}
 	c.requestAnswer()
 	return nil
+}
+
+// connectedCalls lists the calls with a dialog up.
+func (p *Phone) connectedCalls() []*call {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []*call
+	for _, c := range p.calls {
+		if c.info().State == messaging.CallConnected {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // accountFor finds the account an INVITE is for, by the Request-URI user (our Contact)

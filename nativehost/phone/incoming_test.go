@@ -319,3 +319,37 @@ func TestIntervalTooBriefAsksAgainWithMinExpires(t *testing.T) {
 		t.Fatalf("granted %d s, want at least the registrar's 600", granted)
 	}
 }
+
+func TestCallWaitingHoldsTheFirstCall(t *testing.T) {
+	k, p, ev := kamailioPhone(t, "")
+	first := sipp(t, "invite_held.xml", k.Addr, 0)
+	devpbxtest.WaitFor(t, "first call rings", 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
+	one, _ := ev.firstIncoming()
+	if err := p.Answer(one.ID); err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "first call connected", 5*time.Second, func() bool { c, _ := ev.lastCall(one.ID); return c.State == messaging.CallConnected })
+
+	second := sipp(t, "invite_answered.xml", k.Addr, 0)
+	var two messaging.Call
+	devpbxtest.WaitFor(t, "second call rings while the first is up", 10*time.Second, func() bool {
+		ev.mu.Lock()
+		defer ev.mu.Unlock()
+		if len(ev.incoming) < 2 {
+			return false
+		}
+		two = ev.incoming[1]
+		return true
+	})
+	if err := p.Answer(two.ID); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := ev.lastCall(one.ID); !c.Held {
+		t.Fatal("the first call was not put on hold")
+	}
+	wait(t, "second caller (answered, hangs up)", second)
+	if err := p.Hangup(one.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "first caller (held with sendonly, then BYE)", first)
+}
