@@ -138,6 +138,15 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	}
 	t.Logf("connected after %v", time.Since(t0))
 	t0 = time.Now()
+	if err := p.Mute(id, true); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := ev.lastCall(id); !c.Muted {
+		t.Fatal("mute not reported")
+	}
+	if err := p.Mute("c-none", true); err == nil {
+		t.Fatal("muted a call that does not exist")
+	}
 	// DTMF as RFC 4733 events: devpbx decodes them from the RTP stream.
 	if err := p.SendDTMF(id, "x"); err == nil {
 		t.Fatal("a bad DTMF key was accepted")

@@ -1,0 +1,73 @@
+package phone
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tabphone/tabphone/internal/devpbxtest"
+	"github.com/tabphone/tabphone/nativehost/config"
+	"github.com/tabphone/tabphone/nativehost/messaging"
+)
+
+// TestUpdateAccountsReregistersOnlyWhatChanged: an unchanged account keeps its binding
+// (same registration, no REGISTER storm), a changed one registers afresh, a removed one
+// unregisters.
+func TestUpdateAccountsReregistersOnlyWhatChanged(t *testing.T) {
+	d := devpbxtest.Start(t, "1001:pw1\n1002:pw2\n")
+	doc := func(accounts ...string) *config.Config {
+		cfg, err := config.Parse([]byte(`{"accounts":[` + strings.Join(accounts, ",") + `]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	acc := func(user, pw string, seconds int) string {
+		return fmt.Sprintf(`{"id":%q,"user":%q,"password":%q,"domain":%q,"auto_answer":{"enabled":false,"seconds":%d}}`, user, user, pw, d.SIP, seconds)
+	}
+	p, _ := newPhoneAt(t, d.SIP, "pw1", "")
+	devpbxtest.WaitFor(t, "1001 registered", 10*time.Second, func() bool { return d.Registered(t, "1001") })
+
+	if err := p.UpdateAccounts(doc(acc("1001", "pw1", 0), acc("1002", "pw2", 0))); err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "1002 registered as well", 10*time.Second, func() bool { return d.Registered(t, "1002") })
+	p.mu.Lock()
+	first := p.accounts[0]
+	p.mu.Unlock()
+
+	if err := p.UpdateAccounts(doc(acc("1001", "pw1", 0), acc("1002", "pw2", 7))); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	same := p.accounts[0] == first
+	seconds := p.accounts[1].cfg.AutoAnswer.Seconds
+	p.mu.Unlock()
+	if !same || seconds != 7 {
+		t.Fatalf("unchanged account replaced %v, new seconds %d", !same, seconds)
+	}
+
+	if err := p.UpdateAccounts(doc(acc("1002", "pw2", 7))); err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "1001 unregistered when removed", 5*time.Second, func() bool { return !d.Registered(t, "1001") })
+	as, _ := p.Snapshot()
+	if len(as) != 1 || as[0].ID != "1002" || as[0].AutoAnswer.Seconds != 7 {
+		t.Fatalf("accounts after removal: %+v", as)
+	}
+	devpbxtest.WaitFor(t, "1002 registered", 10*time.Second, func() bool {
+		as, _ := p.Snapshot()
+		return as[0].Registration == messaging.RegRegistered
+	})
+}
+
+func TestSentencesForCodes(t *testing.T) {
+	for code, want := range map[int]string{401: "Wrong user name or password", 403: "Wrong user name or password, or not allowed",
+		404: "Number not found", 480: "No answer", 486: "Busy", 487: "Call cancelled", 488: "The other side cannot use any of our audio codecs",
+		503: "Service unavailable, try again later", 603: "Call declined", 502: "The PBX failed to handle the call", 420: "The call failed", 302: "SIP error"} {
+		if got := Sentence(code); got != want {
+			t.Errorf("Sentence(%d) = %q, want %q", code, got, want)
+		}
+	}
+}
