@@ -57,6 +57,9 @@ type Account struct {
 	// peer); calls go out without a registration and incoming calls still need to come
 	// from the server. Default true.
 	Register *bool `json:"register,omitempty"`
+	// Keepalive: seconds between NAT keepalives (a CRLF pair on UDP, RFC 5626 3.5.1) to
+	// the server; 0 means the default 25 s, -1 off.
+	Keepalive int `json:"keepalive,omitempty"`
 }
 
 // Registers reports whether the account registers (the default).
@@ -180,6 +183,12 @@ func (c *Config) normalize() error {
 		}
 		if a.DNDCode == 0 {
 			a.DNDCode = 486
+		}
+		switch {
+		case a.Keepalive == 0:
+			a.Keepalive = 25
+		case a.Keepalive < -1 || a.Keepalive > 3600:
+			return fmt.Errorf("%w: account %q: keepalive %d is outside -1..3600", ErrInvalid, a.ID, a.Keepalive)
 		}
 		if a.Expires == 0 {
 			a.Expires = 300

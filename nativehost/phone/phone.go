@@ -129,6 +129,13 @@ func (p *Phone) startAccount(acc *account) {
 		defer close(acc.done)
 		acc.run(ctx)
 	}()
+	if acc.cfg.Keepalive > 0 {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			acc.keepalive(ctx, time.Duration(acc.cfg.Keepalive)*time.Second)
+		}()
+	}
 }
 
 // UpdateAccounts applies a new config's accounts: accounts whose settings changed (or
