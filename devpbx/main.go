@@ -1,6 +1,8 @@
 // Command tabphone-devpbx is a small SIP PBX with a demo Dialer/PBX web app, the test
 // peer of Tabphone's demo and end-to-end tests: a registrar with digest auth, the test
-// extensions 600 (echo) and 601 (1 kHz tone), and a JSON API of what it saw.
+// extensions 600 (echo), 601 (1 kHz tone), 602 (calls you back), 603 (busy) and 604
+// (rings forever), calls to registered users on request, and a JSON API of what it
+// saw.
 //
 // Once it listens it prints one line to stdout, which tests parse:
 //

@@ -149,13 +149,18 @@ func (d *devpbx) get(t *testing.T, path string, v any) {
 // apiCall is /api/calls as documented, decoded independently of devpbx's types.
 type apiCall struct {
 	ID         string   `json:"id"`
+	CallID     string   `json:"call_id"`
+	Direction  string   `json:"direction"`
 	From       string   `json:"from"`
 	To         string   `json:"to"`
 	Codec      string   `json:"codec"`
 	State      string   `json:"state"`
 	EndedBy    string   `json:"ended_by"`
 	Status     int      `json:"status"`
+	Error      string   `json:"error"`
 	StartedAt  int64    `json:"started_at"`
+	DialedAt   *int64   `json:"dialed_at"`
+	RingingAt  *int64   `json:"ringing_at"`
 	AnsweredAt *int64   `json:"answered_at"`
 	EndedAt    *int64   `json:"ended_at"`
 	RxPackets  uint64   `json:"rx_packets"`
@@ -210,7 +215,7 @@ func (d *devpbx) callWhere(t *testing.T, what string, pred func(apiCall) bool) a
 }
 
 // phone is a SIP user agent built from sipgo, sending from its listening socket as
-// the real host does.
+// the real host does. It places calls (dialogs) and takes them (invites, served).
 type phone struct {
 	t       *testing.T
 	user    string
@@ -218,9 +223,19 @@ type phone struct {
 	addr    netip.AddrPort
 	client  *sipgo.Client
 	dialogs *sipgo.DialogClientCache
-	byes    chan *sip.Request
+	byes    chan heard
 	// unhandled gets responses that match no client transaction.
 	unhandled chan *sip.Response
+	// invites gets the INVITEs that start calls to the phone.
+	invites chan *incoming
+	served  *sipgo.DialogServerCache
+	closed  chan struct{}
+}
+
+// heard is a request the phone received, and when.
+type heard struct {
+	req *sip.Request
+	at  time.Time
 }
 
 func newPhone(t *testing.T, user string, pbx netip.AddrPort) *phone {
@@ -251,13 +266,23 @@ func newPhone(t *testing.T, user string, pbx netip.AddrPort) *phone {
 	}
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: int(addr.Port())}}
 	p := &phone{t: t, user: user, pbx: pbx, addr: addr, client: client,
-		dialogs: sipgo.NewDialogClientCache(client, contact), byes: make(chan *sip.Request, 4), unhandled: unhandled}
+		dialogs: sipgo.NewDialogClientCache(client, contact), byes: make(chan heard, 16), unhandled: unhandled,
+		invites: make(chan *incoming, 4), served: sipgo.NewDialogServerCache(client, contact), closed: make(chan struct{})}
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
-		p.byes <- req
-		if err := p.dialogs.ReadBye(req, tx); err != nil {
+		select {
+		case p.byes <- heard{req, time.Now()}:
+		default:
+			t.Errorf("phone %s: BYE not read by the test", user)
+		}
+		if err := p.dialogs.ReadBye(req, tx); err == nil {
+			return
+		}
+		if err := p.served.ReadBye(req, tx); err != nil {
 			_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		}
 	})
+	srv.OnInvite(p.takeInvite)
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = p.served.ReadAck(req, tx) })
 	go srv.ServeUDP(conn)
 	// ServeUDP has no ready signal, and until the socket is in sipgo's pool a client
 	// pinned to it with WithClientConnectionAddr tries to bind it again (EADDRINUSE).
@@ -266,6 +291,7 @@ func newPhone(t *testing.T, user string, pbx netip.AddrPort) *phone {
 		return fmt.Sprint(err), err == nil
 	})
 	t.Cleanup(func() {
+		close(p.closed)
 		conn.Close()
 		ua.Close()
 	})
@@ -712,7 +738,8 @@ func TestShutdownHangsUp(t *testing.T) {
 		t.Fatalf("stop: %v", err)
 	}
 	select {
-	case bye := <-p.byes:
+	case h := <-p.byes:
+		bye := h.req
 		if bye.Source() != d.sip.String() {
 			t.Errorf("BYE from %s, not from devpbx's SIP socket %s", bye.Source(), d.sip)
 		}

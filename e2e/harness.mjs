@@ -67,10 +67,10 @@ export async function startDevpbx(dir, users, { sip = '127.0.0.1:0', http = '127
 }
 
 /** Writes the host's config for one account on the dev PBX. */
-export function writeHostConfig(configDir, { user, password, sip, codecs = ['pcmu'] }) {
+export function writeHostConfig(configDir, { user, password, sip, codecs = ['pcmu'], ...account }) {
   mkdirSync(configDir, { recursive: true, mode: 0o700 });
   const cfg = {
-    accounts: [{ id: 'work', user, password, domain: sip, codecs, auto_answer: { enabled: false, seconds: 5 } }],
+    accounts: [{ id: 'work', user, password, domain: sip, codecs, auto_answer: { enabled: false, seconds: 5 }, ...account }],
     default_account: 'work',
     status: 'available',
   };

@@ -31,8 +31,9 @@ async function phone(name, account = {}) {
 
 async function originate(body) {
   const r = await fetch(`${pbx.base}/api/originate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: '1001', ...body }) });
-  assert.ok(r.ok, `originate: HTTP ${r.status} ${await r.text()}`);
-  return (await r.json()).id;
+  const text = await r.text();
+  assert.ok(r.ok, `originate: HTTP ${r.status} ${text}`);
+  return JSON.parse(text).id;
 }
 
 const pbxCall = async (id) => (await pbx.api('/api/calls')).find((c) => c.id === id);

@@ -15,21 +15,47 @@ import (
 type State string
 
 const (
+	// Scheduled is an outbound call waiting for its delay; no INVITE went out yet.
+	Scheduled State = "scheduled"
+	// Ringing is a call whose INVITE has no final response yet.
 	Ringing State = "ringing"
 	Up      State = "up"
 	Ended   State = "ended"
+)
+
+// Direction of a call as devpbx sees it.
+type Direction string
+
+const (
+	// Inbound calls were made by a user to a test extension.
+	Inbound Direction = "inbound"
+	// Outbound calls were placed by devpbx to a registered user.
+	Outbound Direction = "outbound"
 )
 
 // EndedBy says who ended a call.
 type EndedBy string
 
 const (
-	NotEnded     EndedBy = ""
+	NotEnded EndedBy = ""
+	// CallerBye and CallerCancel: the user who called a test extension hung up.
 	CallerBye    EndedBy = "caller_bye"
 	CallerCancel EndedBy = "caller_cancel"
 	// PBX covers everything devpbx decided: a rejection (see Record.Status), a
-	// service that finished, a failed answer, shutdown.
+	// service that finished, a failed answer, shutdown. On outbound calls: devpbx
+	// sent BYE.
 	PBX EndedBy = "pbx"
+	// CalleeBye: the user devpbx called hung up (outbound).
+	CalleeBye EndedBy = "callee_bye"
+	// PBXCancel: devpbx withdrew an outbound call before the answer (CANCEL, or the
+	// call was still scheduled).
+	PBXCancel EndedBy = "pbx_cancel"
+	// Rejected: the callee sent a final non-2xx response (see Record.Status).
+	Rejected EndedBy = "rejected"
+	// Timeout: the callee sent no response at all (Timer B, 64*T1 = 32 s).
+	Timeout EndedBy = "timeout"
+	// Failed: devpbx could not place the call (see Record.Error).
+	Failed EndedBy = "failed"
 )
 
 // DefaultKeepEnded is how many ended calls a Log keeps.
@@ -37,16 +63,25 @@ const DefaultKeepEnded = 100
 
 // Record is one call as /api/calls shows it. Times are Unix milliseconds.
 type Record struct {
-	ID     string  `json:"id"`
-	CallID string  `json:"call_id"`
-	From   string  `json:"from"`
-	To     string  `json:"to"`
-	Codec  string  `json:"codec"`
-	State  State   `json:"state"`
-	By     EndedBy `json:"ended_by"`
-	// Status is the final response devpbx sent to the INVITE (0 while ringing).
-	Status     int    `json:"status"`
-	StartedAt  int64  `json:"started_at"`
+	ID        string    `json:"id"`
+	CallID    string    `json:"call_id"`
+	Direction Direction `json:"direction"`
+	From      string    `json:"from"`
+	To        string    `json:"to"`
+	Codec     string    `json:"codec"`
+	State     State     `json:"state"`
+	By        EndedBy   `json:"ended_by"`
+	// Status is the final response to the INVITE (0 while ringing, and when none
+	// came): the one devpbx sent (inbound) or the callee sent (outbound).
+	Status int `json:"status"`
+	// Error says why an outbound call failed or timed out ("" otherwise).
+	Error string `json:"error"`
+	// StartedAt is when the INVITE arrived (inbound) or the call was requested
+	// (outbound); DialedAt when devpbx sent its INVITE (outbound only).
+	StartedAt int64  `json:"started_at"`
+	DialedAt  *int64 `json:"dialed_at"`
+	// RingingAt is the first 180/183: sent (inbound) or received (outbound).
+	RingingAt  *int64 `json:"ringing_at"`
 	AnsweredAt *int64 `json:"answered_at"`
 	EndedAt    *int64 `json:"ended_at"`
 
@@ -96,18 +131,56 @@ type Call struct {
 	media func() rtpmedia.Stats
 }
 
-// Start records a new ringing call.
+// Start records a new ringing inbound call.
 func (l *Log) Start(callID, from, to string) *Call {
+	return l.add(Record{CallID: callID, Direction: Inbound, From: from, To: to, State: Ringing})
+}
+
+// StartOutbound records an outbound call devpbx is about to place; it is
+// Scheduled until Dialed.
+func (l *Log) StartOutbound(from, to string) *Call {
+	return l.add(Record{Direction: Outbound, From: from, To: to, State: Scheduled})
+}
+
+func (l *Log) add(r Record) *Call {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	c := &Call{log: l, rec: Record{
-		ID: hex.EncodeToString(b[:]), CallID: callID, From: from, To: to,
-		State: Ringing, StartedAt: l.now().UnixMilli(),
-	}}
+	r.ID = hex.EncodeToString(b[:])
+	r.StartedAt = l.now().UnixMilli()
+	c := &Call{log: l, rec: r}
 	l.mu.Lock()
 	l.calls = append(l.calls, c)
 	l.mu.Unlock()
 	return c
+}
+
+// Dialed marks an outbound call's INVITE as sent.
+func (c *Call) Dialed(callID string, at time.Time) {
+	ms := at.UnixMilli()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rec.State == Scheduled {
+		c.rec.State, c.rec.CallID, c.rec.DialedAt = Ringing, callID, &ms
+	}
+}
+
+// Ringing records the first 180/183 (later ones are ignored).
+func (c *Call) Ringing(at time.Time) {
+	ms := at.UnixMilli()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rec.RingingAt == nil && c.rec.State == Ringing {
+		c.rec.RingingAt = &ms
+	}
+}
+
+// Fail records why an outbound call failed; End still ends it.
+func (c *Call) Fail(reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rec.State != Ended && c.rec.Error == "" {
+		c.rec.Error = reason
+	}
 }
 
 // ID is the call's id in the API.
@@ -126,14 +199,15 @@ func (c *Call) SetMedia(codec string, s *rtpmedia.Session) {
 	c.media = s.Stats
 }
 
-// Answered marks the call up; at is when the 200 OK was sent.
-func (c *Call) Answered(at time.Time) {
+// Answered marks the call up with the 2xx status; at is when the 2xx was sent
+// (inbound) or received (outbound).
+func (c *Call) Answered(at time.Time, status int) {
 	now := at.UnixMilli()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.rec.State == Ringing {
 		c.rec.State = Up
-		c.rec.Status = 200
+		c.rec.Status = status
 		c.rec.AnsweredAt = &now
 	}
 }
@@ -148,8 +222,8 @@ func (c *Call) AddDTMF(digit byte) {
 }
 
 // End marks the call ended; the first End wins. status is the final response to the
-// INVITE when the call never got up (ignored otherwise). The media figures are frozen
-// here, so close the media session first.
+// INVITE when the call never got up (ignored otherwise; 0 when there was none). The
+// media figures are frozen here, so close the media session first.
 func (c *Call) End(by EndedBy, status int) {
 	now := c.log.now().UnixMilli()
 	c.mu.Lock()
@@ -170,7 +244,7 @@ func (c *Call) End(by EndedBy, status int) {
 		applyStats(&c.rec, *st)
 	}
 	c.media = nil
-	if c.rec.State == Ringing {
+	if c.rec.State == Ringing || c.rec.State == Scheduled {
 		c.rec.Status = status
 	}
 	c.rec.State, c.rec.By, c.rec.EndedAt = Ended, by, &now

@@ -12,6 +12,7 @@ import (
 	"github.com/tabphone/tabphone/devpbx/calllog"
 	"github.com/tabphone/tabphone/devpbx/registrar"
 	"github.com/tabphone/tabphone/devpbx/sipauth"
+	"github.com/tabphone/tabphone/devpbx/uac"
 	"github.com/tabphone/tabphone/devpbx/users"
 	"github.com/tabphone/tabphone/devpbx/webapp"
 )
@@ -114,5 +115,107 @@ func TestExpireSessions(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET: %d", res.StatusCode)
+	}
+}
+
+// fakeDialer records what the API asked for.
+type fakeDialer struct {
+	got   uac.Request
+	ended []string
+	err   error
+}
+
+func (f *fakeDialer) Originate(r uac.Request) (string, error) { f.got = r; return "c1", f.err }
+func (f *fakeDialer) Hangup(id string) error                  { f.ended = append(f.ended, "hangup "+id); return f.err }
+func (f *fakeDialer) Cancel(id string) error                  { f.ended = append(f.ended, "cancel "+id); return f.err }
+
+func TestCallControl(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	auth := sipauth.New(users.Generate("1001"), log)
+	f := &fakeDialer{}
+	mux := http.NewServeMux()
+	Register(mux, Sources{Registrar: registrar.New(auth, registrar.Options{Log: log}), Auth: auth, Calls: calllog.New(0),
+		Sessions: webapp.NewSessions(time.Hour, nil), Dialer: f})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	post := func(path, body, origin string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+
+	code, body := post("/api/originate", `{"to":"1001","after_ms":1500,"mode":"echo","ring_timeout_ms":20000,"hangup_after_ms":5000,
+		"from":"602","display":"Callback 602","headers":{"Call-Info":"<sip:x>;answer-after=2"}}`, "")
+	if code != 200 || body != `{"id":"c1"}`+"\n" {
+		t.Fatalf("originate: %d %s", code, body)
+	}
+	want := uac.Request{To: "1001", From: "602", Display: "Callback 602", Mode: uac.ModeEcho, After: 1500 * time.Millisecond,
+		RingTimeout: 20 * time.Second, HangupAfter: 5 * time.Second}
+	if g := f.got; g.To != want.To || g.From != want.From || g.Display != want.Display || g.Mode != want.Mode || g.After != want.After ||
+		g.RingTimeout != want.RingTimeout || g.HangupAfter != want.HangupAfter || g.Headers["Call-Info"] != "<sip:x>;answer-after=2" {
+		t.Errorf("request %+v", g)
+	}
+	for _, tc := range []struct {
+		body string
+		code int
+	}{
+		{`{"to":"1001","typo":1}`, 400},
+		{`{"to":"1001","after_ms":-5}`, 400},
+		{`not json`, 400},
+		{`{"to":"1001","display":"` + strings.Repeat("x", 9000) + `"}`, 400},
+	} {
+		if code, body := post("/api/originate", tc.body, ""); code != tc.code {
+			t.Errorf("%.40s: %d %s", tc.body, code, body)
+		}
+	}
+	if code, _ := post("/api/originate", `{"to":"1001"}`, "http://evil.example"); code != http.StatusForbidden {
+		t.Errorf("cross-origin originate: %d", code)
+	}
+	f.got = uac.Request{}
+	if code, _ := post("/api/originate", `{"to":"1001"}`, ""); code != http.StatusConflict || f.got.To != "" {
+		t.Errorf("not registered, no delay: %d", code)
+	}
+
+	f.err = nil
+	if code, body := post("/api/calls/c1/hangup", "", ""); code != 200 || body != `{"id":"c1"}`+"\n" {
+		t.Errorf("hangup: %d %s", code, body)
+	}
+	if code, _ := post("/api/calls/c1/cancel", "", srv.URL); code != 200 {
+		t.Errorf("cancel: %d", code)
+	}
+	for err, want := range map[error]int{uac.ErrNoCall: 404, uac.ErrEnded: 409, uac.ErrNotOutbound: 409, uac.ErrAnswered: 409} {
+		f.err = err
+		if code, _ := post("/api/calls/c1/cancel", "", ""); code != want {
+			t.Errorf("%v: %d, want %d", err, code, want)
+		}
+	}
+	if strings.Join(f.ended[:2], ",") != "hangup c1,cancel c1" {
+		t.Errorf("ended %v", f.ended)
+	}
+}
+
+func TestCallControlWithoutDialer(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	auth := sipauth.New(users.Generate("1001"), log)
+	mux := http.NewServeMux()
+	Register(mux, Sources{Registrar: registrar.New(auth, registrar.Options{Log: log}), Auth: auth, Calls: calllog.New(0), Sessions: webapp.NewSessions(time.Hour, nil)})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	res, err := http.Post(srv.URL+"/api/originate", "application/json", strings.NewReader(`{"to":"1001","after_ms":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotImplemented {
+		t.Errorf("originate without a dialer: %d", res.StatusCode)
 	}
 }

@@ -1,6 +1,6 @@
 // Package pbx assembles devpbx: the SIP listeners (UDP and TCP on one address), the
-// registrar, the call handling with its test extensions, and the HTTP server with the
-// JSON API and the demo Dialer/PBX app.
+// registrar, the call handling with its test extensions, the outbound calls, and the
+// HTTP server with the JSON API and the demo Dialer/PBX app.
 package pbx
 
 import (
@@ -24,6 +24,7 @@ import (
 	"github.com/tabphone/tabphone/devpbx/httpapi"
 	"github.com/tabphone/tabphone/devpbx/registrar"
 	"github.com/tabphone/tabphone/devpbx/sipauth"
+	"github.com/tabphone/tabphone/devpbx/uac"
 	"github.com/tabphone/tabphone/devpbx/uas"
 	"github.com/tabphone/tabphone/devpbx/users"
 	"github.com/tabphone/tabphone/devpbx/webapp"
@@ -67,6 +68,7 @@ type PBX struct {
 	tcp      net.Listener
 	http     *http.Server
 	uas      *uas.Server
+	uac      *uac.Dialer
 	serving  sync.WaitGroup
 	done     chan struct{}
 	shutdown error
@@ -145,9 +147,12 @@ func Start(ctx context.Context, cfg Config) (*PBX, error) {
 	auth := sipauth.New(cfg.Users, log.With("part", "auth"))
 	reg := registrar.New(auth, registrar.Options{Log: log.With("part", "registrar")})
 	calls := calllog.New(0)
+	p.uac = uac.New(ctx, uac.Config{
+		SIP: p.SIPAddr, Registrar: reg, Calls: calls, Log: log.With("part", "outbound"),
+	}, client, contacts(p.SIPAddr))
 	p.uas = uas.New(ctx, uas.Config{
-		IP: ip, Auth: auth, Calls: calls, Extensions: extensions.Table(),
-		RingDelay: cfg.RingDelay, Log: log.With("part", "calls"),
+		IP: ip, Auth: auth, Calls: calls, Extensions: extensions.Table(p.uac),
+		RingDelay: cfg.RingDelay, Others: p.uac, Log: log.With("part", "calls"),
 	}, client, contacts(p.SIPAddr))
 	p.uas.Register(srv)
 	srv.OnRegister(guard(log, reg.HandleRegister))
@@ -159,7 +164,7 @@ func Start(ctx context.Context, cfg Config) (*PBX, error) {
 		webLog.Info("web session ended", "user", s.User, "reason", why)
 	})
 	mux := http.NewServeMux()
-	httpapi.Register(mux, httpapi.Sources{Registrar: reg, Auth: auth, Calls: calls, Sessions: sessions})
+	httpapi.Register(mux, httpapi.Sources{Registrar: reg, Auth: auth, Calls: calls, Sessions: sessions, Dialer: p.uac})
 	app := webapp.New(webapp.Config{Users: cfg.Users, Sessions: sessions, Log: webLog})
 	mux.Handle("/", app)
 	p.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -270,11 +275,19 @@ func (p *PBX) stopWhenDone(ctx context.Context) {
 	p.log.Info("devpbx stopping")
 	var errs []error
 	callsCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	if err := p.uas.Shutdown(callsCtx); err != nil {
-		// Calls are recorded as ended by now; what is left is SIP waiting for a peer
-		// (an ACK, a BYE response). Closing the user agent below ends those waits.
-		p.log.Warn("calls still finishing SIP transactions at shutdown", "error", err)
+	var wg sync.WaitGroup
+	for part, s := range map[string]interface{ Shutdown(context.Context) error }{"inbound": p.uas, "outbound": p.uac} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Shutdown(callsCtx); err != nil {
+				// What is left is SIP waiting for a peer (an ACK, a BYE response, a
+				// 487 after CANCEL). Closing the user agent below ends those waits.
+				p.log.Warn("calls still finishing SIP transactions at shutdown", "calls", part, "error", err)
+			}
+		}()
 	}
+	wg.Wait()
 	cancel()
 	httpCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	if err := p.http.Shutdown(httpCtx); err != nil {

@@ -25,6 +25,14 @@ import (
 // MeasuredFrequency is the tone frequency every G.711 call is measured at.
 const MeasuredFrequency = 1000
 
+// ToneFrequency and ToneDBFS describe the test tone devpbx plays (601, 602, and
+// outbound calls in "tone" mode): 1 kHz at -10 dBFS RMS, so the sine's peak is
+// about -7 dBFS.
+const (
+	ToneFrequency = 1000
+	ToneDBFS      = -10
+)
+
 // g711Rate is the sample rate and RTP clock of PCMU and PCMA.
 const g711Rate = 8000
 
@@ -46,6 +54,10 @@ type Config struct {
 	OnDTMF func(digit byte)
 	// Log receives media events; slog.Default when nil.
 	Log *slog.Logger
+	// Conn is a socket already bound with Listen, used instead of a new one: an
+	// outbound call needs its port for the offer before it knows the codec.
+	// Packets that arrived on it in the meantime are read, not lost.
+	Conn *net.UDPConn
 }
 
 // Session is one call's RTP stream. Its methods are safe for concurrent use.
@@ -79,11 +91,20 @@ type Session struct {
 	echoActive bool
 }
 
-// Open binds a UDP socket on ip (port chosen by the system) and starts receiving.
+// Listen binds a UDP socket on ip, port chosen by the system.
+func Listen(ip netip.Addr) (*net.UDPConn, error) {
+	return net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+}
+
+// Open starts receiving on cfg.Conn, or on a new socket bound on ip (port chosen by
+// the system) when cfg.Conn is nil. Close closes the socket in both cases.
 func Open(ip netip.Addr, cfg Config) (*Session, error) {
-	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
-	if err != nil {
-		return nil, err
+	conn := cfg.Conn
+	if conn == nil {
+		var err error
+		if conn, err = Listen(ip); err != nil {
+			return nil, err
+		}
 	}
 	s := &Session{
 		conn:   conn,

@@ -1,5 +1,6 @@
-// Package sdpanswer reads an SDP offer's audio stream and writes devpbx's answer
-// (RFC 3264 offer/answer, RFC 4566 SDP, RFC 3551 static payload types).
+// Package sdpanswer reads an SDP offer's audio stream and writes devpbx's answer, and
+// for the calls devpbx places writes its offer and reads the answer (RFC 3264
+// offer/answer, RFC 4566 SDP, RFC 3551 static payload types).
 package sdpanswer
 
 import (
@@ -293,4 +294,58 @@ func writeCodec(line func(string, ...any), c Codec) {
 	if c.Fmtp != "" {
 		line("a=fmtp:%d %s", c.PayloadType, c.Fmtp)
 	}
+}
+
+// OutboundCodecs is what devpbx offers when it places a call, in its order of
+// preference: G.711 first because only G.711 carries the test tone.
+var OutboundCodecs = []Codec{
+	{Name: PCMU, PayloadType: 0, ClockRate: 8000, Channels: 1},
+	{Name: PCMA, PayloadType: 8, ClockRate: 8000, Channels: 1},
+	{Name: Opus, PayloadType: 111, ClockRate: 48000, Channels: 2, Fmtp: "minptime=10;useinbandfec=1"},
+	{Name: TelephoneEvent, PayloadType: 101, ClockRate: 8000, Channels: 1, Fmtp: "0-16"},
+}
+
+// Outgoing is devpbx's SDP offer for a call it places: one sendrecv audio stream.
+type Outgoing struct {
+	IP   netip.Addr
+	Port int
+	// Codecs in devpbx's order of preference, telephone-event included.
+	Codecs             []Codec
+	SessionID, Version uint64
+}
+
+// Marshal writes the offer.
+func (o Outgoing) Marshal() []byte {
+	ipv := "IP4"
+	if o.IP.Is6() {
+		ipv = "IP6"
+	}
+	var b strings.Builder
+	line := func(format string, args ...any) {
+		fmt.Fprintf(&b, format, args...)
+		b.WriteString("\r\n")
+	}
+	line("v=0")
+	line("o=devpbx %d %d IN %s %s", o.SessionID, o.Version, ipv, o.IP)
+	line("s=devpbx")
+	line("c=IN %s %s", ipv, o.IP)
+	line("t=0 0")
+	pts := make([]string, 0, len(o.Codecs))
+	for _, c := range o.Codecs {
+		pts = append(pts, strconv.Itoa(int(c.PayloadType)))
+	}
+	line("m=audio %d RTP/AVP %s", o.Port, strings.Join(pts, " "))
+	for _, c := range o.Codecs {
+		writeCodec(line, c)
+	}
+	line("a=ptime:20")
+	line("a=%s", SendRecv)
+	return []byte(b.String())
+}
+
+// ParseAnswer reads the callee's answer to an Outgoing offer. An answer is read like
+// an offer: its first usable audio stream, the codecs in the answerer's order (their
+// payload types are the ones devpbx sends with), its address and direction.
+func ParseAnswer(body []byte) (Offer, error) {
+	return ParseOffer(body)
 }

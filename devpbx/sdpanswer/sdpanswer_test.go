@@ -134,3 +134,31 @@ func FuzzParseOffer(f *testing.F) {
 		}
 	})
 }
+
+func TestOutgoingOfferRoundTrip(t *testing.T) {
+	o := Outgoing{IP: netip.MustParseAddr("127.0.0.1"), Port: 41000, Codecs: OutboundCodecs, SessionID: 7, Version: 1}
+	body := string(o.Marshal())
+	for _, want := range []string{
+		"m=audio 41000 RTP/AVP 0 8 111 101\r\n",
+		"a=rtpmap:111 opus/48000/2\r\n",
+		"a=fmtp:101 0-16\r\n",
+		"a=sendrecv\r\n",
+		"c=IN IP4 127.0.0.1\r\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("offer lacks %q:\n%s", want, body)
+		}
+	}
+	// What a callee answering with PCMA and telephone-event would send back.
+	answer := "v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n" +
+		"m=audio 5004 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=recvonly\r\n"
+	a, err := ParseAnswer([]byte(answer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := a.Choose([]string{PCMU, PCMA, Opus})
+	te, teOK := a.TelephoneEvent()
+	if !ok || c.Name != PCMA || !teOK || te.PayloadType != 101 || a.Remote.String() != "127.0.0.2:5004" || a.Direction.Reverse() != SendOnly {
+		t.Errorf("answer %+v", a)
+	}
+}

@@ -41,6 +41,7 @@ type Call struct {
 	media    *rtpmedia.Session
 	answer   sdpanswer.Answer
 	answered bool
+	afterEnd []func(hungUp time.Time) error
 }
 
 // From is the calling user (authenticated).
@@ -55,11 +56,21 @@ func (c *Call) Offer() (sdpanswer.Offer, error) { return c.offer, c.offerErr }
 // ID is the call's id in /api/calls.
 func (c *Call) ID() string { return c.rec.ID() }
 
+// AfterEnd has f called once the call has ended, with the time it was hung up: just
+// before devpbx's BYE, or as devpbx finished after the caller's BYE or CANCEL. f runs
+// on the call's goroutine after the SIP clean-up; an error is logged.
+func (c *Call) AfterEnd(f func(hungUp time.Time) error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.afterEnd = append(c.afterEnd, f)
+}
+
 // Ring sends 180 Ringing and then waits the configured ring delay.
 func (c *Call) Ring(ctx context.Context) error {
 	if err := c.sess.Respond(sip.StatusRinging, "Ringing", nil); err != nil {
 		return fmt.Errorf("180 Ringing: %w", err)
 	}
+	c.rec.Ringing(time.Now())
 	if d := c.srv.ringDelay; d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()
@@ -174,7 +185,7 @@ func (c *Call) Answer(ctx context.Context, opts AnswerOptions) (*rtpmedia.Sessio
 		c.mu.Lock()
 		c.answered = true
 		c.mu.Unlock()
-		c.rec.Answered(answeredAt)
+		c.rec.Answered(answeredAt, sip.StatusOK)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("200 OK: %w", err)
@@ -193,7 +204,7 @@ func sends(d sdpanswer.Direction) bool {
 // ended the call.
 func (c *Call) finish(runErr error) {
 	c.mu.Lock()
-	media, status := c.media, c.status
+	media, status, afterEnd := c.media, c.status, c.afterEnd
 	c.mu.Unlock()
 	// Once a 200 went out the dialog exists, ACKed or not; if devpbx ends it, it owes
 	// a BYE (RFC 3261 13.3.1.4 also asks for one when the ACK never came).
@@ -231,11 +242,17 @@ func (c *Call) finish(runErr error) {
 	if owed != 0 {
 		_ = c.Reject(owed, reason)
 	}
+	hungUp := time.Now()
 	if sent200 && by == calllog.PBX {
 		c.hangup()
 	}
 	c.sess.Close()
 	c.cancel()
+	for _, f := range afterEnd {
+		if err := f(hungUp); err != nil {
+			c.srv.log.Warn("after the call", "call", c.ID(), "error", err)
+		}
+	}
 
 	rec := c.rec.Record()
 	args := []any{"call", rec.ID, "from", rec.From, "to", rec.To, "ended_by", rec.By, "status", rec.Status,

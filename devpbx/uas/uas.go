@@ -28,16 +28,30 @@ import (
 // BYE. Adding a test service to devpbx is writing one Extension.
 type Extension func(ctx context.Context, c *Call) error
 
-// Config wires a Server; every field is required except RingDelay and Log.
+// Dialogs serves in-dialog requests of dialogs the Server does not own: those of
+// the calls devpbx places itself (uac.Dialer), which share devpbx's SIP socket.
+type Dialogs interface {
+	// ServeInDialog handles req and reports true when req belongs to one of its
+	// dialogs; it reports false, and leaves req alone, otherwise.
+	ServeInDialog(req *sip.Request, tx sip.ServerTransaction) bool
+}
+
+// Config wires a Server; every field is required except RingDelay, Others and Log.
 type Config struct {
 	// IP is where RTP sockets are bound and what SDP answers advertise.
-	IP         netip.Addr
-	Auth       *sipauth.Authenticator
-	Calls      *calllog.Log
+	IP   netip.Addr
+	Auth *sipauth.Authenticator
+	// Calls records the calls.
+	Calls *calllog.Log
+	// Extensions by number. A key ending in "*" ("602*") serves every number that
+	// starts with it ("602*5"); the Extension reads the rest from Call.To.
 	Extensions map[string]Extension
 	// RingDelay is the wait between 180 Ringing and the answer.
 	RingDelay time.Duration
-	Log       *slog.Logger
+	// Others gets the in-dialog requests (ACK, BYE, re-INVITE, INFO) that match no
+	// call of this Server.
+	Others Dialogs
+	Log    *slog.Logger
 }
 
 // Server handles calls. Register it on a sipgo.Server.
@@ -48,6 +62,7 @@ type Server struct {
 	calls      *calllog.Log
 	extensions map[string]Extension
 	ringDelay  time.Duration
+	others     Dialogs
 	log        *slog.Logger
 	dialogs    map[string]*sipgo.DialogServerCache // by transport (UDP, TCP)
 
@@ -63,7 +78,7 @@ type Server struct {
 func New(ctx context.Context, cfg Config, client *sipgo.Client, contacts map[string]sip.ContactHeader) *Server {
 	s := &Server{
 		ctx: ctx, ip: cfg.IP, auth: cfg.Auth, calls: cfg.Calls, extensions: cfg.Extensions,
-		ringDelay: cfg.RingDelay, log: cfg.Log,
+		ringDelay: cfg.RingDelay, others: cfg.Others, log: cfg.Log,
 		dialogs: make(map[string]*sipgo.DialogServerCache),
 		byID:    make(map[string]*Call),
 	}
@@ -201,10 +216,23 @@ func runExtension(ctx context.Context, ext Extension, c *Call) (err error) {
 	return ext(ctx, c)
 }
 
-// extension returns what serves number. Calls between registered users will be looked
-// up here too, after the test extensions.
+// extension returns what serves number: its own Extension, else the one for its
+// prefix up to the first "*" ("602*5" → "602*"). Calls between registered users
+// will be looked up here too, after the test extensions.
 func (s *Server) extension(number string) Extension {
-	return s.extensions[number]
+	if ext, ok := s.extensions[number]; ok {
+		return ext
+	}
+	if base, _, ok := strings.Cut(number, "*"); ok {
+		return s.extensions[base+"*"]
+	}
+	return nil
+}
+
+// other passes an in-dialog request that matches no call here to Others, and
+// reports whether Others took it.
+func (s *Server) other(req *sip.Request, tx sip.ServerTransaction) bool {
+	return s.others != nil && s.others.ServeInDialog(req, tx)
 }
 
 func parseOffer(req *sip.Request) (sdpanswer.Offer, error) {
@@ -253,7 +281,10 @@ func (s *Server) lookup(req *sip.Request) *Call {
 func (s *Server) handleAck(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.lookup(req)
 	if c == nil {
-		return // ACK for a call already gone, or for a re-INVITE's 2xx we do not track
+		// An outbound call's ACK, or one for a call already gone, or for a
+		// re-INVITE's 2xx we do not track.
+		s.other(req, tx)
+		return
 	}
 	c.acked.Store(true)
 	if err := c.sess.ReadAck(req, tx); err != nil {
@@ -268,7 +299,9 @@ func (s *Server) handleBye(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c := s.lookup(req)
 	if c == nil {
-		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		if !s.other(req, tx) {
+			respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		}
 		return
 	}
 	c.byeReceived.Store(true)
@@ -298,7 +331,9 @@ func (s *Server) handleCancel(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) handleReInvite(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.lookup(req)
 	if c == nil {
-		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		if !s.other(req, tx) {
+			respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		}
 		return
 	}
 	if err := c.sess.ReadRequest(req, tx); err != nil {
@@ -329,16 +364,20 @@ func (c *Call) answerDirection() sdpanswer.Direction {
 func (s *Server) handleInfo(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.lookup(req)
 	if c == nil {
-		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		if !s.other(req, tx) {
+			respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		}
 		return
 	}
-	if d, ok := infoDigit(req); ok {
+	if d, ok := InfoDigit(req); ok {
 		c.rec.AddDTMF(d)
 	}
 	respond(tx, req, sip.StatusOK, "OK")
 }
 
-func infoDigit(req *sip.Request) (byte, bool) {
+// InfoDigit reads the DTMF digit of a SIP INFO request (application/dtmf-relay with
+// "Signal=", or application/dtmf).
+func InfoDigit(req *sip.Request) (byte, bool) {
 	ct := ""
 	if h := req.ContentType(); h != nil {
 		ct = strings.ToLower(h.Value())
