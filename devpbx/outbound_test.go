@@ -283,7 +283,9 @@ func TestOriginateToneThenCalleeHangsUp(t *testing.T) {
 	if offer.Remote.Addr() != d.sip.Addr() {
 		t.Errorf("offer's RTP address %v", offer.Remote)
 	}
-	if c := d.call(t, id); c.State != "ringing" || c.Direction != "outbound" || c.From != "602" || c.To != "1001" ||
+	// The record turns to ringing right after the INVITE leaves; the phone may see the
+	// INVITE first.
+	if c := eventually(t, "the record ringing", func() (apiCall, bool) { c := d.call(t, id); return c, c.State == "ringing" }); c.Direction != "outbound" || c.From != "602" || c.To != "1001" ||
 		c.DialedAt == nil || c.CallID != req.CallID().Value() {
 		t.Errorf("ringing call %+v", c)
 	}
