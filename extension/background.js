@@ -3,8 +3,9 @@
 // session and ties the host's life to it (lib/sessionwatch.js, lib/sessionbinding.js),
 // opens the softphone window when a call needs audio or a session starts, brings it up
 // with a system notification for an incoming call and keeps the recent calls
-// (lib/callalerts.js, lib/recentcalls.js), and keeps the toolbar badge. Every listener is registered synchronously at the top level, so a
-// woken service worker gets the event that woke it.
+// (lib/callalerts.js, lib/recentcalls.js), keeps the toolbar badge, and opens the options
+// page on the first install. Every listener is registered synchronously at the top level,
+// so a woken service worker gets the event that woke it.
 
 import { browser } from './lib/browser.js';
 import { HOST_NAME, PAGE } from './lib/protocol.js';
@@ -16,6 +17,7 @@ import { SessionBinding } from './lib/sessionbinding.js';
 import { badgeFor } from './lib/badge.js';
 import { CallAlerts } from './lib/callalerts.js';
 import { RecentCalls } from './lib/recentcalls.js';
+import { WELCOME_KEY } from './lib/localsettings.js';
 
 const softphoneWindow = new SoftphoneWindow({
   windows: browser.windows,
@@ -42,6 +44,11 @@ const hub = new Hub({
   openSoftphone: () => softphoneWindow.open(),
   onChange: showBadge,
   wantHost: () => binding.wantHost(),
+  // The options page needs the host to read and save the settings, session or not.
+  wantSettings: () => binding.wantSettings(),
+  onPageGone: (name) => {
+    if (name === PAGE.OPTIONS && hub.pageCount(PAGE.OPTIONS) === 0) binding.settingsDone();
+  },
 });
 
 // Incoming calls: the window rings, a notification where the window is not in front
@@ -93,6 +100,15 @@ binding = new SessionBinding({
 });
 
 browser.runtime.onConnect.addListener((port) => { hub.connectPage(port); });
+// First run: the options page greets the user (allow the microphone, add the account and
+// the Dialer/PBX); the flag tells it to show the welcome until the first save.
+browser.runtime.onInstalled.addListener((details) => {
+  if (details?.reason !== 'install') return;
+  browser.storage.local.set({ [WELCOME_KEY]: true })
+    .catch(() => {})
+    .then(() => browser.runtime.openOptionsPage())
+    .catch((e) => console.error('tabphone: could not open the options page', e));
+});
 // Wakes the worker when the browser starts (tabs may be restored: read them again); the
 // worker's start below decides whether the host runs.
 browser.runtime.onStartup.addListener(() => { binding.browserStarted(); });

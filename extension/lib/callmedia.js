@@ -1,16 +1,17 @@
 // The softphone window's audio: one RTCPeerConnection to the host per call, the one
 // microphone stream shared by all calls, the offer sent once ICE gathering is complete
 // (no trickle: only host candidates exist), the host's answer applied, and the remote
-// stream handed to the page's one <audio> element. getUserMedia, RTCPeerConnection and
-// MediaStream are injected so node:test runs this with fakes.
+// stream handed to the page's one <audio> element. The microphone is the one chosen on
+// the options page (storage.local micDeviceId), or the system default when that one is
+// gone. getUserMedia, RTCPeerConnection and MediaStream are injected so node:test runs
+// this with fakes.
 
 import { CALL_STATE } from './protocol.js';
 import { errorWords } from './callview.js';
 import { systemClock } from './clock.js';
+import { AUDIO_CONSTRAINTS, micConstraints } from './audiodevices.js';
 
-export const AUDIO_CONSTRAINTS = Object.freeze({
-  audio: Object.freeze({ echoCancellation: true, noiseSuppression: true, autoGainControl: true }),
-});
+export { AUDIO_CONSTRAINTS, micConstraints };
 export const ICE_GATHER_CAP_MS = 3000;
 
 export const MEDIA_WORDS = Object.freeze({
@@ -52,12 +53,15 @@ export class CallMedia {
    * @param {(callId: string, sdp: string) => Promise<object>} o.sendOffer sends webrtc_offer, resolves to the reply
    * @param {(stream: object|null) => void} o.onRemoteStream what the <audio> element should play
    * @param {(callId: string, words: string|null) => void} [o.onProblem] a call's media problem (null: none)
+   * @param {() => string} [o.micDeviceId] the chosen microphone's deviceId ("" for the default),
+   *   read each time the microphone opens
    */
   constructor({
     getUserMedia, RTCPeerConnection, MediaStream, sendOffer, onRemoteStream, onProblem = () => {},
-    clock = systemClock, iceGatherCapMs = ICE_GATHER_CAP_MS, log = console,
+    micDeviceId = () => '', clock = systemClock, iceGatherCapMs = ICE_GATHER_CAP_MS, log = console,
   }) {
     this._getUserMedia = getUserMedia;
+    this._micDeviceId = micDeviceId;
     this._RTCPeerConnection = RTCPeerConnection;
     this._MediaStream = MediaStream;
     this._sendOffer = sendOffer;
@@ -155,11 +159,27 @@ export class CallMedia {
   /** The shared microphone stream; a failure is not cached, so the next call asks again. */
   _microphone() {
     if (!this._mic) {
-      const mic = Promise.resolve().then(() => this._getUserMedia(AUDIO_CONSTRAINTS));
+      const mic = Promise.resolve().then(() => this._openMicrophone());
       mic.catch(() => { if (this._mic === mic) this._mic = null; });
       this._mic = mic;
     }
     return this._mic;
+  }
+
+  /**
+   * The chosen microphone, exactly; when it is gone (unplugged: OverconstrainedError or
+   * NotFoundError) the system default, so a call still has audio.
+   */
+  async _openMicrophone() {
+    const deviceId = this._micDeviceId() || '';
+    if (!deviceId) return this._getUserMedia(AUDIO_CONSTRAINTS);
+    try {
+      return await this._getUserMedia(micConstraints(deviceId));
+    } catch (e) {
+      if (e?.name !== 'OverconstrainedError' && e?.name !== 'NotFoundError') throw e;
+      this._log.warn?.('tabphone: the chosen microphone is not there; using the default', e?.name);
+      return this._getUserMedia(AUDIO_CONSTRAINTS);
+    }
   }
 
   /** Resolves when ICE gathering is complete, the entry closes, or after the cap. */

@@ -6,9 +6,10 @@
 
 import {
   MSG, ERR, PAGE, MAX_REQUEST_BYTES, jsonBytes, isPlainObject, failure, replyFrame,
-  STATUS, stateGet, dial, hangup, webrtcOffer, answer, decline, setStatus,
+  STATUS, stateGet, dial, hangup, webrtcOffer, answer, decline, setStatus, configGet, configSet,
 } from './protocol.js';
 import { initialState, applyEvent, liveCalls } from './state.js';
+import { pickConfig } from './configshape.js';
 
 export const MAX_NUMBER_CHARS = 256;
 export const MAX_CALL_ID_CHARS = 128;
@@ -74,7 +75,22 @@ const PAGE_REQUESTS = {
       return webrtcOffer(d.call_id, d.sdp);
     },
   },
+  // The settings: only the options page reads and writes them.
+  [MSG.CONFIG_GET]: {
+    from: [PAGE.OPTIONS],
+    build: () => configGet(),
+  },
+  [MSG.CONFIG_SET]: {
+    from: [PAGE.OPTIONS],
+    build(d) {
+      const config = pickConfig(d);
+      return typeof config === 'string' ? `config_set: ${config}` : configSet(config);
+    },
+  },
 };
+
+/** Requests that need the host even while it is stopped for lack of a Dialer/PBX session. */
+const SETTINGS_REQUESTS = Object.freeze([MSG.CONFIG_GET, MSG.CONFIG_SET]);
 
 /**
  * True when a runtime port comes from one of this extension's own pages: the sender is
@@ -120,12 +136,19 @@ export class Hub {
    * @param {() => void} [o.wantHost] the user wants the phone (a page opened, or a dial)
    *   while the host is not connected; default: skip the rest of the reconnect wait.
    *   The background decides instead whether a stopped host may start (session binding).
+   * @param {() => void} [o.wantSettings] the options page reads or writes the settings while
+   *   the host is not connected: the host is needed even without a Dialer/PBX session
+   *   (it registers nothing then); default: as wantHost.
+   * @param {(name: string) => void} [o.onPageGone] a page's port closed
    */
   constructor({
-    native, extensionId, extensionOrigin, openSoftphone, onChange = () => {}, wantHost = null, log = console,
+    native, extensionId, extensionOrigin, openSoftphone, onChange = () => {}, wantHost = null, wantSettings = null,
+    onPageGone = () => {}, log = console,
   }) {
     this.native = native;
     this._wantHost = wantHost ?? (() => this.native.reconnectNow?.());
+    this._wantSettings = wantSettings ?? (() => this._wantHost());
+    this._onPageGone = onPageGone;
     this._extensionId = extensionId;
     this._extensionOrigin = extensionOrigin;
     this._openSoftphone = openSoftphone;
@@ -153,7 +176,9 @@ export class Hub {
     }
     const page = { port, name: port.name };
     this._pages.add(page);
-    port.onDisconnect.addListener(() => { this._pages.delete(page); });
+    port.onDisconnect.addListener(() => {
+      if (this._pages.delete(page)) this._onPageGone(page.name);
+    });
     port.onMessage.addListener((msg) => { this._onPageMessage(page, msg); });
     this._post(page, { type: MSG.HOST, data: this.hostStatus });
     if (this.state.snapshot) this._post(page, { type: MSG.STATE, data: this.state.snapshot });
@@ -215,6 +240,7 @@ export class Hub {
     const { request } = checked;
     // A dial may start a stopped host; the port holds the request until the hello.
     if (request.type === MSG.DIAL && !this.hostStatus.connected) this._wantHost();
+    if (SETTINGS_REQUESTS.includes(request.type) && !this.hostStatus.connected) this._wantSettings();
     let reply;
     if (request.type === MSG.STATE_GET && this.state.snapshot) {
       reply = { ok: true, data: this.state.snapshot };
@@ -233,7 +259,7 @@ export class Hub {
       page.port.postMessage(msg);
     } catch {
       // The page went away between its disconnect and our message.
-      this._pages.delete(page);
+      if (this._pages.delete(page)) this._onPageGone(page.name);
     }
   }
 }

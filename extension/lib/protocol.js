@@ -20,6 +20,8 @@ export const MSG = Object.freeze({
   ANSWER: 'answer',
   DECLINE: 'decline',
   SET_STATUS: 'set_status',
+  CONFIG_GET: 'config_get',
+  CONFIG_SET: 'config_set',
   // Replies and events (host → browser).
   REPLY: 'reply',
   STATE: 'state',
@@ -36,7 +38,7 @@ export const MSG = Object.freeze({
 
 export const REQUEST_TYPES = Object.freeze([
   MSG.HELLO, MSG.PING, MSG.STATE_GET, MSG.DIAL, MSG.HANGUP, MSG.WEBRTC_OFFER, MSG.SESSION,
-  MSG.ANSWER, MSG.DECLINE, MSG.SET_STATUS,
+  MSG.ANSWER, MSG.DECLINE, MSG.SET_STATUS, MSG.CONFIG_GET, MSG.CONFIG_SET,
 ]);
 
 export const EVENT_TYPES = Object.freeze([
@@ -56,6 +58,7 @@ export const ERR = Object.freeze({
   SIP: 'sip',
   INTERNAL: 'internal',
   NO_SESSION: 'no_session',
+  CONFIG: 'config', // config_set: the config is invalid or could not be saved; nothing changed
   // Made by the extension, never sent by the host.
   TIMEOUT: 'timeout',
   HOST_UNAVAILABLE: 'host_unavailable',
@@ -186,6 +189,15 @@ export function decline(callId) {
 
 export function setStatus(status) {
   return { type: MSG.SET_STATUS, data: { status } };
+}
+
+export function configGet() {
+  return { type: MSG.CONFIG_GET };
+}
+
+/** config_set: the whole config as config_get returns it; `password` only where a new one was typed. */
+export function configSet(config) {
+  return { type: MSG.CONFIG_SET, data: config };
 }
 
 export function sessionReport(active, reason) {

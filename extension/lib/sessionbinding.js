@@ -8,6 +8,9 @@
 // - Bound: the host starts when a Dialer/PBX session becomes active (SessionWatch), and
 //   not before. After `close` the port is left for the host to close (it hangs up and
 //   unregisters first) and nothing restarts it until a session is active again.
+//   The one exception is the options page: reading or saving the settings needs the host,
+//   so it starts without a session (it stays `waiting` and registers nothing) and is let
+//   go again when the last options page closes, unless a session became active meanwhile.
 // No browser API here: the native port, the watch, the storage areas and the softphone
 // window are injected.
 
@@ -69,6 +72,8 @@ export class SessionBinding {
     this._closed = false;
     this._ready = false;
     this._sessionState = null; // the host's last session state
+    this._settingsWanted = false; // the options page asked for the host before init
+    this._forSettings = false; // the host runs without a session, for the options page
   }
 
   /** True when Dialer/PBX sites bind the phone. */
@@ -98,8 +103,10 @@ export class SessionBinding {
     if (!this.bound) {
       if (!this._closed) this._native.start();
     } else if (!this._watch.active && this._native.phase === PHASE.IDLE) {
-      this._native.stop({ status: this._idleStatus() });
+      if (this._settingsWanted) this._startForSettings();
+      else this._native.stop({ status: this._idleStatus() });
     }
+    this._settingsWanted = false;
   }
 
   /** runtime.onStartup: the browser started; tabs may be restored. */
@@ -110,6 +117,7 @@ export class SessionBinding {
   /** The watch's report: tell the host, or start it when a session becomes active. */
   report(active, reason) {
     if (!this.bound) return;
+    if (active) this._forSettings = false; // the session keeps the host now
     if (this._native.phase === PHASE.READY) {
       const req = sessionReport(active, reason);
       this._native.request(req.type, req.data).then((reply) => {
@@ -148,6 +156,44 @@ export class SessionBinding {
     const { phase } = this._native;
     if (phase === PHASE.WAITING) this._native.reconnectNow();
     else if (phase === PHASE.IDLE && this._ready && !this.bound) this._startHost();
+  }
+
+  /**
+   * The options page reads or writes the settings while the host is not connected: start
+   * it, bound or not. Without a session the host stays `waiting` and registers nothing.
+   */
+  wantSettings() {
+    const { phase } = this._native;
+    if (phase === PHASE.WAITING) {
+      this._native.reconnectNow();
+    } else if (phase === PHASE.IDLE && !this._ready) {
+      this._settingsWanted = true;
+    } else if (phase === PHASE.IDLE || phase === PHASE.CLOSING) {
+      // After `close` the old host ends its calls first; the new one starts once it is gone.
+      if (this.bound && !this._watch.active) this._startForSettings();
+      else this._startHost();
+    }
+  }
+
+  /**
+   * The last options page closed: a host that runs only for it (bound, no session, the
+   * host still `waiting`) is stopped again. A host with a session, or one that is closing
+   * (it hangs up and unregisters first), is left alone.
+   */
+  settingsDone() {
+    if (!this._forSettings) return;
+    this._forSettings = false;
+    if (!this.bound || this._watch.active) return;
+    const { phase } = this._native;
+    if (phase !== PHASE.READY && phase !== PHASE.CONNECTING) return;
+    if (this._sessionState !== null && this._sessionState !== SESSION_STATE.WAITING) return;
+    this._native.stop({ status: this._idleStatus() });
+  }
+
+  _startForSettings() {
+    this._forSettings = true;
+    this._sessionState = null; // the new host says its own
+    this._startHost();
   }
 
   _onSession(session) {

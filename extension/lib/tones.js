@@ -152,10 +152,19 @@ export class TonePlayer {
 
   /** Plays the auto-answer beep once. */
   beep() {
-    const nodes = this._play(BEEP_PATTERN, BEEP_PATTERN.level);
+    this._oneShot(this._play(BEEP_PATTERN, BEEP_PATTERN.level));
+  }
+
+  /** Plays one cycle of the ringtone at the ringtone volume (the options page's "Play"). */
+  ringOnce() {
+    this._oneShot(this._play(RING_PATTERN, RING_PATTERN.level * this._ringVolume));
+  }
+
+  /** Keeps a one-shot's nodes until its last oscillator ends, so stopAll() can cut it. */
+  _oneShot(nodes) {
     if (nodes.length === 0) return;
     this._oneShots.add(nodes);
-    const osc = nodes.find((n) => typeof n.start === 'function');
+    const osc = nodes.filter((n) => typeof n.start === 'function').at(-1);
     if (osc) osc.onended = () => { this._oneShots.delete(nodes); };
   }
 

@@ -237,7 +237,7 @@ function renderRecent() {
   recent.forEach((entry, i) => { els.recent.append(recentItem(entry, i + 1)); });
   els.recentEmpty.hidden = recent.length > 0;
   if (focused !== null) {
-    els.recent.querySelectorAll('button.recent-call').find((b) => b.dataset.number === focused)?.focus();
+    [...els.recent.querySelectorAll('button.recent-call')].find((b) => b.dataset.number === focused)?.focus();
   }
 }
 

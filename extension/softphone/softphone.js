@@ -1,9 +1,10 @@
 // The softphone window: shows each live call with its own buttons — Answer and Decline
 // while an incoming call rings (Enter answers, Escape declines), End call otherwise —
 // and holds the calls' audio (lib/callmedia.js). It is the only page that opens the
-// microphone, and it plays the tones (lib/tones.js): the ringtone of an incoming call,
-// the ringback of an outgoing call that rings without early media, and the auto-answer
-// beep. When the Dialer/PBX session ends it shows the host's close-soon warning with a
+// microphone for calls (the one chosen on the options page; calls play on the chosen
+// speaker where the browser has setSinkId), and it plays the tones (lib/tones.js): the
+// ringtone of an incoming call, the ringback of an outgoing call that rings without early
+// media, and the auto-answer beep. When the Dialer/PBX session ends it shows the host's close-soon warning with a
 // countdown, and closes itself on the host's `close`.
 //
 // For tests, the page records what it plays: <html data-ringing="true|false"> and
@@ -26,6 +27,7 @@ import { ClosingWarning } from '../lib/closingwarning.js';
 import {
   TonePlayer, TONE, RING_VOLUME_KEY, wantedTones,
 } from '../lib/tones.js';
+import { MIC_DEVICE_KEY, SPEAKER_DEVICE_KEY, normalizeDeviceId } from '../lib/localsettings.js';
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -76,12 +78,40 @@ const tones = new TonePlayer({
   onBlocked: () => { showSoundBlocked(); },
 });
 
-browser.storage?.local?.get(RING_VOLUME_KEY).then(
-  (got) => { if (got && RING_VOLUME_KEY in got) tones.ringVolume = got[RING_VOLUME_KEY]; },
+// The microphone and speaker chosen on the options page (storage.local); the default
+// devices when none was chosen.
+let micDeviceId = '';
+let speakerDeviceId = '';
+
+/** Plays the calls on the chosen speaker where the browser can (setSinkId), else the default. */
+function applySpeaker() {
+  if (typeof els.audio.setSinkId !== 'function') return;
+  const id = speakerDeviceId;
+  Promise.resolve()
+    .then(() => els.audio.setSinkId(id))
+    .catch((e) => {
+      console.warn('tabphone: the chosen speaker is not available; using the default', e?.name ?? e);
+      if (id !== '') els.audio.setSinkId('').catch(() => {});
+    });
+}
+
+browser.storage?.local?.get([RING_VOLUME_KEY, MIC_DEVICE_KEY, SPEAKER_DEVICE_KEY]).then(
+  (got) => {
+    if (got && RING_VOLUME_KEY in got) tones.ringVolume = got[RING_VOLUME_KEY];
+    micDeviceId = normalizeDeviceId(got?.[MIC_DEVICE_KEY]);
+    speakerDeviceId = normalizeDeviceId(got?.[SPEAKER_DEVICE_KEY]);
+    if (speakerDeviceId !== '') applySpeaker();
+  },
   () => {},
 );
 browser.storage?.onChanged?.addListener((changes, area) => {
-  if (area === 'local' && changes[RING_VOLUME_KEY]) tones.ringVolume = changes[RING_VOLUME_KEY].newValue;
+  if (area !== 'local') return;
+  if (changes[RING_VOLUME_KEY]) tones.ringVolume = changes[RING_VOLUME_KEY].newValue;
+  if (changes[MIC_DEVICE_KEY]) micDeviceId = normalizeDeviceId(changes[MIC_DEVICE_KEY].newValue); // from the next call
+  if (changes[SPEAKER_DEVICE_KEY]) {
+    speakerDeviceId = normalizeDeviceId(changes[SPEAKER_DEVICE_KEY].newValue);
+    applySpeaker();
+  }
 });
 
 const client = new PageClient({
@@ -123,6 +153,7 @@ const media = new CallMedia({
   },
   RTCPeerConnection: globalThis.RTCPeerConnection,
   MediaStream: globalThis.MediaStream,
+  micDeviceId: () => micDeviceId,
   sendOffer: (callId, sdp) => {
     const req = webrtcOffer(callId, sdp);
     return client.request(req.type, req.data);

@@ -39,6 +39,8 @@ before(async () => {
       onConnect: event(),
       onStartup: event(),
       onInstalled: event(),
+      optionsOpened: 0,
+      async openOptionsPage() { chrome.runtime.optionsOpened++; },
     },
     action: { setBadgeText: async () => {}, setBadgeBackgroundColor: async () => {} },
     storage: {
@@ -93,6 +95,7 @@ before(async () => {
     removed: chrome.tabs.onRemoved.listeners.length,
     windowRemoved: chrome.windows.onRemoved.listeners.length,
     startup: chrome.runtime.onStartup.listeners.length,
+    installed: chrome.runtime.onInstalled.listeners.length,
     connect: chrome.runtime.onConnect.listeners.length,
     cookies: chrome.cookies.onChanged.listeners.length,
     notificationButtons: chrome.notifications.onButtonClicked.listeners.length,
@@ -116,7 +119,7 @@ async function hostAnswers(p = host(), data = {}) {
 
 test('every listener is registered when the module has run (before any await)', () => {
   assert.deepEqual(listenersAtImport, {
-    created: 1, updated: 1, removed: 1, windowRemoved: 1, startup: 1, connect: 1, cookies: 1,
+    created: 1, updated: 1, removed: 1, windowRemoved: 1, startup: 1, installed: 1, connect: 1, cookies: 1,
     notificationButtons: 1, notificationClicks: 1,
   });
 });
@@ -228,4 +231,36 @@ test('a missed call: "Missed call from …" and a missed entry first in the rece
   host().receive({ type: 'close', data: { reason: 'tabs_closed' } });
   host().drop();
   for (let i = 0; i < 3; i++) await flush();
+});
+
+test('first install: the options page opens with the welcome; an update opens nothing', async () => {
+  chrome.runtime.onInstalled.emit({ reason: 'update', previousVersion: '0.0.9' });
+  for (let i = 0; i < 3; i++) await flush();
+  assert.equal(chrome.runtime.optionsOpened, 0);
+  chrome.runtime.onInstalled.emit({ reason: 'install' });
+  for (let i = 0; i < 3; i++) await flush();
+  assert.equal(chrome.runtime.optionsOpened, 1);
+  assert.equal(chrome.storage.local.data.showWelcome, true);
+});
+
+test('the options page reading the settings starts the host without a session; closing it stops the host again', async () => {
+  // Bound (cached sites) and no Dialer/PBX tab: after the scenarios above nothing runs.
+  chrome.tabs.list.length = 0;
+  for (const id of [2, 3, 4]) chrome.tabs.onRemoved.emit(id);
+  for (let i = 0; i < 3; i++) await flush();
+  const before = hostPorts.length;
+  const options = new FakePort({ name: 'options', sender: { id: EXT_ID, url: `chrome-extension://${EXT_ID}/options/options.html` } });
+  chrome.runtime.onConnect.emit(options);
+  assert.equal(hostPorts.length, before, 'opening the page alone starts nothing');
+  options.receive({ type: 'config_get', id: 1 });
+  assert.equal(hostPorts.length, before + 1, 'the host starts for the settings');
+  await hostAnswers(host(), { accounts: [], sites: [SITE] }); // hello
+  host().receive({ type: 'state', data: { accounts: [], status: 'available', calls: [], session: { state: 'waiting', sites: [SITE] } } });
+  await hostAnswers(host(), { accounts: [], sites: [SITE] });
+  assert.equal(options.last('reply').id, 1);
+  assert.equal(options.last('reply').ok, true);
+  assert.deepEqual(host().ofType('session').map((m) => m.data.active), [false], 'no session: nothing registers');
+  const settingsHost = host();
+  options.drop();
+  assert.equal(settingsHost.disconnected, true, 'the host goes with the last options page');
 });

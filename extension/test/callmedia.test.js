@@ -7,7 +7,7 @@ import {
 } from './fakertc.js';
 
 
-function setup({ getUserMedia, offerReply = { ok: true, data: {} } } = {}) {
+function setup({ getUserMedia, offerReply = { ok: true, data: {} }, micDeviceId } = {}) {
   FakePC.made = [];
   const clock = new FakeClock();
   const mics = [];
@@ -30,6 +30,7 @@ function setup({ getUserMedia, offerReply = { ok: true, data: {} } } = {}) {
     },
     onRemoteStream: (s) => remote.push(s),
     onProblem: (callId, words) => problems.push([callId, words]),
+    micDeviceId,
     clock,
     log: { warn() {} },
   });
@@ -266,4 +267,51 @@ test('helpers', () => {
   assert.equal(micErrorWords({ name: 'NotFoundError' }), MEDIA_WORDS.NO_MIC);
   assert.equal(micErrorWords({ name: 'NotReadableError' }), MEDIA_WORDS.MIC_BUSY);
   assert.match(micErrorWords({ name: 'TypeError', message: 'boom' }), /boom/);
+});
+
+test('the microphone chosen on the options page is asked for exactly, read at each open', async () => {
+  let chosen = 'mic-2';
+  const t = setup({ micDeviceId: () => chosen });
+  t.media.update([call('c1')]);
+  await flush();
+  assert.deepEqual(t.gumCalls, [{ audio: { ...AUDIO_CONSTRAINTS.audio, deviceId: { exact: 'mic-2' } } }]);
+  t.media.update([]);
+  chosen = '';
+  t.media.update([call('c2')]);
+  await flush();
+  assert.deepEqual(t.gumCalls.at(-1), AUDIO_CONSTRAINTS, 'no choice: the default microphone');
+});
+
+test('a chosen microphone that is gone: the default one, so the call still has audio', async () => {
+  const calls = [];
+  const t = setup({
+    micDeviceId: () => 'unplugged',
+    getUserMedia: async (c) => {
+      calls.push(c);
+      if (c.audio.deviceId) throw Object.assign(new Error('no such device'), { name: 'OverconstrainedError' });
+      return new FakeStream();
+    },
+  });
+  t.media.update([call('c1')]);
+  await flush();
+  await flush();
+  assert.equal(calls.length, 2);
+  assert.deepEqual(calls[1], AUDIO_CONSTRAINTS);
+  assert.equal(t.pcs.length, 1, 'the call goes on');
+  assert.deepEqual(t.problems, []);
+});
+
+test('a chosen microphone that is refused is not retried on another one', async () => {
+  const calls = [];
+  const t = setup({
+    micDeviceId: () => 'mic-1',
+    getUserMedia: async (c) => {
+      calls.push(c);
+      throw Object.assign(new Error('denied'), { name: 'NotAllowedError' });
+    },
+  });
+  t.media.update([call('c1')]);
+  await flush();
+  assert.equal(calls.length, 1);
+  assert.deepEqual(t.problems, [['c1', MEDIA_WORDS.MIC_BLOCKED]]);
 });

@@ -139,6 +139,7 @@ export function parseDocument(html) {
       this.listeners.get(type).push(fn);
     },
     getElementById(id) { return this.root.querySelectorAll(`#${id}`)[0] ?? null; },
+    createElement(tag) { return new FakeElement(this, tag); },
     /** The <html> element (data-* attributes the pages set for tests live there). */
     get documentElement() { return this.root.querySelector('html') ?? this.root; },
     get body() { return this.root.querySelector('body'); },

@@ -370,3 +370,99 @@ test('incoming and beep events reach every page; incoming applies the call', () 
   assert.deepEqual(p.sent.map((m) => m.type).slice(-2), ['incoming', 'beep']);
   assert.deepEqual(t.hub.state.snapshot.calls, [c]);
 });
+
+test('config_get and config_set: from the options page only; only the known config fields cross', async () => {
+  const t = setup();
+  connected(t);
+  const popup = pagePort('popup');
+  const options = pagePort('options');
+  t.hub.connectPage(popup);
+  t.hub.connectPage(options);
+  popup.receive({ type: 'config_get', id: 1 });
+  popup.receive({ type: 'config_set', id: 2, data: { accounts: [] } });
+  await flush();
+  assert.equal(t.native.requests.length, 0);
+  assert.match(popup.sent.find((m) => m.id === 1).error.message, /not allowed from popup/);
+  assert.equal(popup.sent.find((m) => m.id === 2).error.code, 'bad_request');
+
+  t.native.replies.push({ ok: true, data: { accounts: [{ id: 'work', password_set: true }], sites: [] } });
+  options.receive({ type: 'config_get', id: 3 });
+  await flush();
+  assert.deepEqual(t.native.requests.at(-1), { type: 'config_get', data: undefined });
+  assert.deepEqual(options.last('reply'), { type: 'reply', id: 3, ok: true, data: { accounts: [{ id: 'work', password_set: true }], sites: [] } });
+
+  options.receive({
+    type: 'config_set',
+    id: 4,
+    data: {
+      accounts: [{
+        id: 'work', user: '1001', domain: 'pbx.example.com', password: '', password_set: true, evil: 1,
+        codecs: ['pcmu'], auto_answer: { enabled: true, seconds: 3, x: 1 }, dnd_code: 480, expires: 120,
+      }],
+      sites: [{ url: 'https://pbx.example.com/', match: 'https://pbx.example.com/*', other: 'x' }],
+      close_without_session: false,
+      status: 'dnd',
+      default_account: 'work',
+      extra: true,
+    },
+  });
+  await flush();
+  assert.deepEqual(t.native.requests.at(-1), {
+    type: 'config_set',
+    data: {
+      accounts: [{
+        id: 'work', user: '1001', domain: 'pbx.example.com', codecs: ['pcmu'], auto_answer: { enabled: true, seconds: 3 },
+        dnd_code: 480, expires: 120,
+      }],
+      sites: [{ url: 'https://pbx.example.com/', match: 'https://pbx.example.com/*' }],
+      default_account: 'work',
+      status: 'dnd',
+      close_without_session: false,
+    },
+  }, 'an empty password is left out (the host keeps the stored one); unknown fields stay behind');
+  assert.equal(options.last('reply').id, 4);
+});
+
+test('config_set is checked: types of the known fields, list sizes', () => {
+  const bad = [
+    { accounts: 'x' },
+    { accounts: [{ user: 5 }] },
+    { accounts: [{ user: '1', codecs: 'opus' }] },
+    { accounts: [{ user: '1', auto_answer: { enabled: 'yes' } }] },
+    { accounts: [{ user: '1', dnd_code: 4.5 }] },
+    { accounts: [], sites: [{ match: ['x'] }] },
+    { accounts: [], close_without_session: 'no' },
+    { accounts: Array.from({ length: 17 }, () => ({})) },
+  ];
+  for (const data of bad) {
+    const r = checkPageMessage({ type: 'config_set', id: 1, data }, 'options');
+    assert.equal(r.ok, false, JSON.stringify(data));
+    assert.match(r.error, /^config_set: /);
+  }
+  const ok = checkPageMessage({ type: 'config_set', id: 1, data: { accounts: [{ user: '1', password: 'pw' }] } }, 'options');
+  assert.deepEqual(ok.request, { type: 'config_set', data: { accounts: [{ user: '1', password: 'pw' }], sites: [] } });
+});
+
+test('a config request while the host is not connected asks for it even when the background keeps it stopped', async () => {
+  const native = new FakeNative();
+  let settings = 0;
+  let wants = 0;
+  const gone = [];
+  const hub = new Hub({
+    native, extensionId: EXT_ID, extensionOrigin: ORIGIN, openSoftphone: async () => {}, log: { warn() {}, error() {} },
+    wantHost: () => { wants++; },
+    wantSettings: () => { settings++; },
+    onPageGone: (name) => gone.push(name),
+  });
+  hub.onHostStatus({ connected: false, stopped: true, code: 'no_session', message: 'Open the Dialer/PBX to use the phone' });
+  const p = pagePort('options');
+  hub.connectPage(p);
+  assert.equal(wants, 1);
+  assert.equal(settings, 0, 'opening the page alone does not start the host');
+  p.receive({ type: 'config_get', id: 1 });
+  await flush();
+  assert.equal(settings, 1);
+  p.drop();
+  assert.deepEqual(gone, ['options']);
+  assert.equal(hub.pageCount('options'), 0);
+});

@@ -10,6 +10,7 @@ const ext = join(dirname(fileURLToPath(import.meta.url)), '..');
 const read = (p) => readFileSync(join(ext, p), 'utf8');
 const popup = read('popup/popup.html');
 const softphone = read('softphone/softphone.html');
+const options = read('options/options.html');
 
 /** The opening tag of the element with this id. */
 function tagWithId(html, id) {
@@ -64,7 +65,7 @@ test('popup: the no-session notice with its button named "Open the Dialer/PBX"',
 });
 
 test('pages: module scripts from the package only, no inline code', () => {
-  for (const [name, html] of [['popup', popup], ['softphone', softphone]]) {
+  for (const [name, html] of [['popup', popup], ['softphone', softphone], ['options', options]]) {
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
     assert.ok(scripts.length > 0);
     for (const [, attrs, body] of scripts) {
@@ -113,4 +114,70 @@ test('softphone: Answer and Decline per call; the sound notice says "Click to en
   assert.match(softphone, /<template id="call-template">[\s\S]*<button type="button" class="decline" hidden>Decline<\/button>[\s\S]*<\/template>/);
   assert.match(tagWithId(softphone, 'sound-blocked'), /\shidden\b/);
   assert.match(softphone, /<button type="button" id="enable-sound">Click to enable sound<\/button>/);
+});
+
+test('options: in the manifest, opened in a tab', () => {
+  const manifest = JSON.parse(read('manifest.json'));
+  assert.deepEqual(manifest.options_ui, { page: 'options/options.html', open_in_tab: true });
+  assert.ok(manifest.optional_permissions.includes('cookies'));
+  assert.deepEqual(manifest.optional_host_permissions, ['http://*/*', 'https://*/*']);
+});
+
+test('options: every field has a visible label with the agreed name', () => {
+  const labelled = {
+    'display-name': 'Display name',
+    user: 'User',
+    'auth-user': 'Auth user',
+    password: 'Password',
+    domain: 'Domain',
+    registrar: 'Registrar',
+    'outbound-proxy': 'Outbound proxy',
+    transport: 'Transport',
+    'auto-answer': 'Auto-answer',
+    'auto-answer-seconds': 'Auto-answer after (seconds)',
+    'dnd-code': 'DND reject code',
+    region: 'Default region',
+    'close-without-session': 'Close the softphone when no Dialer/PBX session is active',
+    'open-with-session': 'Open the softphone with the Dialer/PBX',
+    'ring-volume': 'Ringtone volume',
+    'mic-device': 'Microphone',
+    'speaker-device': 'Speaker',
+    'mic-level': 'Microphone level',
+  };
+  for (const [id, name] of Object.entries(labelled)) {
+    assert.match(options, new RegExp(`<label for="${id}">${name.replace(/[()/]/g, '\\$&')}</label>`), id);
+    tagWithId(options, id);
+  }
+  assert.match(tagWithId(options, 'password'), /type="password"/);
+  assert.doesNotMatch(tagWithId(options, 'password'), /\svalue=/, 'never prefilled');
+  assert.match(tagWithId(options, 'auto-answer-seconds'), /type="number" min="0" max="60"/);
+  assert.match(tagWithId(options, 'ring-volume'), /type="range" min="0" max="1"/);
+  assert.match(tagWithId(options, 'transport'), /^<select/);
+  assert.match(tagWithId(options, 'dnd-code'), /^<select/);
+  assert.match(tagWithId(options, 'mic-level'), /^<meter/);
+  assert.match(tagWithId(options, 'close-without-session'), /type="checkbox" role="switch"/);
+  assert.match(options, /<fieldset id="codecs-field"[^>]*>\s*<legend>Codecs<\/legend>/);
+  for (const legend of ['SIP account', 'Dialer/PBX', 'Softphone', 'Microphone and speaker']) {
+    assert.match(options, new RegExp(`<legend>${legend.replace('/', '\\/')}</legend>`), legend);
+  }
+});
+
+test('options: the site row template labels "Dialer/PBX address", "Match pattern", "Login page pattern", "Session cookie", and has Remove', () => {
+  const tpl = options.match(/<template id="site-template">([\s\S]*?)<\/template>/)[1];
+  for (const [cls, name] of [['site-url', 'Dialer/PBX address'], ['site-match', 'Match pattern'], ['site-login', 'Login page pattern'], ['site-cookie', 'Session cookie']]) {
+    assert.match(tpl, new RegExp(`<label class="${cls}-label">${name.replace('/', '\\/')}</label>`), name);
+  }
+  assert.match(tpl, /<input type="url" class="site-url"/);
+  assert.match(tpl, /<button type="button" class="site-remove">Remove<\/button>/);
+  assert.match(tpl, /<fieldset class="site-fieldset">\s*<legend/);
+});
+
+test('options: Save, Test registration, Add site, Allow microphone, Play; the status lines and the welcome', () => {
+  assert.match(options, /<button type="submit" id="save"[^>]*>Save<\/button>/);
+  assert.match(options, /<button type="button" id="test-registration">Test registration<\/button>/);
+  assert.match(options, /<button type="button" id="add-site">Add site<\/button>/);
+  assert.match(options, /<button type="button" id="allow-mic">Allow microphone<\/button>/);
+  assert.match(options, /<button type="button" id="play-ringtone">Play<\/button>/);
+  for (const id of ['save-status', 'registration-result', 'mic-status']) assert.match(tagWithId(options, id), /role="status"/);
+  assert.match(options, /<p id="welcome" class="welcome" hidden>Welcome to Tabphone: allow the microphone, then add your SIP account and your Dialer\/PBX\.<\/p>/);
 });

@@ -6,7 +6,7 @@ import * as p from '../lib/protocol.js';
 
 test('message type names are the wire strings', () => {
   assert.deepEqual(Object.values(p.MSG).sort(), [
-    'answer', 'beep', 'call', 'close', 'closing_soon', 'decline', 'dial', 'error', 'hangup', 'hello', 'host',
+    'answer', 'beep', 'call', 'close', 'closing_soon', 'config_get', 'config_set', 'decline', 'dial', 'error', 'hangup', 'hello', 'host',
     'incoming', 'ping', 'reply', 'session', 'set_status', 'state', 'state_get', 'webrtc_answer', 'webrtc_offer',
   ]);
   assert.equal(p.PROTOCOL_VERSION, 1);
@@ -26,6 +26,8 @@ test('request builders', () => {
   assert.deepEqual(p.webrtcOffer('c1', 'v=0'), { type: 'webrtc_offer', data: { call_id: 'c1', sdp: 'v=0' } });
   assert.deepEqual(p.sessionReport(true, 'tab_open'), { type: 'session', data: { active: true, reason: 'tab_open' } });
   assert.deepEqual(p.sessionReport(0, 'logout'), { type: 'session', data: { active: false, reason: 'logout' } });
+  assert.deepEqual(p.configGet(), { type: 'config_get' });
+  assert.deepEqual(p.configSet({ accounts: [], sites: [] }), { type: 'config_set', data: { accounts: [], sites: [] } });
   assert.deepEqual(p.replyFrame(3, { ok: true }), { type: 'reply', id: 3, ok: true, data: {} });
   assert.deepEqual(p.replyFrame(3, p.failure('timeout')), { type: 'reply', id: 3, ok: false, error: { code: 'timeout' } });
   assert.equal(p.jsonBytes({ a: 'é' }), 10);

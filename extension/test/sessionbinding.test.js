@@ -18,7 +18,7 @@ const quiet = { warn() {}, error() {} };
 const WARNING = 'Window will be closed soon, since there is no active session';
 
 async function setup({
-  cached, closed = false, tabs = [], local = {},
+  cached, closed = false, tabs = [], local = {}, init = true,
 } = {}) {
   const clock = new FakeClock();
   const ports = [];
@@ -78,7 +78,7 @@ async function setup({
   t.binding = new SessionBinding({
     native: t.native, watch: t.watch, local: t.local, session: t.session, softphone: t.softphone, log: quiet,
   });
-  await t.binding.init();
+  if (init) await t.binding.init();
   return t;
 }
 
@@ -242,4 +242,74 @@ test('wantHost skips the backoff wait', async () => {
   assert.equal(t.native.phase, PHASE.WAITING);
   t.binding.wantHost();
   assert.equal(t.ports.length, 2);
+});
+
+test('bound without a session, the options page needs the host: it starts, stays waiting, and goes when the page closes', async () => {
+  const t = await setup({ cached: [SITE], tabs: [tab(1, 'https://example.org/')] });
+  assert.equal(t.ports.length, 0);
+  t.binding.wantSettings(); // config_get from the options page
+  assert.equal(t.ports.length, 1);
+  const got = t.native.request('config_get');
+  await t.hostUp({ state: 'waiting', sites: [SITE] });
+  assert.equal((await got).ok, true, 'the request waited for the hello');
+  assert.deepEqual(t.reports(), [[false, 'tabs_closed']], 'the host hears that no session is active: it registers nothing');
+  const hostPort = t.port();
+  t.binding.settingsDone(); // the last options page closed
+  assert.equal(hostPort.disconnected, true);
+  assert.equal(t.native.phase, PHASE.IDLE);
+  assert.deepEqual(t.statuses.at(-1), noSessionStatus('waiting', [SITE]));
+  t.clock.advance(120_000);
+  assert.equal(t.ports.length, 1, 'nothing restarts it');
+});
+
+test('a session that starts while the options page has the host keeps it when the page closes', async () => {
+  const t = await setup({ cached: [SITE] });
+  t.binding.wantSettings();
+  await t.hostUp({ state: 'waiting', sites: [SITE] });
+  t.watch.tabCreated(tab(2, APP));
+  await t.answerAll();
+  assert.deepEqual(t.reports().at(-1), [true, 'tab_open']);
+  t.hostSays('state', { accounts: [], calls: [], session: { state: 'active', sites: [SITE] } });
+  t.binding.settingsDone();
+  assert.equal(t.native.phase, PHASE.READY);
+  assert.equal(t.port().disconnected, false);
+});
+
+test('the options page with the host already running (a session, or unbound) changes nothing', async () => {
+  const t = await setup({ cached: [SITE], tabs: [tab(1, APP)] });
+  await t.hostUp({ state: 'active', sites: [SITE] });
+  t.binding.wantSettings();
+  t.binding.settingsDone();
+  assert.equal(t.ports.length, 1);
+  assert.equal(t.native.phase, PHASE.READY);
+
+  const u = await setup();
+  await u.hostUp({ state: 'unbound', sites: [] });
+  u.binding.settingsDone();
+  assert.equal(u.native.phase, PHASE.READY);
+});
+
+test('the options page asking before the worker has read its cache: the host starts after init', async () => {
+  const t = await setup({ cached: [SITE], init: false });
+  t.binding.wantSettings();
+  assert.equal(t.ports.length, 0, 'not before the binding knows its sites');
+  await t.binding.init();
+  assert.equal(t.ports.length, 1);
+});
+
+test('the options page asking while a closed host is still exiting: the settings host starts once it is gone', async () => {
+  const t = await setup({ cached: [SITE], tabs: [tab(1, APP)] });
+  await t.hostUp({ state: 'active', sites: [SITE] });
+  t.watch.tabRemoved(1);
+  await t.answerAll();
+  t.hostSays('close', { reason: 'tabs_closed' });
+  await flush();
+  assert.equal(t.native.phase, PHASE.CLOSING);
+  t.binding.wantSettings();
+  assert.equal(t.ports.length, 1, 'not two hosts at once');
+  t.port().drop();
+  assert.equal(t.ports.length, 2);
+  await t.hostUp({ state: 'waiting', sites: [SITE] });
+  t.binding.settingsDone();
+  assert.equal(t.native.phase, PHASE.IDLE, 'let go again with the page');
 });

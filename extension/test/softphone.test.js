@@ -15,6 +15,8 @@ const account = { id: 'work', user: '1001', domain: '127.0.0.1:5060', registrati
 const ports = [];
 const mics = [];
 const audioContexts = [];
+const sinks = [];
+const storageChanged = new FakeEvent();
 let doc;
 let windowClosed = 0;
 
@@ -36,6 +38,7 @@ before(async () => {
       },
     },
   });
+  doc.getElementById('remote-audio').setSinkId = async (id) => { sinks.push(id); };
   globalThis.RTCPeerConnection = FakePC;
   globalThis.MediaStream = FakeMediaStream;
   globalThis.AudioContext = class extends FakeAudioContext {
@@ -45,7 +48,7 @@ before(async () => {
     }
   };
   globalThis.chrome = {
-    storage: { local: new FakeStorage({ ringVolume: 0.3 }), onChanged: new FakeEvent() },
+    storage: { local: new FakeStorage({ ringVolume: 0.3, speakerDeviceId: 'spk-1' }), onChanged: storageChanged },
     runtime: {
       connect: ({ name }) => {
         const p = new FakePort({ name });
@@ -308,6 +311,19 @@ test('sound blocked by the browser: "Click to enable sound"; a click starts it',
   await flush();
   assert.equal(c.state, 'running');
   assert.equal($('sound-blocked').hidden, true);
+});
+
+test('the speaker and microphone chosen on the options page: setSinkId at start and on change; the next call opens the chosen microphone', async () => {
+  assert.deepEqual(sinks, ['spk-1'], 'the stored speaker');
+  storageChanged.emit({ speakerDeviceId: { newValue: 'spk-2' } }, 'local');
+  await flush();
+  assert.deepEqual(sinks, ['spk-1', 'spk-2']);
+  storageChanged.emit({ micDeviceId: { newValue: 'mic-2' } }, 'local');
+  port().receive({ type: 'call', data: { call: { id: 'c9', number: '600', state: 'calling', direction: 'outgoing', started_at: 1 } } });
+  await flush();
+  assert.deepEqual(mics.at(-1).constraints.audio.deviceId, { exact: 'mic-2' });
+  port().receive({ type: 'call', data: { call: { id: 'c9', number: '600', state: 'ended', direction: 'outgoing', started_at: 1 } } });
+  await flush();
 });
 
 const WARNING = 'Window will be closed soon, since there is no active session';

@@ -133,6 +133,20 @@ test('beep: one 880 Hz tone of 150 ms, recorded', () => {
   assert.equal(t.clock.pending, 0);
 });
 
+test('ringOnce: one ring cycle at the ringtone volume, no loop; stopAll cuts it', () => {
+  const t = setup({}, { ringVolume: 0.4 });
+  t.player.ringOnce();
+  const ctx = t.ctx();
+  assert.deepEqual(t.played.map((p) => p.kind), ['ring']);
+  assert.equal(t.player.isOn('ring'), false, 'not a looping ring');
+  assert.equal(t.clock.pending, 0, 'nothing repeats it');
+  assert.ok(ctx.at(659.25).length === 2 && ctx.at(523.25).length === 2);
+  const envPeaks = ctx.gains.filter((g) => g.outputs.includes(ctx.destination)).map((g) => g.gain.peak);
+  assert.deepEqual(new Set(envPeaks), new Set([RING_PATTERN.level * 0.4]));
+  t.player.stopAll();
+  assert.ok(ctx.oscillators.every((o) => o.cut));
+});
+
 test('a context that starts suspended and resumes: no notice', async () => {
   const t = setup({ state: 'suspended', resume: 'run' });
   t.player.setRinging(true);

@@ -1,0 +1,383 @@
+// The options page's form and the host's config (docs/config.md): the config as form
+// values, the form values checked and turned back into the config that config_set
+// takes, with the problems in words next to the field they are about, and the
+// permissions the Dialer/PBX sites need. No browser API: the page reads and writes the
+// elements, this module decides.
+
+import { parseMatchPattern, matchesPattern } from './matchpattern.js';
+import { isPlainObject } from './protocol.js';
+
+/** The codecs the host knows, in its default order. */
+export const CODECS = Object.freeze([
+  Object.freeze({ name: 'opus', label: 'Opus' }),
+  Object.freeze({ name: 'g722', label: 'G.722' }),
+  Object.freeze({ name: 'pcmu', label: 'PCMU (G.711 µ-law)' }),
+  Object.freeze({ name: 'pcma', label: 'PCMA (G.711 A-law)' }),
+]);
+
+/** SIP transports; only UDP works in the host for now. */
+export const TRANSPORTS = Object.freeze([
+  Object.freeze({ value: 'udp', label: 'UDP', available: true }),
+  Object.freeze({ value: 'tcp', label: 'TCP (coming)', available: false }),
+  Object.freeze({ value: 'tls', label: 'TLS (coming)', available: false }),
+  Object.freeze({ value: 'wss', label: 'WSS (coming)', available: false }),
+]);
+
+/** What Do not disturb answers an incoming call. */
+export const DND_CODES = Object.freeze([
+  Object.freeze({ code: 486, label: '486 Busy Here' }),
+  Object.freeze({ code: 480, label: '480 Temporarily Unavailable' }),
+  Object.freeze({ code: 603, label: '603 Decline' }),
+]);
+
+export const DEFAULT_DND_CODE = 486;
+export const AUTO_ANSWER_MAX_S = 60;
+export const DEFAULT_AUTO_ANSWER_S = 5;
+const MAX_NAME_CHARS = 128;
+const MAX_USER_CHARS = 128;
+const MAX_PASSWORD_CHARS = 256;
+const MAX_COOKIE_CHARS = 256;
+const MAX_URL_CHARS = 2048;
+
+/** The words of each check, so tests and the page agree on them. */
+export const WORDS = Object.freeze({
+  USER_REQUIRED: 'User is required',
+  USER_FORMAT: 'User must be the part before the @, without spaces',
+  AUTH_USER_FORMAT: 'Auth user must not contain spaces',
+  NAME_TOO_LONG: `Display name must be at most ${MAX_NAME_CHARS} characters`,
+  PASSWORD_TOO_LONG: `Password must be at most ${MAX_PASSWORD_CHARS} characters`,
+  DOMAIN_REQUIRED: 'Domain is required',
+  DOMAIN_FORMAT: 'Domain must be host, host:port or sip:host:port',
+  REGISTRAR_FORMAT: 'Registrar must be host, host:port or sip:host:port',
+  PROXY_FORMAT: 'Outbound proxy must be host, host:port or sip:host:port',
+  TRANSPORT: 'Only UDP works for now: TCP, TLS and WSS are coming',
+  CODECS: 'Choose at least one codec',
+  SECONDS: `Auto-answer after must be a whole number of seconds from 0 to ${AUTO_ANSWER_MAX_S}`,
+  DND_CODE: 'DND reject code must be 486, 480 or 603',
+  REGION: 'Default region must be two letters, like US',
+  URL_FORMAT: 'Dialer/PBX address must be a web address starting with http:// or https://',
+  MATCH_REQUIRED: 'Match pattern is required',
+  MATCH_FORMAT: 'Match pattern must look like https://pbx.example.com/*',
+  LOGIN_FORMAT: 'Login page pattern must look like https://pbx.example.com/login*',
+  PORT: 'Leave the port out: patterns match every port',
+  WILDCARD: 'A * in the host may only be the whole host or a leading "*."',
+  URL_OUTSIDE: 'The Dialer/PBX address must match the match pattern',
+  COOKIE_FORMAT: 'Session cookie must be a cookie name: letters, digits and - _ . without spaces',
+  COOKIE_WATCH_OFF: 'The session cookie is not watched: Tabphone was not allowed to read the site\'s cookies. Logging out is still noticed on the login page.',
+});
+
+const str = (v) => (typeof v === 'string' ? v : '');
+
+/** The codec list of the form: the account's codecs in its order (checked), then the rest (unchecked). */
+export function codecsToForm(codecs) {
+  const known = CODECS.map((c) => c.name);
+  const chosen = [];
+  for (const c of Array.isArray(codecs) ? codecs : []) {
+    const name = str(c).toLowerCase();
+    if (known.includes(name) && !chosen.includes(name)) chosen.push(name);
+  }
+  if (chosen.length === 0) chosen.push(...known); // the host's default: all four
+  return [
+    ...chosen.map((name) => ({ name, enabled: true })),
+    ...known.filter((n) => !chosen.includes(n)).map((name) => ({ name, enabled: false })),
+  ];
+}
+
+/** Moves the codec at index by delta (-1 up, +1 down); the same list when it cannot move. */
+export function moveCodec(codecs, index, delta) {
+  const to = index + delta;
+  if (!Array.isArray(codecs) || index < 0 || index >= codecs.length || to < 0 || to >= codecs.length) return codecs;
+  const out = [...codecs];
+  [out[index], out[to]] = [out[to], out[index]];
+  return out;
+}
+
+/** An account's form values; the password is never filled in, only whether one is stored. */
+export function accountToForm(account) {
+  const a = isPlainObject(account) ? account : {};
+  const seconds = Number.isSafeInteger(a.auto_answer?.seconds) ? a.auto_answer.seconds : DEFAULT_AUTO_ANSWER_S;
+  return {
+    id: str(a.id),
+    displayName: str(a.display_name),
+    user: str(a.user),
+    authUser: str(a.auth_user),
+    password: '',
+    passwordSet: a.password_set === true,
+    domain: str(a.domain),
+    registrar: str(a.registrar),
+    outboundProxy: str(a.outbound_proxy),
+    transport: str(a.transport) || 'udp',
+    codecs: codecsToForm(a.codecs),
+    autoAnswer: a.auto_answer?.enabled === true,
+    autoAnswerSeconds: String(seconds),
+    dndCode: String(Number.isSafeInteger(a.dnd_code) && a.dnd_code > 0 ? a.dnd_code : DEFAULT_DND_CODE),
+    region: str(a.region),
+  };
+}
+
+/** A site's form values. */
+export function siteToForm(site) {
+  const s = isPlainObject(site) ? site : {};
+  return { url: str(s.url), match: str(s.match), login: str(s.login), sessionCookie: str(s.session_cookie) };
+}
+
+export function emptySiteForm() {
+  return siteToForm({});
+}
+
+/** True when a site row has nothing typed in it (it is left out on save). */
+export function siteIsEmpty(site) {
+  return ['url', 'match', 'login', 'sessionCookie'].every((k) => str(site?.[k]).trim() === '');
+}
+
+/**
+ * The form of a config from config_get: every account (the page shows the first; a
+ * config without one gets an empty account to fill in), the sites, and the switch
+ * "Close the softphone when no Dialer/PBX session is active" (on unless it is false).
+ */
+export function configToForm(config) {
+  const c = isPlainObject(config) ? config : {};
+  const accounts = (Array.isArray(c.accounts) ? c.accounts : []).filter(isPlainObject).map(accountToForm);
+  if (accounts.length === 0) accounts.push(accountToForm({}));
+  const sites = (Array.isArray(c.sites) ? c.sites : []).filter(isPlainObject).map(siteToForm);
+  return { accounts, sites, closeWithoutSession: c.close_without_session !== false };
+}
+
+/**
+ * True for a SIP server address as the host takes it: "host", "host:port" or a SIP URI
+ * "sip:[user@]host[:port][;params]" (docs/config.md).
+ */
+export function isServerAddress(value) {
+  let rest = str(value).trim();
+  if (rest === '') return false;
+  if (/^sip:/i.test(rest)) {
+    rest = rest.slice(4);
+    const semi = rest.indexOf(';');
+    if (semi >= 0) rest = rest.slice(0, semi);
+    const at = rest.lastIndexOf('@');
+    if (at >= 0) rest = rest.slice(at + 1);
+  }
+  if (rest === '' || /[\s/?#@]/.test(rest)) return false;
+  let host;
+  let port = null;
+  if (rest.startsWith('[')) {
+    const end = rest.indexOf(']');
+    if (end < 0) return false;
+    host = rest.slice(1, end);
+    const after = rest.slice(end + 1);
+    if (after !== '') {
+      if (!after.startsWith(':')) return false;
+      port = after.slice(1);
+    }
+    if (!/^[0-9a-f:.]+$/i.test(host) || !host.includes(':')) return false;
+  } else {
+    const parts = rest.split(':');
+    if (parts.length > 2) return false;
+    [host] = parts;
+    if (parts.length === 2) [, port] = parts;
+    if (!/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(host)) return false;
+  }
+  if (port !== null && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) return false;
+  return true;
+}
+
+const PATTERN_SHAPE = /^([^:/]*):\/\/([^/]*)(\/.*)?$/;
+
+/**
+ * What is wrong with a WebExtension match pattern for the Dialer/PBX (a web page, no
+ * port: "https://pbx.example.com/*" matches every port, as Firefox has it), or null.
+ * @param {string} formatWords the words for a pattern of the wrong shape
+ */
+export function patternProblem(pattern, formatWords) {
+  const p = str(pattern).trim();
+  const m = PATTERN_SHAPE.exec(p);
+  if (!m || !['http', 'https', '*'].includes(m[1]) || m[2] === '' || m[3] === undefined) return formatWords;
+  const host = m[2];
+  if (/:(\d*|\*)$/.test(host) && !host.endsWith(']')) return WORDS.PORT;
+  if (host !== '*' && host.slice(host.startsWith('*.') ? 2 : 0).includes('*')) return WORDS.WILDCARD;
+  if (parseMatchPattern(p) === null) return formatWords;
+  return null;
+}
+
+/** The match pattern a Dialer/PBX address suggests: "scheme://host/*", without the port; '' when it is no web address. */
+export function matchFromUrl(url) {
+  try {
+    const u = new URL(str(url).trim());
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '') return '';
+    return `${u.protocol}//${u.hostname}/*`;
+  } catch {
+    return '';
+  }
+}
+
+function isWebUrl(url) {
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && url.length <= MAX_URL_CHARS;
+  } catch {
+    return false;
+  }
+}
+
+const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function accountFromForm(f, base, i, problem) {
+  const at = (field) => `accounts.${i}.${field}`;
+  const displayName = str(f.displayName).trim();
+  const user = str(f.user).trim();
+  const authUser = str(f.authUser).trim();
+  const password = str(f.password);
+  const domain = str(f.domain).trim();
+  const registrar = str(f.registrar).trim();
+  const outboundProxy = str(f.outboundProxy).trim();
+  const transport = str(f.transport) || 'udp';
+  const region = str(f.region).trim();
+
+  if (displayName.length > MAX_NAME_CHARS) problem(at('displayName'), WORDS.NAME_TOO_LONG);
+  if (user === '') problem(at('user'), WORDS.USER_REQUIRED);
+  else if (/[\s@]/.test(user) || user.length > MAX_USER_CHARS || /^sips?:/i.test(user)) problem(at('user'), WORDS.USER_FORMAT);
+  if (/\s/.test(authUser) || authUser.length > MAX_USER_CHARS) problem(at('authUser'), WORDS.AUTH_USER_FORMAT);
+  if (password.length > MAX_PASSWORD_CHARS) problem(at('password'), WORDS.PASSWORD_TOO_LONG);
+  if (domain === '') problem(at('domain'), WORDS.DOMAIN_REQUIRED);
+  else if (!isServerAddress(domain)) problem(at('domain'), WORDS.DOMAIN_FORMAT);
+  if (registrar !== '' && !isServerAddress(registrar)) problem(at('registrar'), WORDS.REGISTRAR_FORMAT);
+  if (outboundProxy !== '' && !isServerAddress(outboundProxy)) problem(at('outboundProxy'), WORDS.PROXY_FORMAT);
+  if (!TRANSPORTS.some((t) => t.available && t.value === transport)) problem(at('transport'), WORDS.TRANSPORT);
+
+  const known = CODECS.map((c) => c.name);
+  const codecs = (Array.isArray(f.codecs) ? f.codecs : [])
+    .filter((c) => c?.enabled && known.includes(c.name))
+    .map((c) => c.name)
+    .filter((n, k, all) => all.indexOf(n) === k);
+  if (codecs.length === 0) problem(at('codecs'), WORDS.CODECS);
+
+  const secondsText = str(f.autoAnswerSeconds).trim();
+  let seconds = DEFAULT_AUTO_ANSWER_S;
+  if (secondsText !== '' || f.autoAnswer) {
+    seconds = /^\d{1,3}$/.test(secondsText) ? Number(secondsText) : NaN;
+    if (!(seconds >= 0 && seconds <= AUTO_ANSWER_MAX_S)) problem(at('autoAnswerSeconds'), WORDS.SECONDS);
+  }
+
+  const dndCode = Number(f.dndCode || DEFAULT_DND_CODE);
+  if (!DND_CODES.some((d) => d.code === dndCode)) problem(at('dndCode'), WORDS.DND_CODE);
+  if (region !== '' && !/^[a-z]{2}$/i.test(region)) problem(at('region'), WORDS.REGION);
+
+  // Fields the page does not show (srtp, expires, register, keepalive) stay as they were.
+  const out = { ...(isPlainObject(base) ? base : {}) };
+  delete out.password_set;
+  delete out.password;
+  Object.assign(out, {
+    id: str(f.id) || str(out.id) || user,
+    display_name: displayName,
+    user,
+    auth_user: authUser,
+    domain,
+    registrar,
+    outbound_proxy: outboundProxy,
+    transport,
+    codecs,
+    auto_answer: { enabled: Boolean(f.autoAnswer), seconds },
+    dnd_code: dndCode,
+    region: region.toUpperCase(),
+  });
+  if (password !== '') out.password = password; // empty: the host keeps the stored one
+  return out;
+}
+
+function siteFromForm(f, i, problem) {
+  const at = (field) => `sites.${i}.${field}`;
+  const url = str(f.url).trim();
+  let match = str(f.match).trim();
+  const login = str(f.login).trim();
+  const cookie = str(f.sessionCookie).trim();
+  let urlOk = true;
+  if (url !== '' && !isWebUrl(url)) {
+    problem(at('url'), WORDS.URL_FORMAT);
+    urlOk = false;
+  }
+  if (match === '' && urlOk) match = matchFromUrl(url);
+  let matchOk = false;
+  if (match === '') {
+    problem(at('match'), WORDS.MATCH_REQUIRED);
+  } else {
+    const p = patternProblem(match, WORDS.MATCH_FORMAT);
+    if (p) problem(at('match'), p);
+    else matchOk = true;
+  }
+  if (url !== '' && urlOk && matchOk && !matchesPattern(match, url)) problem(at('url'), WORDS.URL_OUTSIDE);
+  if (login !== '') {
+    const p = patternProblem(login, WORDS.LOGIN_FORMAT);
+    if (p) problem(at('login'), p);
+  }
+  if (cookie !== '' && (!COOKIE_NAME.test(cookie) || cookie.length > MAX_COOKIE_CHARS)) problem(at('sessionCookie'), WORDS.COOKIE_FORMAT);
+  const site = { match };
+  if (url !== '') site.url = url;
+  if (login !== '') site.login = login;
+  if (cookie !== '') site.session_cookie = cookie;
+  return site;
+}
+
+/**
+ * Checks the form and builds the config_set data.
+ * @param {{accounts: object[], sites: object[], closeWithoutSession: boolean}} form
+ * @param {object|null} loaded the config as config_get returned it (fields the page does not show are kept)
+ * @param {{status?: string}} [o] the phone's status now (Do not disturb is the popup's; saving keeps it)
+ * @returns {{ok: true, config: object} | {ok: false, errors: {field: string, message: string}[]}}
+ *   field is a path into the form: "accounts.0.user", "sites.1.match".
+ */
+export function formToConfig(form, loaded, { status } = {}) {
+  const errors = [];
+  const problem = (field, message) => { errors.push({ field, message }); };
+  const base = isPlainObject(loaded) ? loaded : {};
+  const baseAccounts = (Array.isArray(base.accounts) ? base.accounts : []).filter(isPlainObject);
+  const accounts = (Array.isArray(form?.accounts) ? form.accounts : []).map((f, i) => {
+    const old = baseAccounts.find((a) => a.id !== undefined && a.id === f?.id) ?? null;
+    return accountFromForm(f ?? {}, old, i, problem);
+  });
+  const sites = [];
+  (Array.isArray(form?.sites) ? form.sites : []).forEach((f, i) => {
+    if (!siteIsEmpty(f)) sites.push(siteFromForm(f, i, problem));
+  });
+  if (errors.length > 0) return { ok: false, errors };
+  const config = { accounts, sites, close_without_session: form?.closeWithoutSession !== false };
+  const ids = accounts.map((a) => a.id);
+  if (typeof base.default_account === 'string' && ids.includes(base.default_account)) config.default_account = base.default_account;
+  const st = status ?? base.status;
+  if (st === 'available' || st === 'dnd') config.status = st;
+  return { ok: true, config };
+}
+
+/** The problems in one sentence each, for the status line. */
+export function errorSummary(errors) {
+  return (errors ?? []).map((e) => `${e.message}.`).join(' ');
+}
+
+function originsOfPattern(pattern) {
+  const m = PATTERN_SHAPE.exec(str(pattern).trim());
+  if (!m) return [];
+  const schemes = m[1] === '*' ? ['http', 'https'] : [m[1]];
+  return schemes.map((s) => `${s}://${m[2]}/*`);
+}
+
+/**
+ * What to ask the browser for when the sites are saved: the host permission for each
+ * site's origins (match and login page), and "cookies" when a site names a session
+ * cookie (the background watches it with cookies.onChanged).
+ * @returns {{origins: string[], permissions: string[]}}
+ */
+export function permissionsFor(config) {
+  const origins = [];
+  let cookies = false;
+  for (const s of Array.isArray(config?.sites) ? config.sites : []) {
+    for (const p of [s?.match, s?.login]) {
+      for (const o of originsOfPattern(p)) if (!origins.includes(o)) origins.push(o);
+    }
+    if (str(s?.session_cookie) !== '') cookies = true;
+  }
+  return { origins, permissions: cookies ? ['cookies'] : [] };
+}
+
+/** True when a site of the config names a session cookie. */
+export function watchesCookies(config) {
+  return permissionsFor(config).permissions.includes('cookies');
+}
