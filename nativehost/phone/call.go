@@ -167,9 +167,7 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 	req.AppendHeader(&sip.ToHeader{Address: target})
 	callID := sip.CallIDHeader(c.sipCallID)
 	req.AppendHeader(&callID)
-	contact := p.contact
-	contact.Address.User = acc.cfg.User
-	req.AppendHeader(&contact)
+	req.AppendHeader(acc.contact())
 	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(c.media.Offer(uint64(time.Now().Unix())))
@@ -355,9 +353,7 @@ func (p *Phone) Hold(callID string, on bool) error {
 		return err
 	}
 	req := sip.NewRequest(sip.INVITE, *d.target.Clone())
-	contact := p.contact
-	contact.Address.User = c.acct.cfg.User
-	req.AppendHeader(&contact)
+	req.AppendHeader(c.acct.contact())
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(offer)
 	ctx, cancel := context.WithTimeout(context.Background(), holdTimeout)
@@ -446,9 +442,7 @@ func (p *Phone) Transfer(callID, target string) error {
 	aor := c.acct.aor()
 	req.AppendHeader(sip.NewHeader("Refer-To", "<"+to.String()+">"))
 	req.AppendHeader(sip.NewHeader("Referred-By", "<"+aor.String()+">"))
-	contact := p.contact
-	contact.Address.User = c.acct.cfg.User
-	req.AppendHeader(&contact)
+	req.AppendHeader(c.acct.contact())
 	ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
 	defer cancel()
 	res, err := d.do(ctx, req)

@@ -184,9 +184,7 @@ func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		body = offer
 	}
 	res := sip.NewSDPResponseFromRequest(req, body)
-	contact := p.contact
-	contact.Address.User = c.acct.cfg.User
-	res.AppendHeader(&contact)
+	res.AppendHeader(c.acct.contact())
 	if err := tx.Respond(res); err != nil {
 		p.log.Warn("re-INVITE answer failed", "call", c.id, "err", err)
 	}

@@ -153,6 +153,14 @@ func errorBody(err error) *messaging.ErrorBody {
 	return &messaging.ErrorBody{Code: messaging.CodeSIP, Message: "No answer from the PBX: " + err.Error()}
 }
 
+// contact is our Contact for this account: the SIP socket's address with the account's
+// user, so the PBX's requests for it come back to this socket.
+func (a *account) contact() *sip.ContactHeader {
+	c := a.p.contact
+	c.Address.User = a.cfg.User
+	return &c
+}
+
 func (a *account) aor() sip.Uri {
 	return sip.Uri{Scheme: "sip", User: a.cfg.User, Host: a.domain.Host}
 }
@@ -176,9 +184,7 @@ func (a *account) register(ctx context.Context, expires int) (int, error) {
 	callID := sip.CallIDHeader(a.callID)
 	req.AppendHeader(&callID)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: cseq, MethodName: sip.REGISTER})
-	contact := a.p.contact
-	contact.Address.User = a.cfg.User
-	req.AppendHeader(&contact)
+	req.AppendHeader(a.contact())
 	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
 	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"))
 	req.SetDestination(a.server.Addr())
