@@ -126,3 +126,58 @@ test('600 echo over Opus: relayed without transcoding', async () => {
     await b.close();
   }
 });
+
+/** Polls until the page no longer hears freq (the tone stopped on its way back). */
+async function silentInBrowser(win, freq, what) {
+  let m;
+  await waitFor(async () => {
+    m = await win.evaluate(measureToneInPage, { selector: '#remote-audio', freq, ms: 600 });
+    return !m.error && !toneFound(m, freq) && m.dbfs < -45;
+  }, { timeout: 15000, interval: 100, what }).catch((e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(m)}`);
+  });
+  return m;
+}
+
+test('in-call controls of the softphone window: Mute, Hold and Keypad on a 600 echo call', async () => {
+  const b = await phoneWith('controls', ['pcmu']);
+  try {
+    const { popup, win, callId } = await dialAndMeasure(b, '600');
+    await measureBrowser(win, 1000);
+    const call = win.locator('li.call');
+
+    // Mute: the echo of our tone stops; Unmute brings it back.
+    await call.getByRole('button', { name: 'Mute', exact: true }).click();
+    await waitFor(async () => (await call.getByRole('button', { name: 'Unmute' }).getAttribute('aria-pressed')) === 'true', { what: 'Unmute pressed' });
+    const muted = await silentInBrowser(win, 1000, 'echo silent while muted');
+    await call.getByRole('button', { name: 'Unmute' }).click();
+    await measureBrowser(win, 1000);
+
+    // Hold: the PBX stops sending (sendonly offer); the state says so; Resume brings it back.
+    await call.getByRole('button', { name: 'Hold', exact: true }).click();
+    await waitFor(() => call.getByText(/^On hold \d\d:\d\d$/).isVisible(), { what: '"On hold" with the timer' });
+    const held = await silentInBrowser(win, 1000, 'silence while on hold');
+    await call.getByRole('button', { name: 'Resume' }).click();
+    await waitFor(() => call.getByText(/^Connected \d\d:\d\d$/).isVisible(), { what: 'connected again' });
+    await measureBrowser(win, 1000);
+
+    // Keypad: clicked keys and a typed key reach the PBX as DTMF, in order.
+    await call.getByRole('button', { name: 'Keypad' }).click();
+    const keypad = call.getByRole('group', { name: 'Keypad' });
+    for (const name of ['1', '2', 'Star', 'Pound']) await keypad.getByRole('button', { name, exact: true }).click();
+    await win.locator('body').focus();
+    await win.keyboard.press('9');
+    await waitFor(() => call.getByText('Sent 12*#9').isVisible(), { what: 'sent keys shown' });
+    const got = await waitFor(async () => {
+      const c = (await pbx.api('/api/calls')).find((x) => x.id === callId);
+      return c.dtmf === '12*#9' && c;
+    }, { timeout: 10000, what: 'DTMF 12*#9 at devpbx' }).catch(async (e) => {
+      const c = (await pbx.api('/api/calls')).find((x) => x.id === callId);
+      throw new Error(`${e.message}: devpbx has ${JSON.stringify(c?.dtmf)}`);
+    });
+    console.log(`controls: muted ${muted.dbfs.toFixed(1)} dBFS, held ${held.dbfs.toFixed(1)} dBFS; DTMF ${got.dtmf} (${got.rx_dtmf_packets} packets)`);
+    await endCall(popup, callId);
+  } finally {
+    await b.close();
+  }
+});

@@ -15,6 +15,14 @@ export function formatDuration(ms) {
   return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
 }
 
+/** A connected call's state without its timer: held, transferring or plainly connected. */
+function connectedWords(call) {
+  if (call.transferring) return 'Transferring…';
+  if (call.held) return 'On hold';
+  if (call.remote_hold) return 'Held by the other side';
+  return 'Connected';
+}
+
 /** The state of a call in words; `now` is Unix ms (for the timer). */
 export function callStateWords(call, now) {
   if (!call) return '';
@@ -25,7 +33,7 @@ export function callStateWords(call, now) {
     case CALL_STATE.EARLY:
       return call.direction === 'incoming' ? 'Incoming call' : 'Ringing…';
     case CALL_STATE.CONNECTED:
-      return `Connected ${formatDuration(now - (call.answered_at || call.started_at || now))}`;
+      return `${connectedWords(call)} ${formatDuration(now - (call.answered_at || call.started_at || now))}`;
     case CALL_STATE.ENDED: {
       const why = call.end_reason?.message;
       return why ? `Call ended: ${why}` : 'Call ended';
@@ -42,7 +50,7 @@ export function callAnnouncement(call) {
   if (call.direction === 'incoming' && (call.state === CALL_STATE.RINGING || call.state === CALL_STATE.EARLY)) {
     return `${callerWords(call)} is calling`;
   }
-  const words = call.state === CALL_STATE.CONNECTED ? 'Connected' : callStateWords(call, 0);
+  const words = call.state === CALL_STATE.CONNECTED ? connectedWords(call) : callStateWords(call, 0);
   return `${callerWords(call)}: ${words}`;
 }
 

@@ -7,6 +7,7 @@
 import {
   MSG, ERR, PAGE, MAX_REQUEST_BYTES, jsonBytes, isPlainObject, failure, replyFrame,
   STATUS, stateGet, dial, hangup, webrtcOffer, answer, decline, setStatus, configGet, configSet,
+  isDTMFDigits, dtmf, mute, hold, transfer,
 } from './protocol.js';
 import { initialState, applyEvent, liveCalls } from './state.js';
 import { pickConfig } from './configshape.js';
@@ -58,6 +59,39 @@ const PAGE_REQUESTS = {
     build(d) {
       if (!shortString(d.call_id, MAX_CALL_ID_CHARS)) return 'decline needs a call_id';
       return decline(d.call_id);
+    },
+  },
+  // In a call: the popup's dialpad and the softphone window's controls.
+  [MSG.DTMF]: {
+    from: ALL_PAGES,
+    build(d) {
+      if (!shortString(d.call_id, MAX_CALL_ID_CHARS)) return 'dtmf needs a call_id';
+      if (!isDTMFDigits(d.digits)) return 'dtmf needs 1 to 32 keys of 0-9 * # A-D';
+      return dtmf(d.call_id, d.digits);
+    },
+  },
+  [MSG.MUTE]: {
+    from: ALL_PAGES,
+    build(d) {
+      if (!shortString(d.call_id, MAX_CALL_ID_CHARS)) return 'mute needs a call_id';
+      if (typeof d.muted !== 'boolean') return 'mute needs muted: true or false';
+      return mute(d.call_id, d.muted);
+    },
+  },
+  [MSG.HOLD]: {
+    from: ALL_PAGES,
+    build(d) {
+      if (!shortString(d.call_id, MAX_CALL_ID_CHARS)) return 'hold needs a call_id';
+      if (typeof d.hold !== 'boolean') return 'hold needs hold: true or false';
+      return hold(d.call_id, d.hold);
+    },
+  },
+  [MSG.TRANSFER]: {
+    from: ALL_PAGES,
+    build(d) {
+      if (!shortString(d.call_id, MAX_CALL_ID_CHARS)) return 'transfer needs a call_id';
+      if (!shortString(d.target, MAX_NUMBER_CHARS)) return 'transfer needs a target of at most 256 characters';
+      return transfer(d.call_id, d.target);
     },
   },
   [MSG.SET_STATUS]: {

@@ -22,6 +22,10 @@ export const MSG = Object.freeze({
   SET_STATUS: 'set_status',
   CONFIG_GET: 'config_get',
   CONFIG_SET: 'config_set',
+  DTMF: 'dtmf',
+  MUTE: 'mute',
+  HOLD: 'hold',
+  TRANSFER: 'transfer',
   // Replies and events (host → browser).
   REPLY: 'reply',
   STATE: 'state',
@@ -39,6 +43,7 @@ export const MSG = Object.freeze({
 export const REQUEST_TYPES = Object.freeze([
   MSG.HELLO, MSG.PING, MSG.STATE_GET, MSG.DIAL, MSG.HANGUP, MSG.WEBRTC_OFFER, MSG.SESSION,
   MSG.ANSWER, MSG.DECLINE, MSG.SET_STATUS, MSG.CONFIG_GET, MSG.CONFIG_SET,
+  MSG.DTMF, MSG.MUTE, MSG.HOLD, MSG.TRANSFER,
 ]);
 
 export const EVENT_TYPES = Object.freeze([
@@ -185,6 +190,33 @@ export function answer(callId) {
 
 export function decline(callId) {
   return { type: MSG.DECLINE, data: { call_id: callId } };
+}
+
+/** DTMF keys the host sends (RFC 4733 events 0–15). */
+export const DTMF_KEYS = Object.freeze(['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#', 'A', 'B', 'C', 'D']);
+/** At most this many keys in one dtmf request. */
+export const MAX_DTMF_KEYS = 32;
+
+/** True for 1–32 DTMF keys (0-9 * # A-D). */
+export function isDTMFDigits(s) {
+  return typeof s === 'string' && s.length > 0 && s.length <= MAX_DTMF_KEYS && [...s].every((k) => DTMF_KEYS.includes(k));
+}
+
+export function dtmf(callId, digits) {
+  return { type: MSG.DTMF, data: { call_id: callId, digits } };
+}
+
+export function mute(callId, muted) {
+  return { type: MSG.MUTE, data: { call_id: callId, muted } };
+}
+
+export function hold(callId, on) {
+  return { type: MSG.HOLD, data: { call_id: callId, hold: on } };
+}
+
+/** Blind transfer to a number or SIP URI. */
+export function transfer(callId, target) {
+  return { type: MSG.TRANSFER, data: { call_id: callId, target } };
 }
 
 export function setStatus(status) {

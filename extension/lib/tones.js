@@ -11,7 +11,9 @@ import { CALL_STATE, DIRECTION } from './protocol.js';
 import { isRingingIncoming } from './state.js';
 import { systemClock } from './clock.js';
 
-export const TONE = Object.freeze({ RING: 'ring', RINGBACK: 'ringback', BEEP: 'beep' });
+export const TONE = Object.freeze({
+  RING: 'ring', RINGBACK: 'ringback', BEEP: 'beep', KEY: 'key',
+});
 
 /** storage.local key of the ringtone volume (0…1). */
 export const RING_VOLUME_KEY = 'ringVolume';
@@ -49,6 +51,22 @@ export const RINGBACK_PATTERN = Object.freeze({
   level: 0.2,
   notes: Object.freeze([{ offset: 0, duration: 1, frequency: 425 }]),
 });
+
+// The DTMF pairs (ITU-T Q.23): a key's row and column frequencies, in Hz.
+const DTMF_ROWS = Object.freeze({ 1: 697, 2: 697, 3: 697, 4: 770, 5: 770, 6: 770, 7: 852, 8: 852, 9: 852, '*': 941, 0: 941, '#': 941 });
+const DTMF_COLUMNS = Object.freeze({ 1: 1209, 4: 1209, 7: 1209, '*': 1209, 2: 1336, 5: 1336, 8: 1336, 0: 1336, 3: 1477, 6: 1477, 9: 1477, '#': 1477 });
+
+/**
+ * The local feedback of a keypad key: its DTMF pair for 120 ms, quietly (the PBX gets
+ * the key as an RFC 4733 event from the host, not this sound). null for other keys.
+ */
+export function keyTonePattern(key) {
+  if (!Object.hasOwn(DTMF_ROWS, key)) return null;
+  const note = (frequency) => ({ offset: 0, duration: 0.12, frequency });
+  return {
+    kind: TONE.KEY, periodMs: 0, shape: 'flat', level: 0.08, notes: [note(DTMF_ROWS[key]), note(DTMF_COLUMNS[key])],
+  };
+}
 
 export const BEEP_PATTERN = Object.freeze({
   kind: TONE.BEEP,
@@ -153,6 +171,12 @@ export class TonePlayer {
   /** Plays the auto-answer beep once. */
   beep() {
     this._oneShot(this._play(BEEP_PATTERN, BEEP_PATTERN.level));
+  }
+
+  /** Plays a keypad key's DTMF pair once (local feedback); other keys play nothing. */
+  keyTone(key) {
+    const pattern = keyTonePattern(key);
+    if (pattern) this._oneShot(this._play(pattern, pattern.level));
   }
 
   /** Plays one cycle of the ringtone at the ringtone volume (the options page's "Play"). */

@@ -1,5 +1,7 @@
 // The softphone window: shows each live call with its own buttons — Answer and Decline
-// while an incoming call rings (Enter answers, Escape declines), End call otherwise —
+// while an incoming call rings (Enter answers, Escape declines), End call otherwise, and
+// Mute, Hold, Keypad (DTMF with a local key tone; typed digits too) and Transfer (blind)
+// while it is connected —
 // and holds the calls' audio (lib/callmedia.js). It is the only page that opens the
 // microphone for calls (the one chosen on the options page; calls play on the chosen
 // speaker where the browser has setSinkId), and it plays the tones (lib/tones.js): the
@@ -12,8 +14,10 @@
 
 import { browser } from '../lib/browser.js';
 import {
-  MSG, PAGE, CALL_STATE, hangup, webrtcOffer, answer, decline,
+  MSG, PAGE, CALL_STATE, hangup, webrtcOffer, answer, decline, dtmf, mute, hold, transfer,
 } from '../lib/protocol.js';
+import { callControls, keypadKeyOf } from '../lib/incall.js';
+import { validateNumber } from '../lib/dialpad.js';
 import { PageClient } from '../lib/pageclient.js';
 import {
   initialState, applyEvent, liveCalls, mainAccount, isRingingIncoming, ringingCalls,
@@ -57,6 +61,8 @@ const problems = new Map(); // call id → words
 const items = new Map(); // call id → <li>
 const silenced = new Set(); // calls answered or declined here, or auto-answered: no more ringing
 const pending = new Set(); // calls with an answer/decline on its way
+const busy = new Map(); // call id → {hold, mute, transfer}: in-call requests on their way
+const sentKeys = new Map(); // call id → the DTMF keys sent in this window
 let itemCount = 0;
 
 /** Ticks: the call timer once a second; the auto-answer countdown more often. */
@@ -225,6 +231,73 @@ async function declineCall(call) {
   render();
 }
 
+/** The call as the host last reported it (the item's listeners outlive their call object). */
+function callById(id) {
+  return liveCalls(state).find((c) => c.id === id) ?? null;
+}
+
+/** Runs one in-call request with its button disabled until the host replies. */
+async function inCall(id, what, build) {
+  const b = busy.get(id) ?? {};
+  if (b[what]) return null;
+  busy.set(id, { ...b, [what]: true });
+  render();
+  const req = build();
+  const reply = await client.request(req.type, req.data);
+  const after = busy.get(id);
+  if (after) busy.set(id, { ...after, [what]: false });
+  if (reply.ok) problems.delete(id);
+  else problems.set(id, errorWords(reply.error));
+  render();
+  return reply;
+}
+
+function toggleMute(id) {
+  const call = callById(id);
+  if (call) inCall(id, 'mute', () => mute(id, call.muted !== true));
+}
+
+function toggleHold(id) {
+  const call = callById(id);
+  if (call) inCall(id, 'hold', () => hold(id, call.held !== true));
+}
+
+/** A keypad key: its tone here at once, the key to the PBX through the host (in order). */
+function sendKey(id, key) {
+  tones.keyTone(key);
+  const keys = `${sentKeys.get(id) ?? ''}${key}`.slice(-24);
+  sentKeys.set(id, keys);
+  render();
+  const req = dtmf(id, key);
+  client.request(req.type, req.data).then((reply) => {
+    if (!reply.ok) {
+      problems.set(id, errorWords(reply.error));
+      render();
+    }
+  });
+}
+
+async function submitTransfer(id, li) {
+  const input = li.querySelector('.transfer-target');
+  const checked = validateNumber(input.value);
+  if (!checked.ok) {
+    problems.set(id, checked.error);
+    render();
+    input.focus();
+    return;
+  }
+  await inCall(id, 'transfer', () => transfer(id, checked.number));
+}
+
+/** Shows or hides one of a call's panels (keypad, transfer) behind its toggle button. */
+function togglePanel(li, panelClass, buttonClass, focusClass) {
+  const panel = li.querySelector(panelClass);
+  const button = li.querySelector(buttonClass);
+  panel.hidden = !panel.hidden;
+  button.setAttribute('aria-expanded', String(!panel.hidden));
+  if (!panel.hidden) li.querySelector(focusClass)?.focus();
+}
+
 function callItem(call) {
   let li = items.get(call.id);
   if (li) return li;
@@ -238,10 +311,24 @@ function callItem(call) {
   const hangupButton = li.querySelector('.hangup');
   const answerButton = li.querySelector('.answer');
   const declineButton = li.querySelector('.decline');
-  for (const b of [hangupButton, answerButton, declineButton]) b.setAttribute('aria-describedby', described);
+  const controls = ['.mute', '.hold', '.keypad-toggle', '.transfer-toggle'].map((c) => li.querySelector(c));
+  for (const b of [hangupButton, answerButton, declineButton, ...controls]) b.setAttribute('aria-describedby', described);
   hangupButton.addEventListener('click', () => { send(call, hangup); });
   answerButton.addEventListener('click', () => { answerCall(call); });
   declineButton.addEventListener('click', () => { declineCall(call); });
+  li.querySelector('.mute').addEventListener('click', () => { toggleMute(call.id); });
+  li.querySelector('.hold').addEventListener('click', () => { toggleHold(call.id); });
+  li.querySelector('.keypad-toggle').addEventListener('click', () => { togglePanel(li, '.keypad', '.keypad-toggle', '.key'); });
+  li.querySelector('.transfer-toggle').addEventListener('click', () => {
+    togglePanel(li, '.transfer-form', '.transfer-toggle', '.transfer-target');
+  });
+  for (const key of li.querySelectorAll('.key')) {
+    key.addEventListener('click', () => { sendKey(call.id, key.dataset.key); });
+  }
+  li.querySelector('.transfer-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    submitTransfer(call.id, li);
+  });
   items.set(call.id, li);
   els.calls.append(li);
   return li;
@@ -271,6 +358,10 @@ function updateTones() {
   if (document.title !== title) document.title = title;
 }
 
+function isTextField(el) {
+  return ['INPUT', 'TEXTAREA', 'SELECT'].includes(el?.tagName) || el?.isContentEditable === true;
+}
+
 function isControl(el) {
   return ['BUTTON', 'INPUT', 'TEXTAREA', 'SELECT', 'A'].includes(el?.tagName) || el?.isContentEditable === true;
 }
@@ -279,6 +370,30 @@ function isControl(el) {
 function focusIsFree() {
   const a = document.activeElement;
   return !a || a === document.body || a === document.documentElement;
+}
+
+/** Mute, Hold, Keypad and Transfer of a connected call. */
+function renderControls(li, call) {
+  const c = callControls(call, busy.get(call.id));
+  li.querySelector('.call-controls').hidden = !c.show;
+  const muteButton = li.querySelector('.mute');
+  setText(muteButton, c.muteLabel);
+  muteButton.setAttribute('aria-pressed', String(c.muted));
+  muteButton.disabled = c.muteDisabled;
+  const holdButton = li.querySelector('.hold');
+  setText(holdButton, c.holdLabel);
+  holdButton.setAttribute('aria-pressed', String(c.held));
+  holdButton.disabled = c.holdDisabled;
+  li.querySelector('.transfer-toggle').disabled = c.transferDisabled;
+  li.querySelector('.transfer-go').disabled = c.transferDisabled;
+  if (!c.show) {
+    for (const [panel, toggle] of [['.keypad', '.keypad-toggle'], ['.transfer-form', '.transfer-toggle']]) {
+      li.querySelector(panel).hidden = true;
+      li.querySelector(toggle).setAttribute('aria-expanded', 'false');
+    }
+  }
+  const keys = sentKeys.get(call.id) ?? '';
+  setText(li.querySelector('.keypad-sent'), keys ? `Sent ${keys}` : '');
 }
 
 function render() {
@@ -299,6 +414,8 @@ function render() {
     if (!ids.has(id)) {
       li.remove();
       items.delete(id);
+      busy.delete(id);
+      sentKeys.delete(id);
     }
   }
   let countdown = false;
@@ -330,6 +447,7 @@ function render() {
     answerButton.disabled = pending.has(call.id);
     declineButton.disabled = pending.has(call.id);
     if (ringing && isNew && focusIsFree()) answerButton.focus();
+    renderControls(li, call);
     if (!ringing && hadFocus) hangupButton.focus();
   }
   els.noCalls.hidden = calls.length > 0;
@@ -353,8 +471,19 @@ function render() {
 
 // Enter answers and Escape declines the newest ringing call while the window has the
 // focus; Enter on a button keeps its own meaning (Decline focused + Enter declines).
+// Digits, * and # typed outside a text field are DTMF keys for the connected call.
 document.addEventListener('keydown', (ev) => {
   if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented) return;
+  const key = keypadKeyOf(ev.key);
+  if (key && !isTextField(ev.target)) {
+    // Typed keys go to the newest connected call that is not on hold, as DTMF.
+    const talking = liveCalls(state).filter((c) => c.state === CALL_STATE.CONNECTED && !c.held).at(-1);
+    if (talking) {
+      ev.preventDefault();
+      sendKey(talking.id, key);
+    }
+    return;
+  }
   if (ev.key !== 'Enter' && ev.key !== 'Escape') return;
   const call = ringingCalls(state).filter((c) => !silenced.has(c.id)).at(-1);
   if (!call) return;

@@ -359,6 +359,43 @@ test('answer, decline and set_status are checked', () => {
   assert.equal(checkPageMessage({ type: 'answer', id: 1, data: { call_id: 'c1' } }, 'options').ok, true);
 });
 
+test('in-call requests (dtmf, mute, hold, transfer): only the known fields cross', async () => {
+  const t = setup();
+  connected(t);
+  const p = pagePort('softphone');
+  t.hub.connectPage(p);
+  p.receive({ type: 'dtmf', id: 1, data: { call_id: 'c1', digits: '12*#', duration: 9000 } });
+  p.receive({ type: 'mute', id: 2, data: { call_id: 'c1', muted: true } });
+  p.receive({ type: 'hold', id: 3, data: { call_id: 'c1', hold: false } });
+  p.receive({ type: 'transfer', id: 4, data: { call_id: 'c1', target: '700', via: 'x' } });
+  await flush();
+  assert.deepEqual(t.native.requests, [
+    { type: 'dtmf', data: { call_id: 'c1', digits: '12*#' } },
+    { type: 'mute', data: { call_id: 'c1', muted: true } },
+    { type: 'hold', data: { call_id: 'c1', hold: false } },
+    { type: 'transfer', data: { call_id: 'c1', target: '700' } },
+  ]);
+  assert.deepEqual(p.ofType('reply').map((r) => [r.id, r.ok]), [[1, true], [2, true], [3, true], [4, true]]);
+});
+
+test('in-call requests are checked before they reach the host', () => {
+  const bad = [
+    [{ type: 'dtmf', data: { call_id: 'c1', digits: '12x' } }, /1 to 32 keys/],
+    [{ type: 'dtmf', data: { call_id: 'c1', digits: '1'.repeat(33) } }, /1 to 32 keys/],
+    [{ type: 'dtmf', data: { digits: '1' } }, /call_id/],
+    [{ type: 'mute', data: { call_id: 'c1', muted: 'yes' } }, /true or false/],
+    [{ type: 'hold', data: { call_id: 'c1' } }, /true or false/],
+    [{ type: 'transfer', data: { call_id: 'c1', target: '' } }, /target/],
+    [{ type: 'transfer', data: { call_id: 'c1', target: '1'.repeat(257) } }, /target/],
+  ];
+  for (const [msg, want] of bad) {
+    const r = checkPageMessage({ ...msg, id: 1 }, 'softphone');
+    assert.equal(r.ok, false, JSON.stringify(msg));
+    assert.match(r.error, want);
+  }
+  assert.equal(checkPageMessage({ type: 'dtmf', id: 1, data: { call_id: 'c1', digits: '5' } }, 'popup').ok, true);
+});
+
 test('incoming and beep events reach every page; incoming applies the call', () => {
   const t = setup();
   connected(t);

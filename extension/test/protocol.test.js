@@ -6,8 +6,9 @@ import * as p from '../lib/protocol.js';
 
 test('message type names are the wire strings', () => {
   assert.deepEqual(Object.values(p.MSG).sort(), [
-    'answer', 'beep', 'call', 'close', 'closing_soon', 'config_get', 'config_set', 'decline', 'dial', 'error', 'hangup', 'hello', 'host',
-    'incoming', 'ping', 'reply', 'session', 'set_status', 'state', 'state_get', 'webrtc_answer', 'webrtc_offer',
+    'answer', 'beep', 'call', 'close', 'closing_soon', 'config_get', 'config_set', 'decline', 'dial', 'dtmf', 'error', 'hangup', 'hello',
+    'hold', 'host', 'incoming', 'mute', 'ping', 'reply', 'session', 'set_status', 'state', 'state_get', 'transfer', 'webrtc_answer',
+    'webrtc_offer',
   ]);
   assert.equal(p.PROTOCOL_VERSION, 1);
   assert.equal(p.HOST_NAME, 'com.tabphone.host');
@@ -27,6 +28,10 @@ test('request builders', () => {
   assert.deepEqual(p.sessionReport(true, 'tab_open'), { type: 'session', data: { active: true, reason: 'tab_open' } });
   assert.deepEqual(p.sessionReport(0, 'logout'), { type: 'session', data: { active: false, reason: 'logout' } });
   assert.deepEqual(p.configGet(), { type: 'config_get' });
+  assert.deepEqual(p.dtmf('c1', '12*#'), { type: 'dtmf', data: { call_id: 'c1', digits: '12*#' } });
+  assert.deepEqual(p.mute('c1', true), { type: 'mute', data: { call_id: 'c1', muted: true } });
+  assert.deepEqual(p.hold('c1', false), { type: 'hold', data: { call_id: 'c1', hold: false } });
+  assert.deepEqual(p.transfer('c1', '700'), { type: 'transfer', data: { call_id: 'c1', target: '700' } });
   assert.deepEqual(p.configSet({ accounts: [], sites: [] }), { type: 'config_set', data: { accounts: [], sites: [] } });
   assert.deepEqual(p.replyFrame(3, { ok: true }), { type: 'reply', id: 3, ok: true, data: {} });
   assert.deepEqual(p.replyFrame(3, p.failure('timeout')), { type: 'reply', id: 3, ok: false, error: { code: 'timeout' } });
@@ -88,4 +93,9 @@ test('the manifest keeps the names other tools rely on', () => {
   assert.equal(id, 'fofiikfolgbiahjjnmckkiaefainepgm');
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
   assert.equal(m.version, pkg.version, 'extension and package versions agree');
+});
+
+test('DTMF keys: 1 to 32 of 0-9 * # A-D', () => {
+  for (const ok of ['1', '12*#', 'ABCD', '0'.repeat(32)]) assert.equal(p.isDTMFDigits(ok), true, ok);
+  for (const bad of ['', '0'.repeat(33), 'a', '1 2', '+', 'E', null, 5, ['1']]) assert.equal(p.isDTMFDigits(bad), false, String(bad));
 });

@@ -327,6 +327,90 @@ test('the speaker and microphone chosen on the options page: setSinkId at start 
 });
 
 const WARNING = 'Window will be closed soon, since there is no active session';
+test('a connected call: Mute, Hold, Keypad and Transfer talk to the host and follow its state', async () => {
+  const call = { id: 'c9', number: '600', state: 'connected', direction: 'outgoing', started_at: 1, answered_at: Date.now() };
+  port().receive({ type: 'call', data: { call: { ...call, state: 'calling' } } });
+  const li = item('c9');
+  assert.equal(li.querySelector('.call-controls').hidden, true, 'no controls before the answer');
+  port().receive({ type: 'call', data: { call } });
+  assert.equal(li.querySelector('.call-controls').hidden, false);
+  const muteButton = li.querySelector('button.mute');
+  const holdButton = li.querySelector('button.hold');
+  assert.equal(muteButton.getAttribute('aria-pressed'), 'false');
+
+  // Mute: the request, then the host's state decides the button.
+  muteButton.dispatch('click', { detail: 1 });
+  let req = port().last('mute');
+  assert.deepEqual(req.data, { call_id: 'c9', muted: true });
+  assert.equal(muteButton.disabled, true, 'one request at a time');
+  port().receive({ type: 'reply', id: req.id, ok: true, data: {} });
+  await flush();
+  port().receive({ type: 'call', data: { call: { ...call, muted: true } } });
+  assert.equal(muteButton.textContent, 'Unmute');
+  assert.equal(muteButton.getAttribute('aria-pressed'), 'true');
+  assert.equal(muteButton.disabled, false);
+
+  // Hold: disabled until the PBX accepted; "On hold" with the timer; a failure in words.
+  holdButton.dispatch('click', { detail: 1 });
+  req = port().last('hold');
+  assert.deepEqual(req.data, { call_id: 'c9', hold: true });
+  assert.equal(holdButton.disabled, true);
+  port().receive({ type: 'reply', id: req.id, ok: true, data: {} });
+  await flush();
+  port().receive({ type: 'call', data: { call: { ...call, muted: true, held: true } } });
+  assert.equal(holdButton.textContent, 'Resume');
+  assert.equal(holdButton.getAttribute('aria-pressed'), 'true');
+  assert.match(li.querySelector('.call-state').textContent, /^On hold \d\d:\d\d$/);
+  holdButton.dispatch('click', { detail: 1 });
+  req = port().last('hold');
+  assert.deepEqual(req.data, { call_id: 'c9', hold: false });
+  port().receive({ type: 'reply', id: req.id, ok: false, error: { code: 'sip', message: 'The PBX refused to resume the call' } });
+  await flush();
+  assert.equal(li.querySelector('.call-problem').textContent, 'The PBX refused to resume the call');
+  assert.equal(holdButton.disabled, false);
+  port().receive({ type: 'call', data: { call } });
+
+  // Keypad: a key plays its DTMF pair here and goes to the host; typed keys too.
+  const keypad = li.querySelector('.keypad');
+  assert.equal(keypad.hidden, true);
+  li.querySelector('button.keypad-toggle').dispatch('click', { detail: 1 });
+  assert.equal(keypad.hidden, false);
+  assert.equal(li.querySelector('button.keypad-toggle').getAttribute('aria-expanded'), 'true');
+  const five = li.querySelectorAll('button.key').find((b) => b.dataset.key === '5');
+  five.dispatch('click', { detail: 1 });
+  assert.deepEqual(port().last('dtmf').data, { call_id: 'c9', digits: '5' });
+  assert.equal(ctx().at(770).length, 1, 'row tone of 5');
+  assert.equal(ctx().at(1336).length, 1, 'column tone of 5');
+  doc.activeElement = null;
+  const ev = doc.root.dispatch('keydown', { key: '#' });
+  assert.equal(ev.defaultPrevented, true);
+  assert.deepEqual(port().last('dtmf').data, { call_id: 'c9', digits: '#' });
+  assert.equal(li.querySelector('.keypad-sent').textContent, 'Sent 5#');
+  const typed = port().ofType('dtmf').length;
+  const input = li.querySelector('.transfer-target');
+  input.dispatch('keydown', { key: '7' });
+  assert.equal(port().ofType('dtmf').length, typed, 'a digit typed into a text field is no DTMF');
+
+  // Transfer: checked like a dialed number, then sent.
+  li.querySelector('button.transfer-toggle').dispatch('click', { detail: 1 });
+  assert.equal(li.querySelector('.transfer-form').hidden, false);
+  assert.equal(doc.activeElement, input);
+  input.value = 'bob';
+  li.querySelector('.transfer-form').dispatch('submit');
+  assert.equal(port().ofType('transfer').length, 0);
+  assert.match(li.querySelector('.call-problem').textContent, /digits/);
+  input.value = '+1 (555) 010-0200';
+  const submit = li.querySelector('.transfer-form').dispatch('submit');
+  assert.equal(submit.defaultPrevented, true);
+  req = port().last('transfer');
+  assert.deepEqual(req.data, { call_id: 'c9', target: '+15550100200' });
+  assert.equal(li.querySelector('button.transfer-go').disabled, true);
+  port().receive({ type: 'reply', id: req.id, ok: true, data: {} });
+  await flush();
+  await end(call);
+  assert.equal(items().length, 0);
+});
+
 const session = (state, extra = {}) => ({ type: 'state', data: { accounts: [account], status: 'available', calls: [], session: { state, sites: [], ...extra } } });
 
 test('the close-soon warning: the exact words, a countdown timer from the deadline; hidden again when cancelled', () => {

@@ -236,3 +236,14 @@ test('retry: restarts a held-back context (the microphone opened), never makes o
   t.clock.advance(RESUME_TIMEOUT_MS);
   assert.deepEqual(t.blocked, [], 'the first attempt\'s timeout is void');
 });
+
+test('key tones: the DTMF pair of each keypad key, nothing for other keys', async () => {
+  const { keyTonePattern } = await import('../lib/tones.js');
+  const pairs = {
+    1: [697, 1209], 5: [770, 1336], 9: [852, 1477], '*': [941, 1209], 0: [941, 1336], '#': [941, 1477],
+  };
+  for (const [key, want] of Object.entries(pairs)) {
+    assert.deepEqual(keyTonePattern(key).notes.map((n) => n.frequency), want, key);
+  }
+  for (const bad of ['A', '+', '', 'x', undefined]) assert.equal(keyTonePattern(bad), null, String(bad));
+});

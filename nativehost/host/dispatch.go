@@ -129,6 +129,8 @@ func errorBody(err error) *messaging.ErrorBody {
 		code = messaging.CodeBadRequest
 	case errors.Is(err, phone.ErrNoCall):
 		code = messaging.CodeNoCall
+	case errors.Is(err, errTooManyKeys):
+		code = messaging.CodeTooLarge
 	case errors.Is(err, media.ErrBadSDP), errors.Is(err, media.ErrNoCommonCodec), errors.Is(err, media.ErrClosed):
 		code = messaging.CodeMedia
 	}
@@ -242,18 +244,21 @@ func (h *Host) onHistoryGet(env messaging.Envelope) (any, error) {
 	}{calls}, nil
 }
 
-// onDTMF answers at once and plays the keys in the background (220 ms each); a failure
-// arrives as an error event for the call.
+// onDTMF answers at once and plays the keys in the background (220 ms each), after the
+// keys of earlier requests; a failure arrives as an error event for the call.
 func (h *Host) onDTMF(env messaging.Envelope) (any, error) {
 	return withPhone(func(p *phone.Phone, in messaging.DTMF) (any, error) {
-		go func() {
+		err := h.keys.add(func() {
 			if err := p.SendDTMF(in.CallID, in.Digits); err != nil {
 				h.log.Warn("DTMF failed", "call", in.CallID, "err", err)
 				e := errorBody(err)
 				e.CallID = in.CallID
 				h.sendEvent(messaging.TypeError, e)
 			}
-		}()
+		})
+		if err != nil {
+			return nil, err
+		}
 		return struct{}{}, nil
 	})(h, env)
 }

@@ -44,6 +44,7 @@ type Host struct {
 	closed    chan struct{} // closed when the session machine reaches Closed
 	closeOnce sync.Once
 	applyMu   sync.Mutex
+	keys      keyQueue // dtmf requests, played in order
 
 	mu        sync.Mutex
 	phone     *phone.Phone
