@@ -133,13 +133,15 @@ export class CallAlerts {
   async _incoming(call) {
     if (!isRingingIncoming(call)) return;
     this._ringing.add(call.id);
-    await this._attention();
-    if (!this._ringing.has(call.id) || !this._notifications) return;
+    // Whether the user was looking at the phone before the call: the window's focus
+    // after our attention request says little (the browser may report it focused while
+    // the desktop kept it behind, or the user may be in another application).
     let focused = false;
     try {
       focused = await this._softphone.isFocused();
     } catch { /* unknown: notify */ }
-    if (focused || !this._ringing.has(call.id)) return;
+    await this._attention();
+    if (focused || !this._ringing.has(call.id) || !this._notifications) return;
     const id = incomingNotificationId(call.id);
     try {
       await this._notifications.create(id, incomingOptions(call, { iconUrl: this._iconUrl, buttons: this._buttons }));
