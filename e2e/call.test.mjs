@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  root, startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor,
-  measureToneInPage, toneFound,
+  startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor,
+  measureToneInPage, toneFound, screenshotBoth,
 } from './harness.mjs';
 
-const screenshots = join(root, 'docs', 'screenshots');
 let tmp; let pbx; const password = randomPassword();
 
 before(async () => {
@@ -51,7 +50,7 @@ async function dialAndMeasure(b, digits, { screenshot } = {}) {
   await waitFor(() => registered('1001'), { what: 'REGISTER of 1001 at devpbx' });
   const popup = await openPopup(b);
   await waitFor(() => popup.getByText(/Registered/).isVisible(), { what: 'popup shows registered' });
-  if (screenshot) await popup.screenshot({ path: join(screenshots, 'popup-idle.png') });
+  if (screenshot) await screenshotBoth(popup, 'popup-idle');
   for (const d of digits) await popup.getByRole('button', { name: d, exact: true }).click();
   assert.equal(await popup.getByRole('textbox', { name: 'Number' }).inputValue(), digits);
   const startedAt = Date.now();
@@ -88,7 +87,7 @@ test('600 echo over PCMU: the mic tone reaches the PBX and comes back to the bro
   const b = await phoneWith('echo', ['pcmu']);
   try {
     const { popup, win, callId } = await dialAndMeasure(b, '600', { screenshot: true });
-    await popup.screenshot({ path: join(screenshots, 'popup-in-call.png') });
+    await screenshotBoth(popup, 'popup-in-call');
     const atPbx = await waitFor(async () => {
       const c = (await pbx.api('/api/calls')).find((x) => x.id === callId);
       return c.rx_packets > 50 && c.tone_1000hz_ratio > 0.8 && c;
@@ -168,6 +167,7 @@ test('in-call controls of the softphone window: Mute, Hold and Keypad on a 600 e
     await win.locator('body').focus();
     await win.keyboard.press('9');
     await waitFor(() => call.getByText('Sent 12*#9').isVisible(), { what: 'sent keys shown' });
+    await screenshotBoth(win, 'softphone-keypad');
     const got = await waitFor(async () => {
       const c = (await pbx.api('/api/calls')).find((x) => x.id === callId);
       return c.dtmf === '12*#9' && c;

@@ -122,6 +122,21 @@ export async function launch({ dir, headless = true, wav, env = {}, args = [] })
   };
 }
 
+/** Where the E2E run leaves the screenshots the README shows. */
+export const screenshotDir = join(root, 'docs', 'screenshots');
+
+/**
+ * Screenshots a page in the light and in the dark colour scheme (prefers-color-scheme):
+ * docs/screenshots/NAME.png and NAME-dark.png; the page is left in its own scheme.
+ */
+export async function screenshotBoth(page, name, { fullPage = false } = {}) {
+  for (const [scheme, suffix] of [['light', ''], ['dark', '-dark']]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(screenshotDir, `${name}${suffix}.png`), fullPage });
+  }
+  await page.emulateMedia({ colorScheme: null });
+}
+
 /** A temp dir removed by the returned cleanup. */
 export function tempDir(prefix = 'tabphone-e2e-') {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  root, startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor, measureToneInPage, toneFound,
+  startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor, measureToneInPage, toneFound, screenshotBoth,
 } from './harness.mjs';
 
-const screenshots = join(root, 'docs', 'screenshots');
 const password = randomPassword();
 
 // These tests need devpbx to call the phone (POST /api/originate); until it can, they
@@ -47,7 +46,7 @@ test('an incoming call rings in the window, is answered there, and its audio is 
     const answer = win.getByRole('button', { name: 'Answer' });
     await waitFor(() => answer.isVisible(), { what: 'Answer button' });
     await waitFor(() => win.evaluate(() => document.documentElement.dataset.ringing === 'true'), { what: 'ringtone' });
-    await win.screenshot({ path: join(screenshots, 'softphone-incoming.png') });
+    await screenshotBoth(win, 'softphone-incoming');
     await answer.click();
     await waitFor(async () => (await pbxCall(id))?.state === 'up', { what: 'answered at devpbx' });
     assert.equal(await win.evaluate(() => document.documentElement.dataset.ringing), 'false');
@@ -56,7 +55,7 @@ test('an incoming call rings in the window, is answered there, and its audio is 
       m = await win.evaluate(measureToneInPage, { selector: '#remote-audio', freq: 1000, ms: 1000 });
       return toneFound(m, 1000);
     }, { timeout: 10000, interval: 100, what: '1 kHz from the PBX' }).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(m)}`); });
-    await win.screenshot({ path: join(screenshots, 'softphone-connected.png') });
+    await screenshotBoth(win, 'softphone-connected');
     await win.getByRole('button', { name: 'End call' }).click();
     const c = await waitFor(async () => { const x = await pbxCall(id); return x?.state === 'ended' && x; }, { what: 'BYE from the phone' });
     assert.equal(c.ended_by, 'callee_bye');

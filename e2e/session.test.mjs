@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync, readFileSync, readlinkSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  CHROMIUM, startDevpbx, toneWav, launch, tempDir, randomPassword, waitFor, measureToneInPage, toneFound,
+  CHROMIUM, startDevpbx, toneWav, launch, tempDir, randomPassword, waitFor, measureToneInPage, toneFound, screenshotBoth,
 } from './harness.mjs';
 
 const WARNING = 'Window will be closed soon, since there is no active session';
@@ -84,10 +84,11 @@ async function expectEcho(win, when) {
 }
 
 /** Checks the rule's timing and its effects at the PBX after a trigger at t0 (ms). */
-async function expectClose({ win, callId }, t0) {
+async function expectClose({ win, callId }, t0, { screenshot = false } = {}) {
   const closed = win.waitForEvent('close', { timeout: 10000 }).then(() => Date.now());
   const shownAt = await waitFor(() => win.evaluate(() => window.__warnShownAt), { timeout: 3000, interval: 10, what: 'the warning' });
   assert.equal((await win.locator('#closing-message').textContent()).trim(), WARNING);
+  if (screenshot) await screenshotBoth(win, 'softphone-closing-soon');
   const closedAt = await closed;
   const warnDelay = shownAt - t0;
   const closeDelay = closedAt - shownAt;
@@ -112,9 +113,18 @@ test('(b) Menu → Logout closes the phone after 5 s', async () => {
   const s = await phoneInCall('logout');
   try {
     await s.app.getByText('Menu', { exact: true }).click();
-    const t0 = Date.now();
+    // The trigger is the click itself, on the page's clock (Playwright's own checks
+    // before it clicks take time of their own).
+    let clickedAt = null;
+    await s.app.exposeFunction('tabphoneClickedAt', (t) => { clickedAt = t; });
+    await s.app.evaluate(() => {
+      document.addEventListener('click', (ev) => {
+        if (ev.target.closest?.('a')?.textContent.trim() === 'Logout') window.tabphoneClickedAt(performance.timeOrigin + performance.now());
+      }, true);
+    });
     await s.app.getByRole('link', { name: 'Logout' }).click();
-    await expectClose(s, t0);
+    const t0 = await waitFor(() => clickedAt, { what: 'the click on Logout' });
+    await expectClose(s, t0, { screenshot: true });
   } finally { await s.b.close(); }
 });
 
