@@ -114,3 +114,15 @@ test('602 calls back while the window is minimized: Decline on the notification 
   await waitFor(async () => !(await notificationIds()).includes(id), { what: 'notification cleared' });
   await waitFor(() => popup.locator('#recent .recent-call').first().getByText('602').isVisible(), { what: 'declined call in Recent calls' });
 });
+
+test('keyboard shortcuts: "Answer the ringing call", then "End the call"', async () => {
+  const back = await callBack();
+  await waitFor(async () => (await b.sw.evaluate(() => chrome.commands.getAll())).length >= 3, { what: 'the commands' });
+  const win = await softphone();
+  await waitFor(() => win.evaluate(() => document.documentElement.dataset.ringing === 'true'), { what: 'ringing' });
+  // The browser's own event for the shortcut, fired in the worker.
+  await b.sw.evaluate(() => { chrome.commands.onCommand.dispatch('answer-call'); });
+  await waitFor(async () => (await calls()).find((c) => c.id === back.id)?.state === 'up', { what: 'answered by the shortcut' });
+  await b.sw.evaluate(() => { chrome.commands.onCommand.dispatch('end-call'); });
+  assert.equal((await ended(back.id)).ended_by, 'callee_bye');
+});

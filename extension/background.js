@@ -8,7 +8,7 @@
 // so a woken service worker gets the event that woke it.
 
 import { browser } from './lib/browser.js';
-import { HOST_NAME, PAGE } from './lib/protocol.js';
+import { HOST_NAME, PAGE, MSG } from './lib/protocol.js';
 import { NativePort } from './lib/nativeport.js';
 import { Hub } from './lib/hub.js';
 import { SoftphoneWindow } from './lib/softphonewindow.js';
@@ -18,6 +18,7 @@ import { badgeFor } from './lib/badge.js';
 import { CallAlerts } from './lib/callalerts.js';
 import { RecentCalls } from './lib/recentcalls.js';
 import { WELCOME_KEY } from './lib/localsettings.js';
+import { commandRequest } from './lib/shortcuts.js';
 
 const softphoneWindow = new SoftphoneWindow({
   windows: browser.windows,
@@ -119,6 +120,15 @@ browser.tabs.onRemoved.addListener((tabId) => { watch.tabRemoved(tabId); });
 browser.tabs.onReplaced?.addListener(() => { watch.sync(); });
 browser.notifications?.onButtonClicked?.addListener((id, index) => { alerts.buttonClicked(id, index); });
 browser.notifications?.onClicked?.addListener((id) => { alerts.clicked(id); });
+// Keyboard shortcuts: answer brings the window with the call's audio to the front.
+browser.commands?.onCommand?.addListener((command) => {
+  const req = commandRequest(command, hub.state);
+  if (!req) return;
+  native.request(req.type, req.data).then((reply) => {
+    if (!reply.ok) console.warn('tabphone: the shortcut failed', command, reply.error);
+    else if (req.type === MSG.ANSWER) softphoneWindow.attention({ create: false }).catch(() => {});
+  });
+});
 browser.windows.onRemoved.addListener((windowId) => {
   watch.windowRemoved(windowId);
   softphoneWindow.windowRemoved(windowId).catch(() => {});
