@@ -126,3 +126,16 @@ test('keyboard shortcuts: "Answer the ringing call", then "End the call"', async
   await b.sw.evaluate(() => { chrome.commands.onCommand.dispatch('end-call'); });
   assert.equal((await ended(back.id)).ended_by, 'callee_bye');
 });
+
+test('603 is busy: the call ends in words and the window plays the busy tone', async () => {
+  const field = popup.getByRole('textbox', { name: 'Number' });
+  await field.fill('603');
+  const since = Date.now();
+  await popup.getByRole('button', { name: 'Dial', exact: true }).click();
+  const c = await newCallTo('603', since);
+  assert.equal((await ended(c.id)).status, 486);
+  const win = await softphone();
+  const busy = await waitFor(async () => (await win.evaluate(() => window.__tabphoneTones ?? [])).find((t) => t.kind === 'busy' && t.at >= since), { what: 'the busy tone' });
+  assert.equal(busy.state, 'running', 'the busy tone was audible');
+  await waitFor(async () => /busy/i.test(await win.locator('#last-call').textContent()), { what: 'busy in words' });
+});

@@ -1,12 +1,16 @@
 // The settings the extension keeps for itself in storage.local (the host's config holds
-// the phone's): whether the softphone opens with the Dialer/PBX, the ringtone volume, the
+// the phone's): whether the softphone opens with the Dialer/PBX, the ringtone and its volume, the
 // chosen microphone and speaker, and the first-run welcome. Defaults and checks in one
 // place, for the options page that writes them and the pages that read them.
 
 import { OPEN_WITH_SESSION_KEY } from './sessionbinding.js';
-import { RING_VOLUME_KEY, DEFAULT_RING_VOLUME, normalizeVolume } from './tones.js';
+import {
+  RING_VOLUME_KEY, DEFAULT_RING_VOLUME, normalizeVolume, RINGTONE_KEY, normalizeRingtone,
+} from './tones.js';
 
-export { OPEN_WITH_SESSION_KEY, RING_VOLUME_KEY, DEFAULT_RING_VOLUME, normalizeVolume };
+export {
+  OPEN_WITH_SESSION_KEY, RING_VOLUME_KEY, DEFAULT_RING_VOLUME, normalizeVolume, RINGTONE_KEY,
+};
 
 /** storage.local: the microphone's deviceId ("" or absent: the system default). */
 export const MIC_DEVICE_KEY = 'micDeviceId';
@@ -28,6 +32,7 @@ export function localSettingsOf(got) {
   return {
     openWithSession: g[OPEN_WITH_SESSION_KEY] !== false,
     ringVolume: normalizeVolume(g[RING_VOLUME_KEY]),
+    ringtone: normalizeRingtone(g[RINGTONE_KEY]),
     micDeviceId: normalizeDeviceId(g[MIC_DEVICE_KEY]),
     speakerDeviceId: normalizeDeviceId(g[SPEAKER_DEVICE_KEY]),
     showWelcome: g[WELCOME_KEY] === true,
@@ -38,7 +43,7 @@ export function localSettingsOf(got) {
 export async function readLocalSettings(storage) {
   let got = {};
   try {
-    got = await storage.get([OPEN_WITH_SESSION_KEY, RING_VOLUME_KEY, MIC_DEVICE_KEY, SPEAKER_DEVICE_KEY, WELCOME_KEY]);
+    got = await storage.get([OPEN_WITH_SESSION_KEY, RING_VOLUME_KEY, RINGTONE_KEY, MIC_DEVICE_KEY, SPEAKER_DEVICE_KEY, WELCOME_KEY]);
   } catch {
     got = {};
   }

@@ -12,7 +12,7 @@ import { isRingingIncoming } from './state.js';
 import { systemClock } from './clock.js';
 
 export const TONE = Object.freeze({
-  RING: 'ring', RINGBACK: 'ringback', BEEP: 'beep', KEY: 'key',
+  RING: 'ring', RINGBACK: 'ringback', BEEP: 'beep', KEY: 'key', BUSY: 'busy',
 });
 
 /** storage.local key of the ringtone volume (0…1). */
@@ -43,6 +43,60 @@ export const RING_PATTERN = Object.freeze({
     { offset: 1.5, duration: 0.7, frequency: 523.25 },
   ]),
 });
+
+/** A classic phone ring: 440 + 480 Hz together, 2 s on, 4 s off. */
+export const CLASSIC_RING_PATTERN = Object.freeze({
+  kind: TONE.RING,
+  periodMs: 6000,
+  shape: 'flat',
+  level: 0.35, // × ringVolume
+  notes: Object.freeze([
+    { offset: 0, duration: 2, frequency: 440 },
+    { offset: 0, duration: 2, frequency: 480 },
+  ]),
+});
+
+/** Three short rising pips, repeated every 2 s: noticeable in a noisy room. */
+export const PIPS_RING_PATTERN = Object.freeze({
+  kind: TONE.RING,
+  periodMs: 2000,
+  shape: 'flat',
+  level: 0.4, // × ringVolume
+  notes: Object.freeze([
+    { offset: 0, duration: 0.12, frequency: 880 },
+    { offset: 0.18, duration: 0.12, frequency: 1046.5 },
+    { offset: 0.36, duration: 0.12, frequency: 1318.5 },
+  ]),
+});
+
+/** The built-in ringtones by the name stored under RINGTONE_KEY, with their labels. */
+export const RINGTONES = Object.freeze({
+  chime: Object.freeze({ label: 'Chime', pattern: RING_PATTERN }),
+  classic: Object.freeze({ label: 'Classic phone', pattern: CLASSIC_RING_PATTERN }),
+  pips: Object.freeze({ label: 'Pips', pattern: PIPS_RING_PATTERN }),
+});
+export const RINGTONE_KEY = 'ringtone';
+export const DEFAULT_RINGTONE = 'chime';
+
+/** A ringtone name from storage: one of RINGTONES, else the default. */
+export function normalizeRingtone(v) {
+  return typeof v === 'string' && Object.hasOwn(RINGTONES, v) ? v : DEFAULT_RINGTONE;
+}
+
+/** The busy tone after an outgoing call was refused as busy: 425 Hz, 0.5 s on/off, 3 times. */
+export const BUSY_PATTERN = Object.freeze({
+  kind: TONE.BUSY,
+  periodMs: 0,
+  shape: 'flat',
+  level: 0.2,
+  notes: Object.freeze([0, 1, 2].map((offset) => Object.freeze({ offset, duration: 0.5, frequency: 425 }))),
+});
+
+/** True for an outgoing call that just ended because the other side was busy (486, 600). */
+export function isBusyEnd(call) {
+  return call?.direction !== DIRECTION.INCOMING && call?.state === CALL_STATE.ENDED
+    && [486, 600].includes(call?.end_reason?.sip_code);
+}
 
 export const RINGBACK_PATTERN = Object.freeze({
   kind: TONE.RINGBACK,
@@ -122,8 +176,9 @@ export class TonePlayer {
    */
   constructor({
     createContext, clock = systemClock, now = wallClockNow, onTone = () => {}, onBlocked = () => {},
-    ringVolume = DEFAULT_RING_VOLUME, resumeTimeoutMs = RESUME_TIMEOUT_MS, log = console,
+    ringVolume = DEFAULT_RING_VOLUME, ringtone = DEFAULT_RINGTONE, resumeTimeoutMs = RESUME_TIMEOUT_MS, log = console,
   }) {
+    this._ringtone = normalizeRingtone(ringtone);
     this._createContext = createContext;
     this._clock = clock;
     this._now = now;
@@ -148,6 +203,15 @@ export class TonePlayer {
     return this._ringVolume;
   }
 
+  get ringtone() {
+    return this._ringtone;
+  }
+
+  /** A new ringtone (a RINGTONES name); it applies from the next ring. */
+  set ringtone(v) {
+    this._ringtone = normalizeRingtone(v);
+  }
+
   /** A new ringtone volume (0…1); it applies from the next ring. */
   set ringVolume(v) {
     this._ringVolume = normalizeVolume(v);
@@ -160,7 +224,7 @@ export class TonePlayer {
 
   /** Starts or stops the ringtone (idempotent). */
   setRinging(on) {
-    this._setLoop(RING_PATTERN, on);
+    this._setLoop(RINGTONES[this._ringtone].pattern, on);
   }
 
   /** Starts or stops the ringback tone (idempotent). */
@@ -173,6 +237,11 @@ export class TonePlayer {
     this._oneShot(this._play(BEEP_PATTERN, BEEP_PATTERN.level));
   }
 
+  /** Plays the busy tone once (3 s). */
+  busy() {
+    this._oneShot(this._play(BUSY_PATTERN, BUSY_PATTERN.level));
+  }
+
   /** Plays a keypad key's DTMF pair once (local feedback); other keys play nothing. */
   keyTone(key) {
     const pattern = keyTonePattern(key);
@@ -181,7 +250,8 @@ export class TonePlayer {
 
   /** Plays one cycle of the ringtone at the ringtone volume (the options page's "Play"). */
   ringOnce() {
-    this._oneShot(this._play(RING_PATTERN, RING_PATTERN.level * this._ringVolume));
+    const { pattern } = RINGTONES[this._ringtone];
+    this._oneShot(this._play(pattern, pattern.level * this._ringVolume));
   }
 
   /** Keeps a one-shot's nodes until its last oscillator ends, so stopAll() can cut it. */

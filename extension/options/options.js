@@ -22,14 +22,14 @@ import {
   formToConfig, errorSummary, permissionsFor, watchesCookies,
 } from '../lib/optionsform.js';
 import {
-  OPEN_WITH_SESSION_KEY, RING_VOLUME_KEY, MIC_DEVICE_KEY, SPEAKER_DEVICE_KEY, WELCOME_KEY,
+  OPEN_WITH_SESSION_KEY, RING_VOLUME_KEY, RINGTONE_KEY, MIC_DEVICE_KEY, SPEAKER_DEVICE_KEY, WELCOME_KEY,
   readLocalSettings, normalizeVolume,
 } from '../lib/localsettings.js';
 import {
   DEVICE_KIND, MIC_ALLOWED, MicMeter, deviceChoices, micConstraints, micBlockedWords, micPermissionWords,
   micNamesShown,
 } from '../lib/audiodevices.js';
-import { TonePlayer } from '../lib/tones.js';
+import { TonePlayer, RINGTONES, normalizeRingtone } from '../lib/tones.js';
 
 /** What #registration-result says while the phone waits for a Dialer/PBX session. */
 const WAITING_FOR_SESSION = 'Not registered now: the phone registers while you are logged in to the Dialer/PBX. Open it to test the registration.';
@@ -69,6 +69,7 @@ const els = {
   speakerDevice: $('speaker-device'),
   speakerNote: $('speaker-note'),
   openWithSession: $('open-with-session'),
+  ringtone: $('ringtone'),
   ringVolume: $('ring-volume'),
   ringVolumeValue: $('ring-volume-value'),
   playRingtone: $('play-ringtone'),
@@ -536,7 +537,20 @@ els.ringVolume.addEventListener('input', () => {
   storeLocal({ [RING_VOLUME_KEY]: v });
 });
 
+for (const [name, { label }] of Object.entries(RINGTONES)) {
+  const option = document.createElement('option');
+  option.value = name;
+  option.textContent = label;
+  els.ringtone.append(option);
+}
+
 let tones = null;
+
+els.ringtone.addEventListener('change', () => {
+  const name = normalizeRingtone(els.ringtone.value);
+  if (tones) tones.ringtone = name;
+  storeLocal({ [RINGTONE_KEY]: name });
+});
 
 els.playRingtone.addEventListener('click', () => {
   // The ring sounds where the softphone window rings: the default output (a headset
@@ -545,6 +559,7 @@ els.playRingtone.addEventListener('click', () => {
     createContext: () => (globalThis.AudioContext ? new globalThis.AudioContext() : null),
   });
   tones.ringVolume = normalizeVolume(Number(els.ringVolume.value));
+  tones.ringtone = normalizeRingtone(els.ringtone.value);
   tones.resume();
   tones.ringOnce();
 });
@@ -675,6 +690,7 @@ window.addEventListener('pagehide', () => {
 async function start() {
   localSettings = await readLocalSettings(browser.storage.local);
   els.openWithSession.checked = localSettings.openWithSession;
+  els.ringtone.value = localSettings.ringtone;
   els.ringVolume.value = String(localSettings.ringVolume);
   showVolume(localSettings.ringVolume);
   showWelcome();

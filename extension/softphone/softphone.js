@@ -6,7 +6,7 @@
 // microphone for calls (the one chosen on the options page; calls play on the chosen
 // speaker where the browser has setSinkId), and it plays the tones (lib/tones.js): the
 // ringtone of an incoming call, the ringback of an outgoing call that rings without early
-// media, and the auto-answer beep. When the Dialer/PBX session ends it shows the host's close-soon warning with a
+// media, the busy tone when a call we placed was refused as busy, and the auto-answer beep. When the Dialer/PBX session ends it shows the host's close-soon warning with a
 // countdown, and closes itself on the host's `close`.
 //
 // For tests, the page records what it plays: <html data-ringing="true|false"> and
@@ -29,7 +29,7 @@ import {
 import { CallMedia } from '../lib/callmedia.js';
 import { ClosingWarning } from '../lib/closingwarning.js';
 import {
-  TonePlayer, TONE, RING_VOLUME_KEY, wantedTones,
+  TonePlayer, TONE, RING_VOLUME_KEY, RINGTONE_KEY, wantedTones, isBusyEnd,
 } from '../lib/tones.js';
 import { MIC_DEVICE_KEY, SPEAKER_DEVICE_KEY, normalizeDeviceId } from '../lib/localsettings.js';
 
@@ -101,9 +101,10 @@ function applySpeaker() {
     });
 }
 
-browser.storage?.local?.get([RING_VOLUME_KEY, MIC_DEVICE_KEY, SPEAKER_DEVICE_KEY]).then(
+browser.storage?.local?.get([RING_VOLUME_KEY, RINGTONE_KEY, MIC_DEVICE_KEY, SPEAKER_DEVICE_KEY]).then(
   (got) => {
     if (got && RING_VOLUME_KEY in got) tones.ringVolume = got[RING_VOLUME_KEY];
+    if (got && RINGTONE_KEY in got) tones.ringtone = got[RINGTONE_KEY];
     micDeviceId = normalizeDeviceId(got?.[MIC_DEVICE_KEY]);
     speakerDeviceId = normalizeDeviceId(got?.[SPEAKER_DEVICE_KEY]);
     if (speakerDeviceId !== '') applySpeaker();
@@ -113,6 +114,7 @@ browser.storage?.local?.get([RING_VOLUME_KEY, MIC_DEVICE_KEY, SPEAKER_DEVICE_KEY
 browser.storage?.onChanged?.addListener((changes, area) => {
   if (area !== 'local') return;
   if (changes[RING_VOLUME_KEY]) tones.ringVolume = changes[RING_VOLUME_KEY].newValue;
+  if (changes[RINGTONE_KEY]) tones.ringtone = changes[RINGTONE_KEY].newValue;
   if (changes[MIC_DEVICE_KEY]) micDeviceId = normalizeDeviceId(changes[MIC_DEVICE_KEY].newValue); // from the next call
   if (changes[SPEAKER_DEVICE_KEY]) {
     speakerDeviceId = normalizeDeviceId(changes[SPEAKER_DEVICE_KEY].newValue);
@@ -145,8 +147,12 @@ const client = new PageClient({
       default:
         break;
     }
+    const wasLive = liveCalls(state);
     state = applyEvent(state, msg);
     media.update(liveCalls(state));
+    // An outgoing call refused as busy: the busy tone, once, as a phone plays it.
+    const ended = msg.type === MSG.CALL ? msg.data?.call : null;
+    if (isBusyEnd(ended) && wasLive.some((c) => c.id === ended.id)) tones.busy();
     render();
   },
 });

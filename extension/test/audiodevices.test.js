@@ -89,12 +89,15 @@ test('MicMeter: measures every 100 ms while running, 0 when stopped; one context
 
 test('local settings: defaults (open with the Dialer/PBX on, ring 0.6, default devices, no welcome) and checks', async () => {
   assert.deepEqual(localSettingsOf({}), {
-    openWithSession: true, ringVolume: DEFAULT_RING_VOLUME, micDeviceId: '', speakerDeviceId: '', showWelcome: false,
+    openWithSession: true, ringVolume: DEFAULT_RING_VOLUME, ringtone: 'chime', micDeviceId: '', speakerDeviceId: '', showWelcome: false,
   });
   assert.deepEqual(localSettingsOf({
-    openWithSession: false, ringVolume: 0.2, micDeviceId: 'm', speakerDeviceId: 's', showWelcome: true,
-  }), { openWithSession: false, ringVolume: 0.2, micDeviceId: 'm', speakerDeviceId: 's', showWelcome: true });
+    openWithSession: false, ringVolume: 0.2, ringtone: 'pips', micDeviceId: 'm', speakerDeviceId: 's', showWelcome: true,
+  }), {
+    openWithSession: false, ringVolume: 0.2, ringtone: 'pips', micDeviceId: 'm', speakerDeviceId: 's', showWelcome: true,
+  });
   assert.equal(localSettingsOf({ ringVolume: 7 }).ringVolume, DEFAULT_RING_VOLUME);
+  assert.equal(localSettingsOf({ ringtone: 'toString' }).ringtone, 'chime', 'only the built-in names');
   assert.equal(normalizeDeviceId(5), '');
   assert.equal(normalizeDeviceId('x'.repeat(600)), '');
   assert.equal((await readLocalSettings(new FakeStorage({ micDeviceId: 'm' }))).micDeviceId, 'm');

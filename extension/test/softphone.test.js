@@ -411,6 +411,23 @@ test('a connected call: Mute, Hold, Keypad and Transfer talk to the host and fol
   assert.equal(items().length, 0);
 });
 
+test('an outgoing call refused as busy plays the busy tone once; other ends do not', async () => {
+  const call = { id: 'c10', number: '603', state: 'ringing', direction: 'outgoing', started_at: 1 };
+  port().receive({ type: 'call', data: { call } });
+  const before = ctx().at(425).length; // the ringback is 425 Hz too
+  port().receive({ type: 'call', data: { call: { ...call, state: 'ended', end_reason: { sip_code: 486, message: 'Busy' } } } });
+  await flush();
+  assert.equal(ctx().at(425).length - before, 3, 'three 0.5 s bursts');
+  assert.equal(tones().at(-1).kind, 'busy');
+  port().receive({ type: 'call', data: { call: { ...call, state: 'ended', end_reason: { sip_code: 486, message: 'Busy' } } } });
+  assert.equal(ctx().at(425).length - before, 3, 'a repeated ended event plays nothing');
+  port().receive({ type: 'call', data: { call: { ...call, id: 'c11' } } });
+  const n = ctx().at(425).length;
+  port().receive({ type: 'call', data: { call: { ...call, id: 'c11', state: 'ended', end_reason: { sip_code: 404, message: 'Not found' } } } });
+  assert.equal(tones().at(-1).kind === 'busy', false);
+  assert.equal(ctx().at(425).length, n);
+});
+
 const session = (state, extra = {}) => ({ type: 'state', data: { accounts: [account], status: 'available', calls: [], session: { state, sites: [], ...extra } } });
 
 test('the close-soon warning: the exact words, a countdown timer from the deadline; hidden again when cancelled', () => {

@@ -247,3 +247,41 @@ test('key tones: the DTMF pair of each keypad key, nothing for other keys', asyn
   }
   for (const bad of ['A', '+', '', 'x', undefined]) assert.equal(keyTonePattern(bad), null, String(bad));
 });
+
+test('ringtones: three built-in, chosen by name; unknown names give the chime', async () => {
+  const {
+    RINGTONES, normalizeRingtone, RING_PATTERN: chime, CLASSIC_RING_PATTERN, PIPS_RING_PATTERN,
+  } = await import('../lib/tones.js');
+  assert.deepEqual(Object.keys(RINGTONES), ['chime', 'classic', 'pips']);
+  assert.equal(RINGTONES.chime.pattern, chime);
+  for (const p of [CLASSIC_RING_PATTERN, PIPS_RING_PATTERN]) {
+    assert.equal(p.kind, 'ring');
+    assert.ok(Math.max(...p.notes.map((n) => n.offset + n.duration)) * 1000 < p.periodMs, 'a pause between rings');
+  }
+  for (const bad of ['', 'Chime', '__proto__', 5, null]) assert.equal(normalizeRingtone(bad), 'chime');
+  const ctx = new FakeAudioContext();
+  const player = new TonePlayer({ createContext: () => ctx, clock: new FakeClock(), ringtone: 'classic' });
+  player.setRinging(true);
+  assert.equal(ctx.at(440).length, 1);
+  assert.equal(ctx.at(480).length, 1);
+  assert.equal(ctx.at(659.25).length, 0, 'not the chime');
+  player.setRinging(false);
+  player.ringtone = 'pips';
+  player.ringOnce();
+  assert.equal(ctx.at(1318.5).length, 1);
+});
+
+test('busy tone: 425 Hz three times after an outgoing call refused as busy', async () => {
+  const { isBusyEnd, BUSY_PATTERN } = await import('../lib/tones.js');
+  assert.deepEqual(BUSY_PATTERN.notes.map((n) => [n.offset, n.duration, n.frequency]), [[0, 0.5, 425], [1, 0.5, 425], [2, 0.5, 425]]);
+  const ended = (code, direction = 'outgoing') => ({ state: 'ended', direction, end_reason: { sip_code: code, message: 'x' } });
+  assert.equal(isBusyEnd(ended(486)), true);
+  assert.equal(isBusyEnd(ended(600)), true);
+  for (const c of [ended(404), ended(486, 'incoming'), { state: 'connected', end_reason: { sip_code: 486 } }, null]) {
+    assert.equal(isBusyEnd(c), false, JSON.stringify(c));
+  }
+  const ctx = new FakeAudioContext();
+  const player = new TonePlayer({ createContext: () => ctx, clock: new FakeClock() });
+  player.busy();
+  assert.equal(ctx.at(425).length, 3);
+});
