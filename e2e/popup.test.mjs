@@ -139,3 +139,25 @@ test('603 is busy: the call ends in words and the window plays the busy tone', a
   assert.equal(busy.state, 'running', 'the busy tone was audible');
   await waitFor(async () => /busy/i.test(await win.locator('#last-call').textContent()), { what: 'busy in words' });
 });
+
+test('Do not disturb: 602 calls back, is rejected with 486 without ringing, and shows as missed', async () => {
+  const dnd = popup.getByRole('switch', { name: 'Do not disturb' });
+  await dnd.click();
+  await waitFor(async () => (await dnd.getAttribute('aria-checked')) === 'true', { what: 'DND on' });
+  try {
+    const win = await softphone();
+    const ringsBefore = await win.evaluate(() => (window.__tabphoneTones ?? []).filter((t) => t.kind === 'ring').length);
+    const back = await callBack();
+    const c = await ended(back.id);
+    assert.equal(c.status, 486, 'rejected busy');
+    assert.equal(c.answered_at, null);
+    const missed = popup.locator('#recent .is-missed').first();
+    await waitFor(() => missed.isVisible(), { what: 'a missed call in Recent calls' });
+    assert.match(await missed.innerText(), /602/);
+    const ringsAfter = await win.evaluate(() => (window.__tabphoneTones ?? []).filter((t) => t.kind === 'ring').length);
+    assert.equal(ringsAfter, ringsBefore, 'the phone rang in DND');
+  } finally {
+    await dnd.click();
+    await waitFor(async () => (await dnd.getAttribute('aria-checked')) === 'false', { what: 'DND off' });
+  }
+});
