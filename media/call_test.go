@@ -8,38 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+	"github.com/tabphone/tabphone/internal/browserpeer"
 )
 
-// browserPeer stands in for the softphone window: a pion peer connection that offers
-// the given codec and sends one audio track, on loopback.
+// browserPeer stands in for the softphone window: a pion peer that offers the codec.
 func browserPeer(t *testing.T, c Codec) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP) {
-	t.Helper()
-	me := &webrtc.MediaEngine{}
-	capability := webrtc.RTPCodecCapability{MimeType: c.MimeType, ClockRate: c.ClockRate, Channels: c.Channels, SDPFmtpLine: c.Fmtp}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: capability, PayloadType: 96}, webrtc.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
-	}
-	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	track, err := webrtc.NewTrackLocalStaticRTP(capability, "mic", "browser")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	return pc, track
+	return browserpeer.New(t, webrtc.RTPCodecCapability{MimeType: c.MimeType, ClockRate: c.ClockRate, Channels: c.Channels, SDPFmtpLine: c.Fmtp})
 }
 
 // TestCallRelaysBothWays sets up both legs on loopback and checks that payloads cross
@@ -92,16 +68,7 @@ func relayBothWays(t *testing.T, codec Codec) {
 		}
 		answered <- sdp
 	}
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	if err := call.SetBrowserOffer(pc.LocalDescription().SDP); err != nil {
+	if err := call.SetBrowserOffer(browserpeer.Offer(t, pc)); err != nil {
 		t.Fatal(err)
 	}
 	var sdp string
