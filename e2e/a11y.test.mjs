@@ -4,10 +4,9 @@
 // the softphone window in a call with its keypad and transfer form open, the options.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor,
+  startDevpbx, launchRegistered, toneWav, tempDir, randomPassword, waitFor,
 } from './harness.mjs';
 
 let tmp; let pbx; let b;
@@ -17,11 +16,7 @@ const CONTROL_ROLES = new Set(['button', 'textbox', 'checkbox', 'switch', 'combo
 before(async () => {
   tmp = tempDir();
   pbx = await startDevpbx(tmp.dir, { 1001: password });
-  const dir = join(tmp.dir, 'phone');
-  mkdirSync(dir);
-  writeHostConfig(join(dir, 'config'), { user: '1001', password, sip: pbx.sip });
-  b = await launch({ dir, wav: toneWav(tmp.dir, 1000) });
-  await waitFor(async () => (await pbx.api('/api/registrations')).some((r) => r.user === '1001'), { what: 'registration' });
+  b = await launchRegistered({ dir: join(tmp.dir, 'phone'), pbx, user: '1001', password, wav: toneWav(tmp.dir, 1000) });
 });
 
 after(async () => {

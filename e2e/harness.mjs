@@ -122,6 +122,19 @@ export async function launch({ dir, headless = true, wav, env = {}, args = [] })
   };
 }
 
+/**
+ * A phone registered at the dev PBX: writes the host's config for user into dir/config,
+ * launches Chromium with the extension (and the fake microphone playing wav, if given)
+ * and waits for the REGISTER at devpbx. Returns launch()'s browser.
+ */
+export async function launchRegistered({ dir, pbx, user, password, wav, account = {} }) {
+  mkdirSync(dir, { recursive: true });
+  writeHostConfig(join(dir, 'config'), { user, password, sip: pbx.sip, ...account });
+  const b = await launch({ dir, wav });
+  await waitFor(async () => (await pbx.api('/api/registrations')).some((r) => r.user === user), { what: `REGISTER of ${user} at devpbx` });
+  return b;
+}
+
 /** Where the E2E run leaves the screenshots the README shows. */
 export const screenshotDir = join(root, 'docs', 'screenshots');
 

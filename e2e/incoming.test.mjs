@@ -3,10 +3,9 @@
 // rejects, and auto-answer picks up after N s with the beep. Audio is measured.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor, measureToneInPage, toneFound, screenshotBoth,
+  startDevpbx, launchRegistered, toneWav, tempDir, randomPassword, waitFor, measureToneInPage, toneFound, screenshotBoth,
 } from './harness.mjs';
 
 const password = randomPassword();
@@ -20,12 +19,7 @@ const noOriginate = probe.status === 404 || probe.status === 405 ? 'devpbx has n
 after(() => { pbx?.stop(); tmp?.remove(); });
 
 async function phone(name, account = {}) {
-  const dir = join(tmp.dir, name);
-  mkdirSync(dir);
-  writeHostConfig(join(dir, 'config'), { user: '1001', password, sip: pbx.sip, codecs: ['pcmu'], ...account });
-  const b = await launch({ dir, wav: toneWav(tmp.dir, 1000) });
-  await waitFor(async () => (await pbx.api('/api/registrations')).some((r) => r.user === '1001'), { what: 'registration' });
-  return b;
+  return launchRegistered({ dir: join(tmp.dir, name), pbx, user: '1001', password, wav: toneWav(tmp.dir, 1000), account: { codecs: ['pcmu'], ...account } });
 }
 
 async function originate(body) {

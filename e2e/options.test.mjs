@@ -4,10 +4,10 @@
 // anything is written, and "Test registration" reports the result in words.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startDevpbx, writeHostConfig, launch, tempDir, randomPassword, waitFor, screenshotBoth,
+  startDevpbx, launchRegistered, tempDir, randomPassword, waitFor, screenshotBoth,
 } from './harness.mjs';
 
 let tmp; let pbx; let b; let page;
@@ -18,11 +18,7 @@ const stored = () => JSON.parse(readFileSync(configFile(), 'utf8'));
 before(async () => {
   tmp = tempDir();
   pbx = await startDevpbx(tmp.dir, { 1001: password });
-  const dir = join(tmp.dir, 'phone');
-  mkdirSync(dir);
-  writeHostConfig(join(dir, 'config'), { user: '1001', password, sip: pbx.sip });
-  b = await launch({ dir });
-  await waitFor(async () => (await pbx.api('/api/registrations')).some((r) => r.user === '1001'), { what: 'registration' });
+  b = await launchRegistered({ dir: join(tmp.dir, 'phone'), pbx, user: '1001', password });
   page = await b.ctx.newPage();
   await page.setViewportSize({ width: 760, height: 900 });
   await page.goto(b.url('options/options.html'));

@@ -4,10 +4,9 @@
 // call-back declined from the system notification's Decline button.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor, measureToneInPage, toneFound,
+  startDevpbx, launchRegistered, toneWav, tempDir, randomPassword, waitFor, measureToneInPage, toneFound,
 } from './harness.mjs';
 
 let tmp; let pbx; let b; let popup;
@@ -16,11 +15,7 @@ const password = randomPassword();
 before(async () => {
   tmp = tempDir();
   pbx = await startDevpbx(tmp.dir, { 1001: password });
-  const dir = join(tmp.dir, 'phone');
-  mkdirSync(dir);
-  writeHostConfig(join(dir, 'config'), { user: '1001', password, sip: pbx.sip, codecs: ['pcmu'] });
-  b = await launch({ dir, wav: toneWav(tmp.dir, 1000) });
-  await waitFor(async () => (await pbx.api('/api/registrations')).some((r) => r.user === '1001'), { what: 'registration' });
+  b = await launchRegistered({ dir: join(tmp.dir, 'phone'), pbx, user: '1001', password, wav: toneWav(tmp.dir, 1000) });
   popup = await b.ctx.newPage();
   await popup.setViewportSize({ width: 340, height: 560 });
   await popup.goto(b.url('popup/popup.html'));
