@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -77,11 +76,7 @@ func newPhoneAt(t *testing.T, server, password, extra string) (*Phone, *eventLog
 		t.Fatal(err)
 	}
 	ev := &eventLog{}
-	var lw io.Writer = io.Discard
-	if os.Getenv("PHONE_LOG") != "" {
-		lw = os.Stderr
-	}
-	p, err := New(cfg, ev, Options{Log: slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	p, err := New(cfg, ev, Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}})
 	if err != nil {
 		t.Fatal(err)
