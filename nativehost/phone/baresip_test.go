@@ -333,3 +333,60 @@ func TestAttendedTransferBetweenTwoBaresips(t *testing.T) {
 		t.Log("baresip sent a Replaces header after all: the comment above is out of date")
 	}
 }
+
+// baresip A transfers us to baresip B: with accept_refer we call B (a new outgoing call
+// the UI sees, transferred_by A), report it in NOTIFYs, and our call with A ends.
+func TestBaresipTransfersUsWhenAllowed(t *testing.T) {
+	k, p, ev, bs := withBaresip(t, `,"accept_refer":true`, "manual", "2001")
+	a := bs[0]
+	b := baresiptest.Start(t, baresiptest.Options{User: "2002", Password: "pw-k", Registrar: k.Addr, AnswerMode: "auto"})
+	idA := connectedTo(t, p, ev, a, "2001")
+	a.Transfer("sip:2002@127.0.0.1")
+	var newCall messaging.Call
+	devpbxtest.WaitFor(t, "a new call to B", eventWait, func() bool {
+		ev.mu.Lock()
+		defer ev.mu.Unlock()
+		for _, c := range ev.calls {
+			if c.ID != idA && c.Direction == "outgoing" {
+				newCall = c
+				return true
+			}
+		}
+		return false
+	})
+	if newCall.Number != "2002" || newCall.TransferredBy != "2001" {
+		t.Fatalf("new call %+v", newCall)
+	}
+	waitState(t, ev, newCall.ID, messaging.CallConnected)
+	b.WaitEvent("CALL_ESTABLISHED", eventWait, func(e baresiptest.Event) bool { return strings.Contains(e.PeerURI, "1001@") })
+	// A hears the NOTIFY with 200 and ends its call with us ("Call transfered").
+	closed := a.WaitEvent("CALL_CLOSED", eventWait, nil)
+	t.Logf("A closed its call: %q", closed.Param)
+	waitState(t, ev, idA, messaging.CallEnded)
+	if !strings.Contains(a.Log(), "SIP/2.0 100 Trying") || !strings.Contains(a.Log(), "Subscription-State: terminated") {
+		t.Fatal("A did not get our NOTIFYs (100 Trying, then the final one)")
+	}
+	if _, err := b.Find("CALL_CLOSED", 300*time.Millisecond, nil); err == nil {
+		t.Fatal("B's call with us closed")
+	}
+}
+
+func TestBaresipTransferDeclinedByDefault(t *testing.T) {
+	_, p, ev, bs := withBaresip(t, "", "manual", "2001")
+	a := bs[0]
+	idA := connectedTo(t, p, ev, a, "2001")
+	a.Transfer("sip:2002@127.0.0.1")
+	devpbxtest.WaitFor(t, "A told of the refusal", eventWait, func() bool { return strings.Contains(a.Log(), "transfer failed: 603 Decline") })
+	// baresip 1.0's menu hangs up a call whose transfer failed: our call ends by its BYE,
+	// and we never placed a call of our own.
+	if c := waitState(t, ev, idA, messaging.CallEnded); c.EndReason.Message != "The other side hung up" {
+		t.Fatalf("our call: %+v", c.EndReason)
+	}
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	for _, c := range ev.calls {
+		if c.ID != idA {
+			t.Errorf("a call was placed: %+v", c)
+		}
+	}
+}
