@@ -317,6 +317,16 @@ func TestAttendedTransferBetweenTwoBaresips(t *testing.T) {
 	}
 	waitState(t, ev, idB, messaging.CallConnected)
 	withB := b.WaitEvent("CALL_ESTABLISHED", eventWait, nil)
+	tc, err := p.call(idB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	td, err := tc.connectedDialog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// From B's side: to-tag is B's own tag, from-tag ours (RFC 3891 3).
+	wantReplaces := "?Replaces=" + withB.ID + "%3Bto-tag%3D" + td.ids.remoteTag + "%3Bfrom-tag%3D" + td.ids.localTag + ">"
 	if err := p.TransferAttended(idA, idB); err != nil {
 		t.Fatalf("attended transfer: %v", err)
 	}
@@ -326,8 +336,8 @@ func TestAttendedTransferBetweenTwoBaresips(t *testing.T) {
 	waitState(t, ev, idB, messaging.CallEnded)
 	b.WaitEvent("CALL_CLOSED", eventWait, func(e baresiptest.Event) bool { return e.ID == withB.ID })
 	// The REFER A got named our dialog with B.
-	if !strings.Contains(a.Log(), "?Replaces="+withB.ID+"%3Bto-tag%3D") {
-		t.Fatalf("A's REFER has no Replaces for Call-ID %s", withB.ID)
+	if !strings.Contains(a.Log(), "Refer-To: <sip:2002@"+k.Addr+wantReplaces) {
+		t.Fatalf("A's REFER has no Refer-To with %s", wantReplaces)
 	}
 	if strings.Contains(b.Log(), "\nReplaces:") {
 		t.Log("baresip sent a Replaces header after all: the comment above is out of date")

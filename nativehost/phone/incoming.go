@@ -117,9 +117,11 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		reason.Message = "Missed call"
 		return
 	}
-	if err := dlg.Respond(180, "Ringing", nil); err != nil {
-		reason.Message = "Missed call"
-		return
+	if replaced == nil {
+		if err := dlg.Respond(180, "Ringing", nil); err != nil {
+			reason.Message = "Missed call"
+			return
+		}
 	}
 	p.events.CallChanged(c.info())
 	if replaced == nil {
