@@ -84,15 +84,15 @@ func parseReferTo(h sip.Header) (sip.Uri, string, error) {
 	}
 	v := strings.TrimSpace(h.Value())
 	if len(v) > maxReferTo {
-		return sip.Uri{}, "", fmt.Errorf("Refer-To of %d bytes", len(v))
+		return sip.Uri{}, "", fmt.Errorf("a Refer-To of %d bytes", len(v))
 	}
 	var uri sip.Uri
 	params := sip.NewParams()
 	if _, err := sip.ParseAddressValue(v, &uri, &params); err != nil {
-		return sip.Uri{}, "", fmt.Errorf("Refer-To %q: %w", v, err)
+		return sip.Uri{}, "", fmt.Errorf("bad Refer-To %q: %w", v, err)
 	}
 	if s := strings.ToLower(uri.Scheme); s != "sip" && s != "sips" {
-		return sip.Uri{}, "", fmt.Errorf("Refer-To scheme %q", uri.Scheme)
+		return sip.Uri{}, "", fmt.Errorf("unsupported Refer-To scheme %q", uri.Scheme)
 	}
 	var replaces string
 	if uri.Headers != nil {
@@ -100,7 +100,7 @@ func parseReferTo(h sip.Header) (sip.Uri, string, error) {
 			if r, ok := uri.Headers.Get(k); ok {
 				u, err := url.PathUnescape(r)
 				if err != nil {
-					return sip.Uri{}, "", fmt.Errorf("Replaces %q: %w", r, err)
+					return sip.Uri{}, "", fmt.Errorf("bad Replaces %q: %w", r, err)
 				}
 				replaces = u
 			}
