@@ -1,6 +1,7 @@
 package phone
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,8 @@ func withBaresip(t *testing.T, extra string, answerMode string, users ...string)
 	for _, u := range users {
 		bs = append(bs, baresiptest.Start(t, baresiptest.Options{User: u, Password: "pw-k", Registrar: k.Addr, AnswerMode: answerMode}))
 	}
+	// Our calls end while baresip still answers their BYE (cleanups run last first).
+	t.Cleanup(func() { p.Close(context.Background()) })
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("kamailio log:\n%s", k.Log())
@@ -307,6 +310,7 @@ func TestAttendedTransferBetweenTwoBaresips(t *testing.T) {
 	k, p, ev, bs := withBaresip(t, "", "manual", "2001")
 	a := bs[0]
 	b := baresiptest.Start(t, baresiptest.Options{User: "2002", Password: "pw-k", Registrar: k.Addr, AnswerMode: "auto"})
+	t.Cleanup(func() { p.Close(context.Background()) }) // before B stops
 	idA := connectedTo(t, p, ev, a, "2001")
 	if err := p.Hold(idA, true); err != nil {
 		t.Fatal(err)
@@ -350,6 +354,7 @@ func TestBaresipTransfersUsWhenAllowed(t *testing.T) {
 	k, p, ev, bs := withBaresip(t, `,"accept_refer":true`, "manual", "2001")
 	a := bs[0]
 	b := baresiptest.Start(t, baresiptest.Options{User: "2002", Password: "pw-k", Registrar: k.Addr, AnswerMode: "auto"})
+	t.Cleanup(func() { p.Close(context.Background()) }) // before B stops
 	idA := connectedTo(t, p, ev, a, "2001")
 	a.Transfer("sip:2002@127.0.0.1")
 	var newCall messaging.Call

@@ -21,7 +21,8 @@ const maxReferTo = 1024
 // onRefer answers a REFER in one of our dialogs. Only accounts with accept_refer follow
 // it: 202, a new outgoing call to the Refer-To target (with its Replaces header, if the
 // URI carries one), NOTIFYs with that call's progress (message/sipfrag, RFC 3515 2.4.4),
-// and on success our old call ends. Others get 603 Decline and the call stays.
+// and on success our old call ends (by the transferor's BYE, or ours after 2 s). Others
+// get 603 Decline and the call stays.
 func (p *Phone) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 	c := p.callBySIPCallID(req.CallID().Value())
 	if c == nil || !inDialog(req) || !p.fromServer(req, c.acct) {
@@ -36,6 +37,11 @@ func (p *Phone) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 	if !c.acct.cfg.AcceptRefer {
 		p.log.Info("REFER declined: the account does not accept transfers", "call", c.id)
 		respond(tx, req, 603, "Decline")
+		return
+	}
+	if c.info().Transferring {
+		// One transfer at a time per call (ours or theirs), RFC 3261 14.1 by analogy.
+		respond(tx, req, 491, "Request Pending")
 		return
 	}
 	target, replaces, err := parseReferTo(req.GetHeader("Refer-To"))
@@ -154,8 +160,14 @@ func (p *Phone) followRefer(old *call, d *dialog, target sip.Uri, extra []sip.He
 	}
 	p.notifyRefer(old, d, fmt.Sprintf("SIP/2.0 %d %s", code, sipfragReason(code)), true)
 	if code >= 200 && code < 300 {
-		p.log.Info("transfer done, ending the old call", "call", old.id, "new_call", id)
-		old.requestHangup()
+		// The transferor ends the old call after our NOTIFY (RFC 5589 6); if it does not,
+		// we do.
+		select {
+		case <-p.ended(old):
+		case <-time.After(targetLegGrace):
+			p.log.Info("transfer done, ending the old call", "call", old.id, "new_call", id)
+			old.requestHangup()
+		}
 		return
 	}
 	p.update(old, func(in *messaging.Call) { in.Transferring = false })
