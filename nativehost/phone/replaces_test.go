@@ -1,14 +1,22 @@
 package phone
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tabphone/tabphone/internal/devpbxtest"
+	"github.com/tabphone/tabphone/internal/kamailiotest"
+	"github.com/tabphone/tabphone/media"
+	"github.com/tabphone/tabphone/nativehost/config"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
@@ -115,4 +123,119 @@ func TestReplacesNamingNoCallIsRefused(t *testing.T) {
 	if c, _ := ev.lastCall(idX); c.State != messaging.CallConnected {
 		t.Fatalf("our call: %+v", c)
 	}
+}
+
+// phoneFor starts a phone for user at server (the shared Kamailio password); extra is
+// more account JSON fields.
+func phoneFor(t *testing.T, server, user, extra string) (*Phone, *eventLog) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`{"accounts":[{"id":"work","user":%q,"password":"pw-k","domain":%q,"codecs":["pcmu"]%s}]}`, user, server, extra)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &eventLog{}
+	p, err := New(cfg, ev, Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close(context.Background()) })
+	devpbxtest.WaitFor(t, user+" registered", eventWait, func() bool { return accountState(p).Registration == messaging.RegRegistered })
+	return p, ev
+}
+
+// answerNext answers the n-th incoming call of a phone and returns its id.
+func answerNext(t *testing.T, p *Phone, ev *eventLog, n int) string {
+	t.Helper()
+	in := waitIncoming(t, ev, n)
+	if err := p.Answer(in.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ev, in.ID, messaging.CallConnected)
+	return in.ID
+}
+
+// The whole attended transfer with a target that honours Replaces, every role played
+// by the host through Kamailio: 1001 talks to 1002, holds it, calls 1003, and transfers
+// 1002 to 1003. 1002 (accept_refer) calls 1003 with Replaces; 1003 answers without
+// ringing and ends its call with 1001 by BYE, before 1001's grace period runs out.
+func TestAttendedTransferAllThreeRoles(t *testing.T) {
+	k := kamailiotest.Start(t, "pw-k", 300)
+	p1, ev1 := phoneFor(t, k.Addr, "1001", "")
+	p2, ev2 := phoneFor(t, k.Addr, "1002", `,"accept_refer":true`)
+	p3, ev3 := phoneFor(t, k.Addr, "1003", "")
+
+	a, err := p1.Dial("", "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at2 := answerNext(t, p2, ev2, 1)
+	waitState(t, ev1, a, messaging.CallConnected)
+	if err := p1.Hold(a, true); err != nil {
+		t.Fatal(err)
+	}
+	b, err := p1.Dial("", "1003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at3 := answerNext(t, p3, ev3, 1)
+	waitState(t, ev1, b, messaging.CallConnected)
+
+	t0 := time.Now()
+	if err := p1.TransferAttended(a, b); err != nil {
+		t.Fatalf("attended transfer: %v", err)
+	}
+	byTarget := time.Since(t0)
+	if c := waitState(t, ev1, b, messaging.CallEnded); c.EndReason.Message != "The other side hung up" {
+		t.Fatalf("1001's call with the target ended with %+v, want the target's BYE", c.EndReason)
+	}
+	t.Logf("transfer done in %v", byTarget)
+	if byTarget >= targetLegGrace {
+		t.Fatalf("the target did not end our call itself (%v)", byTarget)
+	}
+	waitState(t, ev1, a, messaging.CallEnded)
+	waitState(t, ev2, at2, messaging.CallEnded)
+	waitState(t, ev3, at3, messaging.CallEnded)
+
+	// 1002 and 1003 now talk: a new outgoing call at 1002, transferred by 1001, and at
+	// 1003 a call that replaced the one with 1001 and never rang.
+	var out, repl messaging.Call
+	devpbxtest.WaitFor(t, "1002's new call connected", eventWait, func() bool {
+		ev2.mu.Lock()
+		defer ev2.mu.Unlock()
+		for _, c := range ev2.calls {
+			if c.Direction == "outgoing" && c.State == messaging.CallConnected {
+				out = c
+				return true
+			}
+		}
+		return false
+	})
+	if out.Number != "1003" || out.TransferredBy != "1001" {
+		t.Fatalf("1002's new call %+v", out)
+	}
+	devpbxtest.WaitFor(t, "1003's replacing call", eventWait, func() bool {
+		ev3.mu.Lock()
+		defer ev3.mu.Unlock()
+		for _, c := range ev3.calls {
+			if c.Replaces == at3 && c.State == messaging.CallConnected {
+				repl = c
+				return true
+			}
+		}
+		return false
+	})
+	if repl.Number != "1002" {
+		t.Fatalf("1003's replacing call %+v", repl)
+	}
+	ev3.mu.Lock()
+	rang := len(ev3.incoming)
+	ev3.mu.Unlock()
+	if rang != 1 {
+		t.Fatalf("1003 rang %d times, want only the first call", rang)
+	}
+	if err := p2.Hangup(out.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ev3, repl.ID, messaging.CallEnded)
 }
