@@ -185,7 +185,7 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 	callID := sip.CallIDHeader(c.sipCallID)
 	req.AppendHeader(&callID)
 	req.AppendHeader(acc.contact())
-	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"))
+	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY"))
 	for _, h := range c.extra {
 		req.AppendHeader(h)
 	}
