@@ -60,6 +60,9 @@ type Account struct {
 	// Keepalive: seconds between NAT keepalives (a CRLF pair on UDP, RFC 5626 3.5.1) to
 	// the server; 0 means the default 25 s, -1 off.
 	Keepalive int `json:"keepalive,omitempty"`
+	// AcceptRefer: follow a REFER from the PBX or the other side (we are transferred to
+	// a new call); false answers 603 Decline and the call stays.
+	AcceptRefer bool `json:"accept_refer,omitempty"`
 }
 
 // Registers reports whether the account registers (the default).

@@ -48,6 +48,9 @@ var handlers = map[string]handler{
 		return struct{}{}, p.Hold(in.CallID, in.Hold)
 	}),
 	messaging.TypeTransfer: withPhone(func(p *phone.Phone, in messaging.Transfer) (any, error) {
+		if in.ToCallID != "" {
+			return struct{}{}, p.TransferAttended(in.CallID, in.ToCallID)
+		}
 		return struct{}{}, p.Transfer(in.CallID, in.Target)
 	}),
 }

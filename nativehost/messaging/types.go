@@ -244,11 +244,17 @@ type Call struct {
 	Muted        bool       `json:"muted,omitempty"`
 	RemoteHold   bool       `json:"remote_hold,omitempty"`  // the other side put us on hold
 	Held         bool       `json:"held,omitempty"`         // we put the call on hold
-	Transferring bool       `json:"transferring,omitempty"` // a blind transfer is in progress
+	Transferring bool       `json:"transferring,omitempty"` // a transfer (ours or the other side's REFER) is in progress
 	StartedAt    int64      `json:"started_at"`
 	AnsweredAt   int64      `json:"answered_at,omitempty"`
 	EndedAt      int64      `json:"ended_at,omitempty"`
 	EndReason    *EndReason `json:"end_reason,omitempty"`
+
+	// TransferredBy is the number of the party whose REFER made this outgoing call.
+	TransferredBy string `json:"transferred_by,omitempty"`
+	// Replaces is the id of our call this incoming call took over (attended transfer to
+	// us: its INVITE's Replaces header named that call).
+	Replaces string `json:"replaces,omitempty"`
 }
 
 // EndReason says why a call ended, in words for the user.
@@ -272,7 +278,11 @@ type Hold struct {
 // Transfer is the data of transfer.
 type Transfer struct {
 	CallID string `json:"call_id"`
-	Target string `json:"target"` // a number or a sip: URI
+	Target string `json:"target,omitempty"` // a number or a sip: URI (blind transfer)
+
+	// ToCallID, instead of Target, is another of our connected calls: attended transfer,
+	// the two other parties are connected and both our calls end.
+	ToCallID string `json:"to_call_id,omitempty"`
 }
 
 // Mute is the data of mute.

@@ -35,6 +35,11 @@ type call struct {
 	dlg         *dialog    // set once the call is connected
 	referResult chan<- int // the final status of a transfer in progress
 
+	// Set before the call starts, never changed: a transfer's extra INVITE headers
+	// (Referred-By, Replaces) and a watcher of its state (the NOTIFYs of an accepted REFER).
+	extra    []sip.Header
+	onChange func(messaging.Call)
+
 	mu sync.Mutex
 	in messaging.Call
 }
@@ -67,6 +72,9 @@ func (p *Phone) update(c *call, f func(*messaging.Call)) {
 	in := c.in
 	c.mu.Unlock()
 	p.events.CallChanged(in)
+	if c.onChange != nil {
+		c.onChange(in)
+	}
 }
 
 // Dial places an outgoing call from the account (the default one for "") and returns
@@ -83,12 +91,21 @@ func (p *Phone) Dial(accountID, number string) (string, error) {
 	if acc.cfg.Registers() && !acc.registered() {
 		return "", fmt.Errorf("%w: %s", ErrNotRegistered, acc.cfg.ID)
 	}
+	return p.startOutgoing(acc, target, shown, nil)
+}
+
+// startOutgoing places a call to target; prep (if not nil) adds to the call before it
+// starts.
+func (p *Phone) startOutgoing(acc *account, target sip.Uri, shown string, prep func(*call)) (string, error) {
 	m, err := media.NewCall(p.bnet, p.localIP, media.CodecsByName(acc.cfg.Codecs), p.log)
 	if err != nil {
 		return "", fmt.Errorf("open media: %w", err)
 	}
 	c := &call{id: p.newCallID(), sipCallID: uuid.NewString(), acct: acc, media: m, hangup: make(chan struct{})}
 	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "outgoing", Number: shown, State: messaging.CallCalling, StartedAt: time.Now().UnixMilli()}
+	if prep != nil {
+		prep(c)
+	}
 	m.OnAnswer = func(sdp string, err error) { p.events.WebRTCAnswer(c.id, sdp, err) }
 
 	if !p.addCall(c) {
@@ -168,7 +185,10 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 	callID := sip.CallIDHeader(c.sipCallID)
 	req.AppendHeader(&callID)
 	req.AppendHeader(acc.contact())
-	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"))
+	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY"))
+	for _, h := range c.extra {
+		req.AppendHeader(h)
+	}
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(c.media.Offer(uint64(time.Now().Unix())))
 	req.SetDestination(acc.server.Addr())
@@ -250,7 +270,7 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 	if ct := sess.InviteResponse.Contact(); ct != nil {
 		remote = ct.Address
 	}
-	c.setDialog(&dialog{do: sess.Do, write: sess.WriteRequest, target: remote})
+	c.setDialog(&dialog{do: sess.Do, write: sess.WriteRequest, target: remote, ids: outgoingIDs(req, sess.InviteResponse)})
 	p.update(c, func(in *messaging.Call) {
 		in.State, in.Codec, in.AnsweredAt = messaging.CallConnected, codec.Name, time.Now().UnixMilli()
 	})
@@ -318,6 +338,7 @@ type dialog struct {
 	do     func(context.Context, *sip.Request) (*sip.Response, error) // a request with a transaction
 	write  func(*sip.Request) error                                   // an ACK, without one
 	target sip.Uri                                                    // the remote target (its Contact)
+	ids    dialogIDs                                                  // to name it in a Replaces (transfer.go)
 }
 
 func (c *call) setDialog(d *dialog) {
@@ -413,85 +434,6 @@ func (p *Phone) SendDTMF(callID, digits string) error {
 		}
 	}
 	return nil
-}
-
-// transferTimeout bounds a transfer: the REFER and the NOTIFY with its result.
-const transferTimeout = 30 * time.Second
-
-// Transfer hands a connected call to target (blind transfer, RFC 3515): REFER with
-// Refer-To, then the PBX reports the new call's progress in NOTIFYs (RFC 3515 2.4.5);
-// on success our leg ends with BYE, on failure the call stays with us.
-func (p *Phone) Transfer(callID, target string) error {
-	c, err := p.call(callID)
-	if err != nil {
-		return err
-	}
-	d, err := c.connectedDialog()
-	if err != nil {
-		return err
-	}
-	to, _, err := TargetIn(target, c.acct.cfg.Region, c.acct.domain.Host, c.acct.domain.Port)
-	if err != nil {
-		return err
-	}
-	result := make(chan int, 1)
-	c.dialogMu.Lock()
-	c.referResult = result
-	c.dialogMu.Unlock()
-	req := sip.NewRequest(sip.REFER, *d.target.Clone())
-	aor := c.acct.aor()
-	req.AppendHeader(sip.NewHeader("Refer-To", "<"+to.String()+">"))
-	req.AppendHeader(sip.NewHeader("Referred-By", "<"+aor.String()+">"))
-	req.AppendHeader(c.acct.contact())
-	ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
-	defer cancel()
-	res, err := d.do(ctx, req)
-	if err != nil {
-		return fmt.Errorf("REFER: %w", err)
-	}
-	if !res.IsSuccess() {
-		return sipError(res)
-	}
-	p.update(c, func(in *messaging.Call) { in.Transferring = true })
-	select {
-	case code := <-result:
-		if code >= 200 && code < 300 {
-			c.requestHangup()
-			return nil
-		}
-		p.update(c, func(in *messaging.Call) { in.Transferring = false })
-		return &SIPError{Code: code, Reason: "transfer failed"}
-	case <-ctx.Done():
-		p.update(c, func(in *messaging.Call) { in.Transferring = false })
-		return fmt.Errorf("transfer: no result from the PBX: %w", ctx.Err())
-	}
-}
-
-// onNotify takes the NOTIFYs of a transfer (Event: refer, a message/sipfrag body with
-// the new call's status line) and answers 200; unknown dialogs get 481.
-func (p *Phone) onNotify(req *sip.Request, tx sip.ServerTransaction) {
-	c := p.callBySIPCallID(req.CallID().Value())
-	if c == nil {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
-		return
-	}
-	respond(tx, req, 200, "OK")
-	ev := req.GetHeader("Event")
-	if ev == nil || !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ev.Value())), "refer") {
-		return
-	}
-	// "SIP/2.0 200 OK" → 200; provisional statuses are progress, not a result.
-	var code int
-	if _, err := fmt.Sscanf(string(req.Body()), "SIP/2.0 %d", &code); err != nil || code < 200 {
-		return
-	}
-	c.dialogMu.Lock()
-	ch := c.referResult
-	c.referResult = nil
-	c.dialogMu.Unlock()
-	if ch != nil {
-		ch <- code
-	}
 }
 
 // Mute stops or resumes sending the microphone on a call.

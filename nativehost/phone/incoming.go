@@ -52,8 +52,15 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 413, "Request Entity Too Large")
 		return
 	}
+	// An attended transfer to us names the call it takes over (RFC 3891): that one is
+	// answered at once and the named call ends; a Replaces naming no call of ours is 481.
+	replaced, ok := p.replacedCall(req)
+	if !ok {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
 	number, name := callerID(req)
-	if p.Status() == "dnd" {
+	if p.Status() == "dnd" && replaced == nil {
 		p.log.Info("DND: call rejected", "from", number)
 		respond(tx, req, acc.cfg.DNDCode, reasonPhrase(acc.cfg.DNDCode))
 		p.events.CallChanged(messaging.Call{ID: p.newCallID(), Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
@@ -81,7 +88,10 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
 		State: messaging.CallRinging, Codec: codec.Name, StartedAt: arrived.UnixMilli()}
 	var autoAnswer <-chan time.Time
-	if acc.cfg.AutoAnswer.Enabled {
+	if replaced != nil {
+		c.in.Replaces = replaced.id
+		c.requestAnswer()
+	} else if acc.cfg.AutoAnswer.Enabled {
 		// The delay counts from the INVITE's arrival; ringing starts at once.
 		delay := time.Duration(acc.cfg.AutoAnswer.Seconds) * time.Second
 		c.in.AutoAnswerAt = arrived.Add(delay).UnixMilli()
@@ -107,12 +117,16 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		reason.Message = "Missed call"
 		return
 	}
-	if err := dlg.Respond(180, "Ringing", nil); err != nil {
-		reason.Message = "Missed call"
-		return
+	if replaced == nil {
+		if err := dlg.Respond(180, "Ringing", nil); err != nil {
+			reason.Message = "Missed call"
+			return
+		}
 	}
 	p.events.CallChanged(c.info())
-	p.events.Incoming(c.info())
+	if replaced == nil {
+		p.events.Incoming(c.info())
+	}
 
 	auto := false
 	select {
@@ -139,13 +153,16 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if ct := req.Contact(); ct != nil {
 		target = ct.Address
 	}
-	c.setDialog(&dialog{do: dlg.Do, write: dlg.WriteRequest, target: target})
+	c.setDialog(&dialog{do: dlg.Do, write: dlg.WriteRequest, target: target, ids: incomingIDs(req, dlg.InviteResponse)})
 	if auto {
 		p.events.Beep(c.id)
 	}
 	p.update(c, func(in *messaging.Call) {
 		in.State, in.AnsweredAt = messaging.CallConnected, time.Now().UnixMilli()
 	})
+	if replaced != nil {
+		replaced.requestHangup()
+	}
 	select {
 	case <-c.hangup:
 		p.byeIncoming(dlg, req)
