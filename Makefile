@@ -5,7 +5,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION ?= 0.1.0
 LDFLAGS := -X main.version=$(VERSION)
 # Listed, not ./...: node_modules holds a stray Go package of an npm dependency.
-PKGS := ./nativehost/... ./media/... ./install/... ./devpbx/... ./internal/...
+PKGS := ./nativehost/... ./media/... ./install/... ./devpbx/... ./internal/... ./bench/...
 
 .PHONY: all build deps demo test test-go test-unit test-e2e lint bench clean
 
@@ -38,6 +38,10 @@ test-unit:
 
 test-e2e: build
 	node --test --test-concurrency=1 e2e/
+
+# The host against baresip on the same dev PBX, printed as ratios (host ÷ baresip).
+bench: deps build
+	cd bench && CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 .
 
 clean:
 	rm -rf bin e2e/out

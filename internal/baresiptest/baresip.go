@@ -64,6 +64,7 @@ type Baresip struct {
 	URI     string // sip:user@127.0.0.1:port, to call it directly
 
 	t       testing.TB
+	pid     int
 	logPath string
 	conn    net.Conn
 	sendMu  sync.Mutex
@@ -135,7 +136,7 @@ ctrl_tcp_listen 127.0.0.1:%d
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	b := &Baresip{SIPAddr: fmt.Sprintf("127.0.0.1:%d", sipPort), User: opts.User, t: t, logPath: logPath,
+	b := &Baresip{SIPAddr: fmt.Sprintf("127.0.0.1:%d", sipPort), User: opts.User, t: t, pid: cmd.Process.Pid, logPath: logPath,
 		changed: make(chan struct{}), responses: map[string]message{}}
 	b.URI = fmt.Sprintf("sip:%s@%s", opts.User, b.SIPAddr)
 	exited := make(chan struct{})
@@ -190,6 +191,9 @@ func (b *Baresip) waitRegistered(timeout time.Duration) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// PID is baresip's process id (benchmarks read its memory and CPU time).
+func (b *Baresip) PID() int { return b.pid }
 
 // Log is baresip's output so far, SIP trace included.
 func (b *Baresip) Log() string {
