@@ -7,7 +7,7 @@
 import {
   MSG, ERR, PAGE, MAX_REQUEST_BYTES, jsonBytes, isPlainObject, failure, replyFrame,
   STATUS, stateGet, dial, hangup, webrtcOffer, answer, decline, setStatus, configGet, configSet,
-  isDTMFDigits, dtmf, mute, hold, transfer,
+  isDTMFDigits, dtmf, mute, hold, transfer, transferTo,
 } from './protocol.js';
 import { initialState, applyEvent, liveCalls } from './state.js';
 import { pickConfig } from './configshape.js';
@@ -90,6 +90,12 @@ const PAGE_REQUESTS = {
     from: ALL_PAGES,
     build(d) {
       if (!shortString(d.call_id, MAX_CALL_ID_CHARS)) return 'transfer needs a call_id';
+      if (d.to_call_id !== undefined) {
+        // Attended: to the party of our other call.
+        if (d.target !== undefined) return 'transfer takes a target or a to_call_id, not both';
+        if (!shortString(d.to_call_id, MAX_CALL_ID_CHARS) || d.to_call_id === d.call_id) return 'transfer needs a to_call_id of another call';
+        return transferTo(d.call_id, d.to_call_id);
+      }
       if (!shortString(d.target, MAX_NUMBER_CHARS)) return 'transfer needs a target of at most 256 characters';
       return transfer(d.call_id, d.target);
     },

@@ -219,6 +219,11 @@ export function transfer(callId, target) {
   return { type: MSG.TRANSFER, data: { call_id: callId, target } };
 }
 
+/** Attended transfer: the party of callId to the party of our other call toCallId. */
+export function transferTo(callId, toCallId) {
+  return { type: MSG.TRANSFER, data: { call_id: callId, to_call_id: toCallId } };
+}
+
 export function setStatus(status) {
   return { type: MSG.SET_STATUS, data: { status } };
 }

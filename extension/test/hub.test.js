@@ -368,14 +368,16 @@ test('in-call requests (dtmf, mute, hold, transfer): only the known fields cross
   p.receive({ type: 'mute', id: 2, data: { call_id: 'c1', muted: true } });
   p.receive({ type: 'hold', id: 3, data: { call_id: 'c1', hold: false } });
   p.receive({ type: 'transfer', id: 4, data: { call_id: 'c1', target: '700', via: 'x' } });
+  p.receive({ type: 'transfer', id: 5, data: { call_id: 'c1', to_call_id: 'c2' } });
   await flush();
   assert.deepEqual(t.native.requests, [
     { type: 'dtmf', data: { call_id: 'c1', digits: '12*#' } },
     { type: 'mute', data: { call_id: 'c1', muted: true } },
     { type: 'hold', data: { call_id: 'c1', hold: false } },
     { type: 'transfer', data: { call_id: 'c1', target: '700' } },
+    { type: 'transfer', data: { call_id: 'c1', to_call_id: 'c2' } },
   ]);
-  assert.deepEqual(p.ofType('reply').map((r) => [r.id, r.ok]), [[1, true], [2, true], [3, true], [4, true]]);
+  assert.deepEqual(p.ofType('reply').map((r) => [r.id, r.ok]), [[1, true], [2, true], [3, true], [4, true], [5, true]]);
 });
 
 test('in-call requests are checked before they reach the host', () => {
@@ -387,6 +389,9 @@ test('in-call requests are checked before they reach the host', () => {
     [{ type: 'hold', data: { call_id: 'c1' } }, /true or false/],
     [{ type: 'transfer', data: { call_id: 'c1', target: '' } }, /target/],
     [{ type: 'transfer', data: { call_id: 'c1', target: '1'.repeat(257) } }, /target/],
+    [{ type: 'transfer', data: { call_id: 'c1', target: '700', to_call_id: 'c2' } }, /not both/],
+    [{ type: 'transfer', data: { call_id: 'c1', to_call_id: 'c1' } }, /another call/],
+    [{ type: 'transfer', data: { call_id: 'c1', to_call_id: 7 } }, /another call/],
   ];
   for (const [msg, want] of bad) {
     const r = checkPageMessage({ ...msg, id: 1 }, 'softphone');

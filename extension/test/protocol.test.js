@@ -32,6 +32,7 @@ test('request builders', () => {
   assert.deepEqual(p.mute('c1', true), { type: 'mute', data: { call_id: 'c1', muted: true } });
   assert.deepEqual(p.hold('c1', false), { type: 'hold', data: { call_id: 'c1', hold: false } });
   assert.deepEqual(p.transfer('c1', '700'), { type: 'transfer', data: { call_id: 'c1', target: '700' } });
+  assert.deepEqual(p.transferTo('c1', 'c2'), { type: 'transfer', data: { call_id: 'c1', to_call_id: 'c2' } });
   assert.deepEqual(p.configSet({ accounts: [], sites: [] }), { type: 'config_set', data: { accounts: [], sites: [] } });
   assert.deepEqual(p.replyFrame(3, { ok: true }), { type: 'reply', id: 3, ok: true, data: {} });
   assert.deepEqual(p.replyFrame(3, p.failure('timeout')), { type: 'reply', id: 3, ok: false, error: { code: 'timeout' } });
