@@ -31,6 +31,7 @@ type call struct {
 	finishOnce sync.Once
 	inc        *incoming // nil for outgoing calls
 
+	timer       callTimer // RFC 4028 session timer (session_timer.go)
 	dialogMu    sync.Mutex
 	dlg         *dialog    // set once the call is connected
 	referResult chan<- int // the final status of a transfer in progress
@@ -168,7 +169,8 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 	callID := sip.CallIDHeader(c.sipCallID)
 	req.AppendHeader(&callID)
 	req.AppendHeader(acc.contact())
-	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"))
+	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE"))
+	req.AppendHeader(sip.NewHeader("Supported", "timer"))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(c.media.Offer(uint64(time.Now().Unix())))
 	req.SetDestination(acc.server.Addr())
@@ -251,6 +253,7 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 		remote = ct.Address
 	}
 	c.setDialog(&dialog{do: sess.Do, write: sess.WriteRequest, target: remote})
+	p.startSessionTimer(c, timerFromResponse(sess.InviteResponse), true, sess.InviteResponse)
 	p.update(c, func(in *messaging.Call) {
 		in.State, in.Codec, in.AnsweredAt = messaging.CallConnected, codec.Name, time.Now().UnixMilli()
 	})
@@ -521,6 +524,7 @@ func (p *Phone) viaOutboundProxy(invite *sip.Request) bool {
 // finish removes the call and reports it ended, once.
 func (p *Phone) finish(c *call, reason *messaging.EndReason) {
 	c.finishOnce.Do(func() {
+		c.timer.stop()
 		c.media.Close()
 		p.mu.Lock()
 		delete(p.calls, c.id)

@@ -52,6 +52,10 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 413, "Request Entity Too Large")
 		return
 	}
+	timer, ok := answerSessionTimer(req, tx) // 422 when the interval is too small
+	if !ok {
+		return
+	}
 	number, name := callerID(req)
 	if p.Status() == "dnd" {
 		p.log.Info("DND: call rejected", "from", number)
@@ -130,7 +134,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		reason.Message = "Missed call"
 		return
 	}
-	if err := dlg.RespondSDP(m.Answer(uint64(arrived.Unix()))); err != nil {
+	answerHeaders := append([]sip.Header{sip.NewHeader("Content-Type", "application/sdp")}, timerHeaders(timer)...)
+	if err := dlg.Respond(200, "OK", m.Answer(uint64(arrived.Unix())), answerHeaders...); err != nil {
 		p.log.Warn("answer failed", "call", c.id, "err", err)
 		reason.Message = "The call could not be answered"
 		return
@@ -140,6 +145,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		target = ct.Address
 	}
 	c.setDialog(&dialog{do: dlg.Do, write: dlg.WriteRequest, target: target})
+	p.startSessionTimer(c, timer, false, req)
 	if auto {
 		p.events.Beep(c.id)
 	}
@@ -164,6 +170,10 @@ func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
+	timer, ok := answerSessionTimer(req, tx)
+	if !ok {
+		return
+	}
 	var body []byte
 	if len(req.Body()) > 0 {
 		answer, dir, err := c.media.Reoffer(req.Body())
@@ -185,9 +195,14 @@ func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	res := sip.NewSDPResponseFromRequest(req, body)
 	res.AppendHeader(c.acct.contact())
+	for _, h := range timerHeaders(timer) {
+		res.AppendHeader(h)
+	}
 	if err := tx.Respond(res); err != nil {
 		p.log.Warn("re-INVITE answer failed", "call", c.id, "err", err)
+		return
 	}
+	p.startSessionTimer(c, timer, false, nil)
 }
 
 // byeIncoming ends an answered incoming call from the listening socket: sipgo's server

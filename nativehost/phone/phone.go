@@ -223,6 +223,7 @@ func (p *Phone) listen(ip net.IP, name string) error {
 	})
 	srv.OnInvite(p.onInvite)
 	srv.OnNotify(p.onNotify)
+	p.serveDialogExtras(srv)
 	go func() {
 		if err := srv.ServeUDP(conn); err != nil && !errors.Is(err, net.ErrClosed) {
 			p.log.Error("SIP socket stopped", "err", err)
