@@ -69,6 +69,9 @@ func (a Account) Registers() bool { return a.Register == nil || *a.Register }
 type AutoAnswer struct {
 	Enabled bool `json:"enabled"`
 	Seconds int  `json:"seconds"`
+	// FromPBX lets the PBX's Call-Info answer-after / Alert-Info intercom hint decide
+	// (paging, intercom), whether or not Enabled is set.
+	FromPBX bool `json:"from_pbx,omitempty"`
 }
 
 // Site is one Dialer/PBX web app the phone's life is bound to.

@@ -220,6 +220,7 @@ type AccountState struct {
 type AutoAnswer struct {
 	Enabled bool `json:"enabled"`
 	Seconds int  `json:"seconds"`
+	FromPBX bool `json:"from_pbx,omitempty"` // the PBX's answer-after/intercom hint decides
 }
 
 // Call states.

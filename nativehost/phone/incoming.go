@@ -85,9 +85,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
 		State: messaging.CallRinging, Codec: codec.Name, StartedAt: arrived.UnixMilli()}
 	var autoAnswer <-chan time.Time
-	if acc.cfg.AutoAnswer.Enabled {
+	if delay, ok := autoAnswerDelay(acc.cfg.AutoAnswer, req); ok {
 		// The delay counts from the INVITE's arrival; ringing starts at once.
-		delay := time.Duration(acc.cfg.AutoAnswer.Seconds) * time.Second
 		c.in.AutoAnswerAt = arrived.Add(delay).UnixMilli()
 		timer := time.NewTimer(delay)
 		defer timer.Stop()

@@ -68,7 +68,7 @@ func (a *account) state() messaging.AccountState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return messaging.AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Registration: a.reg, Error: a.regErr,
-		AutoAnswer: messaging.AutoAnswer{Enabled: a.cfg.AutoAnswer.Enabled, Seconds: a.cfg.AutoAnswer.Seconds}, DNDCode: a.cfg.DNDCode}
+		AutoAnswer: messaging.AutoAnswer{Enabled: a.cfg.AutoAnswer.Enabled, Seconds: a.cfg.AutoAnswer.Seconds, FromPBX: a.cfg.AutoAnswer.FromPBX}, DNDCode: a.cfg.DNDCode}
 }
 
 func (a *account) registered() bool {
