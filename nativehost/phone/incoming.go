@@ -137,6 +137,11 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if err := dlg.Respond(200, "OK", m.Answer(uint64(arrived.Unix())), answerHeaders...); err != nil {
 		p.log.Warn("answer failed", "call", c.id, "err", err)
 		reason.Message = "The call could not be answered"
+		select {
+		case <-cancelled: // the caller's CANCEL won the race with our 200
+			reason.Message = "Missed call"
+		default:
+		}
 		return
 	}
 	target := req.Recipient

@@ -104,7 +104,9 @@ func New(cfg *config.Config, ev Events, opts Options) (*Phone, error) {
 			p.Close(context.Background())
 			return nil, err
 		}
+		p.mu.Lock() // the SIP socket already serves: an INVITE may look for the account
 		p.accounts = append(p.accounts, acc)
+		p.mu.Unlock()
 	}
 	for _, acc := range p.accounts {
 		p.startAccount(acc)
