@@ -60,6 +60,9 @@ type Account struct {
 	// Keepalive: seconds between NAT keepalives (a CRLF pair on UDP, RFC 5626 3.5.1) to
 	// the server; 0 means the default 25 s, -1 off.
 	Keepalive int `json:"keepalive,omitempty"`
+	// MWI subscribes to the account's voicemail summary (RFC 3842 message-summary) at
+	// its own address.
+	MWI bool `json:"mwi,omitempty"`
 }
 
 // Registers reports whether the account registers (the default).

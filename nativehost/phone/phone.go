@@ -131,6 +131,7 @@ func (p *Phone) startAccount(acc *account) {
 		defer close(acc.done)
 		acc.run(ctx)
 	}()
+	p.startMWI(ctx, acc)
 	if acc.cfg.Keepalive > 0 {
 		p.wg.Add(1)
 		go func() {

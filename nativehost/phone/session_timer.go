@@ -322,4 +322,5 @@ func (p *Phone) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 // serveDialogExtras registers the handlers of this file's and mwi.go's requests.
 func (p *Phone) serveDialogExtras(srv *sipgo.Server) {
 	srv.OnUpdate(p.onUpdate)
+	srv.OnNotify(p.onNotifyAny)
 }
