@@ -131,3 +131,20 @@ func FuzzParseSessionExpires(f *testing.F) {
 		}
 	})
 }
+
+// TestOutgoingCallRefreshedWithReInvite: the callee's 200 makes the phone the refresher
+// and does not allow UPDATE, so the phone refreshes with re-INVITEs (and ACKs them).
+func TestOutgoingCallRefreshedWithReInvite(t *testing.T) {
+	shortSessionTimers(t)
+	p, ev, done := calleePhone(t, "uas_session_refresh.xml", 0)
+	id, err := p.Dial("", "2000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "two re-INVITE refreshes, then the callee's BYE", done)
+	devpbxtest.WaitFor(t, "ended by the callee", 5*time.Second, func() bool { _, ok := endedWith(ev, id); return ok })
+	c, _ := ev.lastCall(id)
+	if c.AnsweredAt == 0 || c.EndReason.Message != "The other side hung up" {
+		t.Fatalf("call %+v %+v", c, c.EndReason)
+	}
+}
