@@ -69,3 +69,55 @@ func TestStrangerClaimingTheRegistrarNeverRings(t *testing.T) {
 		t.Fatalf("a stranger's INVITE made calls: %+v", ev.calls)
 	}
 }
+
+// TestCancelRacingTheAnswer: the caller's CANCEL leaves on the 180 (or 1–20 ms after
+// its INVITE if that is sooner) while the phone answers at once, so either side may win. Whichever did, the call ends once,
+// nothing stays listed or ringing, and the history agrees with the outcome.
+func TestCancelRacingTheAnswer(t *testing.T) {
+	outcomes := map[string]int{}
+	for _, ms := range []int{1, 2, 5, 10, 20, 1000} {
+		t.Run(fmt.Sprintf("%dms", ms), func(t *testing.T) {
+			port := freePort(t)
+			p, ev := newPhoneAt(t, fmt.Sprintf("127.0.0.1:%d", port), "pw", `,"register":false,"auto_answer":{"enabled":true,"seconds":0}`)
+			done := sippAt(t, "invite_cancel_race.xml", p.conn.LocalAddr().String(), ms, nil, "-p", fmt.Sprint(port))
+			wait(t, "the caller's side of the race", done)
+			var id string
+			devpbxtest.WaitFor(t, "the call ended", 5*time.Second, func() bool {
+				ev.mu.Lock()
+				defer ev.mu.Unlock()
+				for _, c := range ev.calls {
+					if c.State == messaging.CallEnded {
+						id = c.ID
+						return true
+					}
+				}
+				return false
+			})
+			c, _ := ev.lastCall(id)
+			ended := 0
+			ev.mu.Lock()
+			for _, e := range ev.calls {
+				if e.State == messaging.CallEnded {
+					ended++
+				}
+			}
+			ev.mu.Unlock()
+			if ended != 1 {
+				t.Fatalf("%d ended events", ended)
+			}
+			entry := history.FromCall(c)
+			switch {
+			case c.AnsweredAt > 0 && c.EndReason.Message == "The other side hung up" && entry.Result == history.Answered:
+				outcomes["answer won"]++
+			case c.AnsweredAt == 0 && c.EndReason.Message == "Missed call" && entry.Result == history.Missed:
+				outcomes["CANCEL won"]++
+			default:
+				t.Fatalf("unclean end: %+v %+v, history %+v", c, c.EndReason, entry)
+			}
+			if _, calls := p.Snapshot(); len(calls) != 0 {
+				t.Fatalf("calls left: %+v", calls)
+			}
+		})
+	}
+	t.Logf("outcomes: %v", outcomes)
+}

@@ -319,8 +319,14 @@ func (p *Phone) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 	p.startSessionTimer(c, st, false, nil)
 }
 
-// serveDialogExtras registers the handlers of this file's and mwi.go's requests.
+// serveDialogExtras registers the handlers of this file's and mwi.go's requests, and
+// answers stray CANCELs.
 func (p *Phone) serveDialogExtras(srv *sipgo.Server) {
 	srv.OnUpdate(p.onUpdate)
 	srv.OnNotify(p.onNotifyAny)
+	// A CANCEL that matches a transaction is answered by sipgo's transaction layer; one
+	// that reaches us matches nothing (RFC 3261 9.2: 481, not sipgo's default 405).
+	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+	})
 }
