@@ -357,6 +357,9 @@ func (p *Phone) Hold(callID string, on bool) error {
 	}
 	req := sip.NewRequest(sip.INVITE, *d.target.Clone())
 	req.AppendHeader(c.acct.contact())
+	for _, h := range c.timer.ourRequestHeaders() {
+		req.AppendHeader(h)
+	}
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(offer)
 	ctx, cancel := context.WithTimeout(context.Background(), holdTimeout)
@@ -375,6 +378,9 @@ func (p *Phone) Hold(callID string, on bool) error {
 	}
 	if err := c.media.SetHoldAnswer(res.Body()); err != nil {
 		p.log.Warn("hold answer SDP", "call", c.id, "err", err)
+	}
+	if len(req.GetHeaders("Session-Expires")) > 0 {
+		p.startSessionTimer(c, timerFromResponse(res), true, nil)
 	}
 	p.update(c, func(in *messaging.Call) { in.Held = on })
 	return nil

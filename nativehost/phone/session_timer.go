@@ -47,6 +47,7 @@ type callTimer struct {
 	t            *time.Timer
 	allowsUpdate bool // the peer's Allow lists UPDATE: refreshes go as UPDATE
 	seconds      int  // the interval in force, 0: none
+	weRefresh    bool // we send the refreshes
 	stopped      bool
 }
 
@@ -182,6 +183,7 @@ func (p *Phone) startSessionTimer(c *call, st sessionTimer, weAreUAC bool, peer 
 		ct.t = nil
 	}
 	ct.seconds = st.seconds
+	ct.weRefresh = (st.refresher == "uac") == weAreUAC
 	if ct.stopped || st.seconds == 0 {
 		return
 	}
@@ -200,6 +202,22 @@ func (p *Phone) startSessionTimer(c *call, st sessionTimer, weAreUAC bool, peer 
 		p.log.Warn("session timer expired: the PBX stopped refreshing, hanging up", "call", c.id)
 		c.requestHangup()
 	})
+}
+
+// ourRequestHeaders are what a re-INVITE of ours (hold, resume) carries while a timer
+// runs: every re-INVITE is a refresh (RFC 4028 7.4), and leaving Session-Expires out
+// would switch the timer off. The refresher stays who it was.
+func (ct *callTimer) ourRequestHeaders() []sip.Header {
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	if ct.seconds == 0 {
+		return nil
+	}
+	st := sessionTimer{seconds: ct.seconds, refresher: "uas"}
+	if ct.weRefresh {
+		st.refresher = "uac"
+	}
+	return []sip.Header{st.header(), sip.NewHeader("Supported", "timer")}
 }
 
 // timerFromResponse reads what a 2xx to our INVITE or refresh says (RFC 4028 7.2). No

@@ -148,3 +148,19 @@ func TestOutgoingCallRefreshedWithReInvite(t *testing.T) {
 		t.Fatalf("call %+v %+v", c, c.EndReason)
 	}
 }
+
+// TestHoldReInviteCarriesTheSessionTimer: our hold re-INVITE is a refresh too; it keeps
+// the interval and leaves the refreshing to the PBX.
+func TestHoldReInviteCarriesTheSessionTimer(t *testing.T) {
+	k, p, ev := kamailioPhone(t, `,"auto_answer":{"enabled":true,"seconds":0}`)
+	done := sipp(t, "invite_held_timer.xml", k.Addr, 0)
+	in := connectedIncoming(t, ev)
+	if err := p.Hold(in.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Hangup(in.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "hold re-INVITE with Session-Expires 120;refresher=uas, then BYE", done)
+	devpbxtest.WaitFor(t, "call ended", 5*time.Second, func() bool { _, ok := endedWith(ev, in.ID); return ok })
+}
