@@ -113,3 +113,28 @@ func TestDNDRejectsWithTheCodeAndHistorySaysMissed(t *testing.T) {
 		t.Fatalf("history entry %+v", c)
 	}
 }
+
+// TestVoicemailInTheAccountState: a PBX's message summary, routed by Kamailio to the
+// registered host, arrives in the extension's state as the account's voicemail.
+func TestVoicemailInTheAccountState(t *testing.T) {
+	k := kamailiotest.Start(t, "pw-k", 300)
+	dir := writeConfig(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"pw-k","domain":%q,"codecs":["pcmu"]}]}`, k.Addr))
+	s := start(t, dir)
+	events := s.stream()
+	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
+	await(t, events, "registered", func(e messaging.Envelope) bool {
+		var st messaging.State
+		return e.Type == messaging.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == 1 &&
+			st.Accounts[0].Registration == messaging.RegRegistered
+	})
+	done := sippCaller(t, "uac_notify_mwi.xml", k.Addr, 200)
+	st := await(t, events, "a state with voicemail", func(e messaging.Envelope) bool {
+		return e.Type == messaging.TypeState && strings.Contains(string(e.Data), `"voicemail"`)
+	})
+	if !strings.Contains(string(st.Data), `"voicemail":{"waiting":true,"new":3,"old":5,"urgent_new":1}`) {
+		t.Fatalf("state %s", st.Data)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
