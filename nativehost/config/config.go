@@ -63,6 +63,9 @@ type Account struct {
 	// AcceptRefer: follow a REFER from the PBX or the other side (we are transferred to
 	// a new call); false answers 603 Decline and the call stays.
 	AcceptRefer bool `json:"accept_refer,omitempty"`
+	// MWI subscribes to the account's voicemail summary (RFC 3842 message-summary) at
+	// its own address.
+	MWI bool `json:"mwi,omitempty"`
 }
 
 // Registers reports whether the account registers (the default).
@@ -72,6 +75,9 @@ func (a Account) Registers() bool { return a.Register == nil || *a.Register }
 type AutoAnswer struct {
 	Enabled bool `json:"enabled"`
 	Seconds int  `json:"seconds"`
+	// FromPBX lets the PBX's Call-Info answer-after / Alert-Info intercom hint decide
+	// (paging, intercom), whether or not Enabled is set.
+	FromPBX bool `json:"from_pbx,omitempty"`
 }
 
 // Site is one Dialer/PBX web app the phone's life is bound to.

@@ -214,12 +214,23 @@ type AccountState struct {
 	Error        *ErrorBody `json:"error,omitempty"`
 	AutoAnswer   AutoAnswer `json:"auto_answer"`
 	DNDCode      int        `json:"dnd_code"`
+	Voicemail    *Voicemail `json:"voicemail,omitempty"` // the last message summary (RFC 3842), if any
+}
+
+// Voicemail is the account's mailbox as the PBX last reported it.
+type Voicemail struct {
+	Waiting   bool `json:"waiting"`
+	New       int  `json:"new"`
+	Old       int  `json:"old"`
+	UrgentNew int  `json:"urgent_new,omitempty"`
+	UrgentOld int  `json:"urgent_old,omitempty"`
 }
 
 // AutoAnswer is an account's auto-answer setting.
 type AutoAnswer struct {
 	Enabled bool `json:"enabled"`
 	Seconds int  `json:"seconds"`
+	FromPBX bool `json:"from_pbx,omitempty"` // the PBX's answer-after/intercom hint decides
 }
 
 // Call states.

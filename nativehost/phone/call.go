@@ -31,6 +31,7 @@ type call struct {
 	finishOnce sync.Once
 	inc        *incoming // nil for outgoing calls
 
+	timer       callTimer // RFC 4028 session timer (session_timer.go)
 	dialogMu    sync.Mutex
 	dlg         *dialog    // set once the call is connected
 	referResult chan<- int // the final status of a transfer in progress
@@ -185,7 +186,8 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 	callID := sip.CallIDHeader(c.sipCallID)
 	req.AppendHeader(&callID)
 	req.AppendHeader(acc.contact())
-	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY"))
+	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, REFER, NOTIFY"))
+	req.AppendHeader(sip.NewHeader("Supported", "timer"))
 	for _, h := range c.extra {
 		req.AppendHeader(h)
 	}
@@ -271,6 +273,7 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 		remote = ct.Address
 	}
 	c.setDialog(&dialog{do: sess.Do, write: sess.WriteRequest, target: remote, ids: outgoingIDs(req, sess.InviteResponse)})
+	p.startSessionTimer(c, timerFromResponse(sess.InviteResponse), true, sess.InviteResponse)
 	p.update(c, func(in *messaging.Call) {
 		in.State, in.Codec, in.AnsweredAt = messaging.CallConnected, codec.Name, time.Now().UnixMilli()
 	})
@@ -375,6 +378,9 @@ func (p *Phone) Hold(callID string, on bool) error {
 	}
 	req := sip.NewRequest(sip.INVITE, *d.target.Clone())
 	req.AppendHeader(c.acct.contact())
+	for _, h := range c.timer.ourRequestHeaders() {
+		req.AppendHeader(h)
+	}
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(offer)
 	ctx, cancel := context.WithTimeout(context.Background(), holdTimeout)
@@ -393,6 +399,9 @@ func (p *Phone) Hold(callID string, on bool) error {
 	}
 	if err := c.media.SetHoldAnswer(res.Body()); err != nil {
 		p.log.Warn("hold answer SDP", "call", c.id, "err", err)
+	}
+	if len(req.GetHeaders("Session-Expires")) > 0 {
+		p.startSessionTimer(c, timerFromResponse(res), true, nil)
 	}
 	p.update(c, func(in *messaging.Call) { in.Held = on })
 	return nil
@@ -463,6 +472,7 @@ func (p *Phone) viaOutboundProxy(invite *sip.Request) bool {
 // finish removes the call and reports it ended, once.
 func (p *Phone) finish(c *call, reason *messaging.EndReason) {
 	c.finishOnce.Do(func() {
+		c.timer.stop()
 		c.media.Close()
 		p.mu.Lock()
 		delete(p.calls, c.id)

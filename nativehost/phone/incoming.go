@@ -52,6 +52,10 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 413, "Request Entity Too Large")
 		return
 	}
+	timer, ok := answerSessionTimer(req, tx) // 422 when the interval is too small
+	if !ok {
+		return
+	}
 	// An attended transfer to us names the call it takes over (RFC 3891): that one is
 	// answered at once and the named call ends; a Replaces naming no call of ours is 481.
 	replaced, ok := p.replacedCall(req)
@@ -91,9 +95,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if replaced != nil {
 		c.in.Replaces = replaced.id
 		c.requestAnswer()
-	} else if acc.cfg.AutoAnswer.Enabled {
+	} else if delay, ok := autoAnswerDelay(acc.cfg.AutoAnswer, req); ok {
 		// The delay counts from the INVITE's arrival; ringing starts at once.
-		delay := time.Duration(acc.cfg.AutoAnswer.Seconds) * time.Second
 		c.in.AutoAnswerAt = arrived.Add(delay).UnixMilli()
 		timer := time.NewTimer(delay)
 		defer timer.Stop()
@@ -144,9 +147,15 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		reason.Message = "Missed call"
 		return
 	}
-	if err := dlg.RespondSDP(m.Answer(uint64(arrived.Unix()))); err != nil {
+	answerHeaders := append([]sip.Header{sip.NewHeader("Content-Type", "application/sdp")}, timerHeaders(timer)...)
+	if err := dlg.Respond(200, "OK", m.Answer(uint64(arrived.Unix())), answerHeaders...); err != nil {
 		p.log.Warn("answer failed", "call", c.id, "err", err)
 		reason.Message = "The call could not be answered"
+		select {
+		case <-cancelled: // the caller's CANCEL won the race with our 200
+			reason.Message = "Missed call"
+		default:
+		}
 		return
 	}
 	target := req.Recipient
@@ -154,6 +163,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		target = ct.Address
 	}
 	c.setDialog(&dialog{do: dlg.Do, write: dlg.WriteRequest, target: target, ids: incomingIDs(req, dlg.InviteResponse)})
+	p.startSessionTimer(c, timer, false, req)
 	if auto {
 		p.events.Beep(c.id)
 	}
@@ -181,6 +191,10 @@ func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
+	timer, ok := answerSessionTimer(req, tx)
+	if !ok {
+		return
+	}
 	var body []byte
 	if len(req.Body()) > 0 {
 		answer, dir, err := c.media.Reoffer(req.Body())
@@ -202,9 +216,14 @@ func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	res := sip.NewSDPResponseFromRequest(req, body)
 	res.AppendHeader(c.acct.contact())
+	for _, h := range timerHeaders(timer) {
+		res.AppendHeader(h)
+	}
 	if err := tx.Respond(res); err != nil {
 		p.log.Warn("re-INVITE answer failed", "call", c.id, "err", err)
+		return
 	}
+	p.startSessionTimer(c, timer, false, nil)
 }
 
 // byeIncoming ends an answered incoming call from the listening socket: sipgo's server

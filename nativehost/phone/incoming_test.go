@@ -28,7 +28,7 @@ func sippCallee(t *testing.T, scenario string, code int) (string, <-chan error) 
 	return addr, done
 }
 
-func sippAt(t *testing.T, scenario, target string, code int, addr *string) <-chan error {
+func sippAt(t *testing.T, scenario, target string, code int, addr *string, extra ...string) <-chan error {
 	t.Helper()
 	bin, err := exec.LookPath("sipp")
 	if err != nil {
@@ -47,6 +47,7 @@ func sippAt(t *testing.T, scenario, target string, code int, addr *string) <-cha
 	args := []string{"-sf", f, "-m", "1", "-i", "127.0.0.1", "-p", fmt.Sprint(port),
 		"-mi", "127.0.0.1", "-mp", fmt.Sprint(mport), "-rtp_echo", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
 		"-error_file", errFile, "-trace_msg", "-message_file", errFile + ".msg"}
+	args = append(args, extra...)
 	if target != "" { // a caller; without a target sipp waits as the callee on port
 		args = append(args, "-s", "1001", target)
 	}

@@ -104,7 +104,9 @@ func New(cfg *config.Config, ev Events, opts Options) (*Phone, error) {
 			p.Close(context.Background())
 			return nil, err
 		}
+		p.mu.Lock() // the SIP socket already serves: an INVITE may look for the account
 		p.accounts = append(p.accounts, acc)
+		p.mu.Unlock()
 	}
 	for _, acc := range p.accounts {
 		p.startAccount(acc)
@@ -129,6 +131,7 @@ func (p *Phone) startAccount(acc *account) {
 		defer close(acc.done)
 		acc.run(ctx)
 	}()
+	p.startMWI(ctx, acc)
 	if acc.cfg.Keepalive > 0 {
 		p.wg.Add(1)
 		go func() {
@@ -224,6 +227,7 @@ func (p *Phone) listen(ip net.IP, name string) error {
 	srv.OnInvite(p.onInvite)
 	srv.OnNotify(p.onNotify)
 	srv.OnRefer(p.onRefer)
+	p.serveDialogExtras(srv)
 	go func() {
 		if err := srv.ServeUDP(conn); err != nil && !errors.Is(err, net.ErrClosed) {
 			p.log.Error("SIP socket stopped", "err", err)

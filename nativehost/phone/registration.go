@@ -34,6 +34,7 @@ type account struct {
 	stop   context.CancelFunc // ends run (which unregisters)
 	done   chan struct{}      // closed when run has returned
 	kick   chan struct{}      // register now (resume, network change)
+	mwi    mwiState           // voicemail subscription (mwi.go)
 
 	mu      sync.Mutex
 	reg     string
@@ -68,7 +69,7 @@ func (a *account) state() messaging.AccountState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return messaging.AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Registration: a.reg, Error: a.regErr,
-		AutoAnswer: messaging.AutoAnswer{Enabled: a.cfg.AutoAnswer.Enabled, Seconds: a.cfg.AutoAnswer.Seconds}, DNDCode: a.cfg.DNDCode}
+		AutoAnswer: messaging.AutoAnswer{Enabled: a.cfg.AutoAnswer.Enabled, Seconds: a.cfg.AutoAnswer.Seconds, FromPBX: a.cfg.AutoAnswer.FromPBX}, DNDCode: a.cfg.DNDCode, Voicemail: a.voicemail()}
 }
 
 func (a *account) registered() bool {

@@ -1,0 +1,140 @@
+package host
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tabphone/tabphone/internal/kamailiotest"
+	"github.com/tabphone/tabphone/nativehost/history"
+	"github.com/tabphone/tabphone/nativehost/messaging"
+)
+
+// sippCaller runs one scripted caller from the phone's testdata against target, with
+// CODE in the scenario replaced by code, and returns its result.
+func sippCaller(t *testing.T, scenario, target string, code int) <-chan error {
+	t.Helper()
+	bin, err := exec.LookPath("sipp")
+	if err != nil {
+		t.Skip("sipp is not installed (make test installs sip-tester)")
+	}
+	raw, err := os.ReadFile(filepath.Join("..", "phone", "testdata", "sipp", scenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	f := filepath.Join(dir, scenario)
+	if err := os.WriteFile(f, []byte(strings.ReplaceAll(string(raw), "CODE", fmt.Sprint(code))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port := func() int {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port
+	}
+	cmd := exec.Command(bin, "-sf", f, "-m", "1", "-i", "127.0.0.1", "-p", fmt.Sprint(port()), "-mi", "127.0.0.1",
+		"-mp", fmt.Sprint(port()), "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
+		"-error_file", filepath.Join(dir, "errors.log"), "-s", "1001", target)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	done := make(chan error, 1)
+	go func() {
+		err := cmd.Wait()
+		if err != nil {
+			log, _ := os.ReadFile(filepath.Join(dir, "errors.log"))
+			err = fmt.Errorf("sipp %s: %v\n%s", scenario, err, log)
+		}
+		done <- err
+	}()
+	return done
+}
+
+// TestDNDRejectsWithTheCodeAndHistorySaysMissed runs the whole host in Do not disturb
+// with the account's dnd_code 603: a caller through Kamailio gets 603 Decline, the
+// extension is never told `incoming`, and history_get returns the call as missed.
+func TestDNDRejectsWithTheCodeAndHistorySaysMissed(t *testing.T) {
+	k := kamailiotest.Start(t, "pw-k", 300)
+	dir := writeConfig(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"pw-k","domain":%q,"codecs":["pcmu"],"dnd_code":603}],"status":"dnd"}`, k.Addr))
+	s := start(t, dir)
+	events := s.stream()
+	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
+	await(t, events, "registered in DND", func(e messaging.Envelope) bool {
+		var st messaging.State
+		return e.Type == messaging.TypeState && json.Unmarshal(e.Data, &st) == nil && st.Status == "dnd" &&
+			len(st.Accounts) == 1 && st.Accounts[0].Registration == messaging.RegRegistered && st.Accounts[0].DNDCode == 603
+	})
+
+	done := sippCaller(t, "invite_rejected.xml", k.Addr, 603)
+	ended := await(t, events, "the rejected call's event", func(e messaging.Envelope) bool {
+		if e.Type == messaging.TypeIncoming {
+			t.Fatalf("DND rang: %s", e.Data)
+		}
+		return e.Type == messaging.TypeCall
+	})
+	var ce messaging.CallEvent
+	if err := json.Unmarshal(ended.Data, &ce); err != nil || ce.Call.State != messaging.CallEnded || ce.Call.EndReason == nil ||
+		ce.Call.EndReason.SIPCode != 603 {
+		t.Fatalf("call event %s", ended.Data)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the caller did not get 603: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("sipp did not finish")
+	}
+
+	s.send(`{"type":"history_get","id":2,"data":{"limit":10}}`)
+	rep := await(t, events, "history_get reply", replyTo(2))
+	var h struct {
+		Calls []history.Entry `json:"calls"`
+	}
+	if err := json.Unmarshal(rep.Data, &h); err != nil {
+		t.Fatalf("history reply %s: %v", rep.Data, err)
+	}
+	if len(h.Calls) != 1 {
+		t.Fatalf("history %s", rep.Data)
+	}
+	if c := h.Calls[0]; c.Result != history.Missed || c.Direction != "incoming" || c.Number != "alice" || c.Reason != "Missed: Do not disturb" || c.AnsweredAt != 0 {
+		t.Fatalf("history entry %+v", c)
+	}
+}
+
+// TestVoicemailInTheAccountState: a PBX's message summary, routed by Kamailio to the
+// registered host, arrives in the extension's state as the account's voicemail.
+func TestVoicemailInTheAccountState(t *testing.T) {
+	k := kamailiotest.Start(t, "pw-k", 300)
+	dir := writeConfig(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"pw-k","domain":%q,"codecs":["pcmu"]}]}`, k.Addr))
+	s := start(t, dir)
+	events := s.stream()
+	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
+	await(t, events, "registered", func(e messaging.Envelope) bool {
+		var st messaging.State
+		return e.Type == messaging.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == 1 &&
+			st.Accounts[0].Registration == messaging.RegRegistered
+	})
+	done := sippCaller(t, "uac_notify_mwi.xml", k.Addr, 200)
+	st := await(t, events, "a state with voicemail", func(e messaging.Envelope) bool {
+		return e.Type == messaging.TypeState && strings.Contains(string(e.Data), `"voicemail"`)
+	})
+	if !strings.Contains(string(st.Data), `"voicemail":{"waiting":true,"new":3,"old":5,"urgent_new":1}`) {
+		t.Fatalf("state %s", st.Data)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
