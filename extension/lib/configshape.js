@@ -12,10 +12,10 @@ const MAX_CODECS = 8;
 
 const ACCOUNT_STRINGS = [
   'id', 'display_name', 'user', 'auth_user', 'password', 'domain', 'registrar', 'outbound_proxy',
-  'transport', 'srtp', 'region',
+  'transport', 'srtp', 'region', 'tls_ca_file',
 ];
 const ACCOUNT_INTEGERS = ['dnd_code', 'expires', 'keepalive'];
-const ACCOUNT_BOOLEANS = ['register'];
+const ACCOUNT_BOOLEANS = ['register', 'mwi', 'accept_refer'];
 const SITE_STRINGS = ['url', 'match', 'login', 'session_cookie'];
 
 function pickString(out, from, key, where) {
@@ -52,10 +52,12 @@ function pickAccount(a, where) {
   }
   if (a.auto_answer !== undefined && a.auto_answer !== null) {
     const aa = a.auto_answer;
-    if (!isPlainObject(aa) || typeof (aa.enabled ?? false) !== 'boolean' || !Number.isSafeInteger(aa.seconds ?? 0)) {
-      return `${where}.auto_answer must be {enabled, seconds}`;
+    if (!isPlainObject(aa) || typeof (aa.enabled ?? false) !== 'boolean' || !Number.isSafeInteger(aa.seconds ?? 0)
+      || typeof (aa.from_pbx ?? false) !== 'boolean') {
+      return `${where}.auto_answer must be {enabled, seconds, from_pbx?}`;
     }
     out.auto_answer = { enabled: aa.enabled ?? false, seconds: aa.seconds ?? 0 };
+    if (aa.from_pbx !== undefined) out.auto_answer.from_pbx = aa.from_pbx;
   }
   return out;
 }

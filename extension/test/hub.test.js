@@ -439,7 +439,8 @@ test('config_get and config_set: from the options page only; only the known conf
     data: {
       accounts: [{
         id: 'work', user: '1001', domain: 'pbx.example.com', password: '', password_set: true, evil: 1,
-        codecs: ['pcmu'], auto_answer: { enabled: true, seconds: 3, x: 1 }, dnd_code: 480, expires: 120,
+        codecs: ['pcmu'], auto_answer: { enabled: true, seconds: 3, from_pbx: true, x: 1 }, dnd_code: 480, expires: 120,
+        transport: 'tls', tls_ca_file: '/etc/pbx-ca.pem', mwi: true, accept_refer: false,
       }],
       sites: [{ url: 'https://pbx.example.com/', match: 'https://pbx.example.com/*', other: 'x' }],
       close_without_session: false,
@@ -453,8 +454,8 @@ test('config_get and config_set: from the options page only; only the known conf
     type: 'config_set',
     data: {
       accounts: [{
-        id: 'work', user: '1001', domain: 'pbx.example.com', codecs: ['pcmu'], auto_answer: { enabled: true, seconds: 3 },
-        dnd_code: 480, expires: 120,
+        id: 'work', user: '1001', domain: 'pbx.example.com', transport: 'tls', tls_ca_file: '/etc/pbx-ca.pem', codecs: ['pcmu'],
+        auto_answer: { enabled: true, seconds: 3, from_pbx: true }, dnd_code: 480, expires: 120, mwi: true, accept_refer: false,
       }],
       sites: [{ url: 'https://pbx.example.com/', match: 'https://pbx.example.com/*' }],
       default_account: 'work',
@@ -471,6 +472,9 @@ test('config_set is checked: types of the known fields, list sizes', () => {
     { accounts: [{ user: 5 }] },
     { accounts: [{ user: '1', codecs: 'opus' }] },
     { accounts: [{ user: '1', auto_answer: { enabled: 'yes' } }] },
+    { accounts: [{ user: '1', auto_answer: { enabled: true, from_pbx: 1 } }] },
+    { accounts: [{ user: '1', mwi: 'yes' }] },
+    { accounts: [{ user: '1', tls_ca_file: 5 }] },
     { accounts: [{ user: '1', dnd_code: 4.5 }] },
     { accounts: [], sites: [{ match: ['x'] }] },
     { accounts: [], close_without_session: 'no' },
