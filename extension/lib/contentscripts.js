@@ -21,15 +21,16 @@ export const DETECT_CSS = Object.freeze(['content/clicktocall.css']);
 export function contentScriptFor(settings, granted) {
   if (!granted || !needsContentScript(settings)) return null;
   const detect = Boolean(settings.detect);
-  return {
+  const script = {
     id: CONTENT_SCRIPT_ID,
     matches: [...CLICK_TO_CALL_ORIGINS],
     js: [...(detect ? DETECT_SCRIPTS : LINK_SCRIPTS)],
-    css: detect ? [...DETECT_CSS] : [],
     runAt: 'document_idle',
     allFrames: true,
     persistAcrossSessions: true,
   };
+  if (detect) script.css = [...DETECT_CSS]; // no empty list: leave the key out
+  return script;
 }
 
 function sameList(a, b) {

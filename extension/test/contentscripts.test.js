@@ -56,7 +56,7 @@ test('the registration the settings want', () => {
   assert.equal(contentScriptFor({ links: false, detect: false }, true), null);
   const links = contentScriptFor({ links: true, detect: false }, true);
   assert.deepEqual(links.js, LINK_SCRIPTS);
-  assert.deepEqual(links.css, []);
+  assert.equal(links.css, undefined);
   assert.deepEqual(links.matches, ['http://*/*', 'https://*/*']);
   assert.equal(links.allFrames, true);
   const detect = contentScriptFor({ links: false, detect: true }, true);
