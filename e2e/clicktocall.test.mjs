@@ -16,9 +16,10 @@ import { mkdirSync, cpSync, readFileSync, writeFileSync, existsSync } from 'node
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import {
-  extDir, startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor,
+  root, extDir, startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor,
 } from './harness.mjs';
 
+const screenshots = join(root, 'docs', 'screenshots');
 const NO_CALL_WAIT_MS = 2500; // how long "nothing happens" is watched for
 let tmp; let pbx; let b; let site; let contacts; const password = randomPassword();
 
@@ -94,13 +95,15 @@ after(async () => {
 });
 
 const seen = () => b.sw.evaluate(() => globalThis.seenByTest.length);
-const callsTo = async (to, since) => (await pbx.api('/api/calls')).filter((c) => c.to === to && c.started_at >= since - 1000);
+/** The ids of the calls devpbx knows now: later checks look only at newer calls. */
+const knownCalls = async () => new Set((await pbx.api('/api/calls')).map((c) => c.id));
+const newCallsTo = async (to, known) => (await pbx.api('/api/calls')).filter((c) => c.to === to && !known.has(c.id));
 
-/** Asserts that for NO_CALL_WAIT_MS no call to `to` starts and the background hears nothing. */
-async function assertNothingDialed(to, since, seenBefore) {
+/** Asserts that for NO_CALL_WAIT_MS no new call to `to` starts and the background hears nothing. */
+async function assertNothingDialed(to, known, seenBefore) {
   const end = Date.now() + NO_CALL_WAIT_MS;
   while (Date.now() < end) {
-    assert.deepEqual(await callsTo(to, since), [], `no call to ${to}`);
+    assert.deepEqual(await newCallsTo(to, known), [], `no call to ${to}`);
     assert.equal(await seen(), seenBefore, 'the background received no message');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -125,14 +128,27 @@ async function loginToContacts() {
   return page;
 }
 
+test('the options page shows the Click-to-call section as the user left it', async () => {
+  const page = await b.ctx.newPage();
+  await page.setViewportSize({ width: 900, height: 800 });
+  await page.goto(b.url('options/options.html'));
+  const section = page.getByRole('group', { name: 'Click-to-call' });
+  await waitFor(() => page.getByRole('checkbox', { name: 'Find phone numbers in page text' }).isChecked(), { what: 'detection switch shown on' });
+  assert.equal(await page.getByRole('checkbox', { name: 'Call tel:, sip: and callto: links with Tabphone' }).isChecked(), true);
+  assert.equal(await page.getByRole('textbox', { name: 'Region of page numbers' }).inputValue(), 'US');
+  assert.equal(await page.locator('#ctc-status').textContent(), '', 'the permission is there: no complaint');
+  await section.screenshot({ path: join(screenshots, 'options-clicktocall.png') });
+  await page.close();
+});
+
 test('the user\'s click on a tel: link of the demo app dials it through the host', async () => {
   const page = await loginToContacts();
   contacts = page;
-  const since = Date.now();
+  const known = await knownCalls();
   const before = await seen();
   const t0 = performance.now();
   await page.locator('a[href="tel:600"]').click();
-  const call = await waitFor(async () => (await callsTo('600', since)).find((c) => c.state === 'up'), { timeout: 15000, what: 'call to 600 answered at devpbx' });
+  const call = await waitFor(async () => (await newCallsTo('600', known)).find((c) => c.state === 'up'), { timeout: 15000, what: 'call to 600 answered at devpbx' });
   const ms = performance.now() - t0;
   const msgs = await b.sw.evaluate(() => globalThis.seenByTest.map((s) => s.msg));
   assert.deepEqual(msgs.slice(before), [{ type: 'call_link', data: { uri: 'tel:600' } }]);
@@ -145,11 +161,11 @@ test('a script-made click() on a tel: link dials nothing; the background hears n
   // The same page whose link the user's click just dialled: the content script runs there.
   const page = contacts;
   const link = page.locator('a[href="tel:600"]');
-  const since = Date.now();
+  const known = await knownCalls();
   const before = await seen();
   await link.evaluate((a) => a.click());
   await link.evaluate((a) => a.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, button: 0 })));
-  await assertNothingDialed('600', since, before);
+  await assertNothingDialed('600', known, before);
   await page.close();
 });
 
@@ -180,18 +196,20 @@ test('number detection: no false marks; real numbers added after load are marked
   console.log(`click-to-call: 4 numbers in a table added after load marked in ${(performance.now() - t0).toFixed(0)} ms`);
   assert.deepEqual(await page.locator('#added .tabphone-ctc-mark').allTextContents(), ['+44 161 496 0000', '(212) 555-0143', '+1 312-555-0175', '+49 30 901820']);
   assert.equal(await page.locator('#added .tabphone-ctc-mark').first().getAttribute('aria-label'), 'Call +44 161 496 0000 with Tabphone');
+  await page.setViewportSize({ width: 900, height: 900 });
+  await page.locator('#real .tabphone-ctc-mark').hover();
+  await page.screenshot({ path: join(screenshots, 'clicktocall-marks.png'), fullPage: true });
 
   // A script's click on a mark: nothing.
   const real = page.locator('#real .tabphone-ctc-mark');
-  let since = Date.now();
+  const known = await knownCalls();
   const before = await seen();
   await real.evaluate((m) => m.click());
-  await assertNothingDialed('+442079460958', since, before);
+  await assertNothingDialed('+442079460958', known, before);
 
   // The user's click: the number, in E.164, reaches devpbx (no such extension there: 404).
-  since = Date.now();
   await real.click();
-  const call = await waitFor(async () => (await callsTo('+442079460958', since))[0], { timeout: 15000, what: 'call to +442079460958 at devpbx' });
+  const call = await waitFor(async () => (await newCallsTo('+442079460958', known))[0], { timeout: 15000, what: 'call to +442079460958 at devpbx' });
   assert.ok(call);
   const msgs = await b.sw.evaluate(() => globalThis.seenByTest.map((s) => s.msg));
   assert.deepEqual(msgs.slice(before), [{ type: 'call_number', data: { number: '+442079460958' } }]);
