@@ -10,7 +10,10 @@
 (function clickToCall() {
   'use strict';
 
-  const ns = globalThis.TabphoneContent || (globalThis.TabphoneContent = {});
+  // A plain object of ours, never a page element that happens to have id="TabphoneContent"
+  // (window's named properties reach content scripts too: DOM clobbering).
+  const prev = globalThis.TabphoneContent;
+  const ns = prev && Object.getPrototypeOf(prev) === Object.prototype ? prev : (globalThis.TabphoneContent = {});
   if (ns.clickToCallLoaded) return; // injected twice into one frame: keep the first
   ns.clickToCallLoaded = true;
 
@@ -129,7 +132,10 @@
   const api = globalThis.browser || globalThis.chrome;
   if (api && api.runtime && api.runtime.id && api.storage && api.storage.local && typeof window !== 'undefined') {
     Promise.resolve(api.storage.local.get(SETTINGS_KEY)).then((got) => {
-      ns.page = start({ api, window, lib: globalThis.libphonenumber, settings: got && got[SETTINGS_KEY] });
+      // Only the library's own object (the bundle assigns it), not a clobbering element.
+      const lib = globalThis.libphonenumber;
+      const phoneLib = lib && typeof lib.findNumbers === 'function' ? lib : null;
+      ns.page = start({ api, window, lib: phoneLib, settings: got && got[SETTINGS_KEY] });
     }, () => {});
   }
 }());

@@ -8,7 +8,10 @@
 (function numberScan() {
   'use strict';
 
-  const ns = globalThis.TabphoneContent || (globalThis.TabphoneContent = {});
+  // A plain object of ours, never a page element that happens to have id="TabphoneContent"
+  // (window's named properties reach content scripts too: DOM clobbering).
+  const prev = globalThis.TabphoneContent;
+  const ns = prev && Object.getPrototypeOf(prev) === Object.prototype ? prev : (globalThis.TabphoneContent = {});
 
   /** Text longer than this is scanned only up to here (one text node). */
   const MAX_SCAN_CHARS = 20000;

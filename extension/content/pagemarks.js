@@ -7,7 +7,10 @@
 (function pageMarks() {
   'use strict';
 
-  const ns = globalThis.TabphoneContent || (globalThis.TabphoneContent = {});
+  // A plain object of ours, never a page element that happens to have id="TabphoneContent"
+  // (window's named properties reach content scripts too: DOM clobbering).
+  const prev = globalThis.TabphoneContent;
+  const ns = prev && Object.getPrototypeOf(prev) === Object.prototype ? prev : (globalThis.TabphoneContent = {});
 
   const MARK_CLASS = 'tabphone-ctc-mark';
   const NUMBER_ATTR = 'data-tabphone-number';

@@ -4,6 +4,7 @@
 // with the settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { JSDOM } from 'jsdom';
 import { FakeEvent } from './fakes.js';
 import { phoneLib } from './phonelib.js';
@@ -118,4 +119,22 @@ test('a frame where the extension went away does not throw on a click', () => {
   }));
   assert.equal(prevented, true);
   assert.doesNotThrow(() => handle.stop());
+});
+
+test('a page element with id="TabphoneContent" or "libphonenumber" cannot stand in for ours (DOM clobbering)', () => {
+  const dom = new JSDOM('<div id="TabphoneContent"></div><form id="libphonenumber"><input name="findNumbers"></form><p>Desk +44 20 7946 0958</p>', {
+    runScripts: 'outside-only', url: 'https://evil.example/',
+  });
+  const w = dom.window;
+  assert.equal(w.eval('TabphoneContent.tagName'), 'DIV', 'jsdom resolves named elements on window, as browsers do');
+  for (const f of ['numberscan.js', 'pagemarks.js', 'clicktocall.js']) {
+    w.eval(readFileSync(new URL(`../content/${f}`, import.meta.url), 'utf8'));
+  }
+  const ours = w.eval('TabphoneContent');
+  assert.equal(Object.getPrototypeOf(ours), w.Object.prototype);
+  assert.equal(typeof ours.findCallableNumbers, 'function');
+  assert.equal(typeof ours.PageMarks, 'function');
+  assert.equal(typeof ours.startClickToCall, 'function');
+  // The form is not a phone library: nothing is found with it.
+  assert.equal(ours.findCallableNumbers('Desk +44 20 7946 0958', { region: 'GB', lib: w.eval('libphonenumber') }).length, 0);
 });
