@@ -7,21 +7,26 @@ LDFLAGS := -X main.version=$(VERSION)
 # Listed, not ./...: node_modules holds a stray Go package of an npm dependency.
 PKGS := ./nativehost/... ./media/... ./install/... ./devpbx/... ./internal/... ./bench/...
 
-.PHONY: all build deps demo test test-go test-unit test-e2e lint bench clean
+.PHONY: all build deps vendor demo test test-go test-unit test-e2e lint bench clean
 
 all: build
 
 deps:
 	./scripts/deps.sh
 
-build:
+# libphonenumber-js's bundle into extension/vendor/ (gitignored) for the click-to-call
+# content script; the extension directory is complete only after this.
+vendor:
+	./scripts/vendor.sh
+
+build: vendor
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/tabphone-host ./nativehost
 	CGO_ENABLED=0 $(GO) build -o bin/tabphone-devpbx ./devpbx
 
 demo: deps build
 	node e2e/demo.mjs
 
-lint: deps
+lint: deps vendor
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) run $(STATICCHECK) $(PKGS)
@@ -44,4 +49,4 @@ bench: deps build
 	cd bench && CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 .
 
 clean:
-	rm -rf bin e2e/out
+	rm -rf bin e2e/out extension/vendor

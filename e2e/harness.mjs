@@ -88,16 +88,17 @@ export function toneWav(dir, freq = 1000) {
 
 /**
  * Launches Chromium with the extension and the host installed into a fresh profile.
+ * `extension` loads another directory (a copy with test changes; same key, same ID).
  * Returns { ctx, sw, dir, configDir, logDir, close }.
  */
-export async function launch({ dir, headless = true, wav, env = {}, args = [] }) {
+export async function launch({ dir, headless = true, wav, env = {}, args = [], extension = extDir }) {
   const profile = join(dir, 'profile');
   const configDir = join(dir, 'config');
   const logDir = join(dir, 'log');
   mkdirSync(profile, { recursive: true });
   execFileSync(hostBin, ['install', '--browser', 'chromium', '--profile', profile]);
   const flags = [
-    `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`,
+    `--disable-extensions-except=${extension}`, `--load-extension=${extension}`,
     '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ...args,
   ];

@@ -4,11 +4,15 @@
 // opens the softphone window when a call needs audio or a session starts, brings it up
 // with a system notification for an incoming call and keeps the recent calls
 // (lib/callalerts.js, lib/recentcalls.js), keeps the toolbar badge, and opens the options
-// page on the first install. Every listener is registered synchronously at the top level,
+// page on the first install, and runs click-to-call (lib/clicktocall.js: the content
+// script's messages and the "Call <selection>" menu; lib/contentscripts.js: the content
+// script registered only while the user has it on). Every listener is registered synchronously at the top level,
 // so a woken service worker gets the event that woke it.
 
 import { browser } from './lib/browser.js';
-import { HOST_NAME, PAGE, MSG } from './lib/protocol.js';
+import {
+  HOST_NAME, PAGE, MSG, dial,
+} from './lib/protocol.js';
 import { NativePort } from './lib/nativeport.js';
 import { Hub } from './lib/hub.js';
 import { SoftphoneWindow } from './lib/softphonewindow.js';
@@ -19,6 +23,9 @@ import { CallAlerts } from './lib/callalerts.js';
 import { RecentCalls } from './lib/recentcalls.js';
 import { WELCOME_KEY } from './lib/localsettings.js';
 import { commandRequest } from './lib/shortcuts.js';
+import { ClickToCall, menuItem } from './lib/clicktocall.js';
+import { ContentScriptSync } from './lib/contentscripts.js';
+import { CLICK_TO_CALL_KEY, readClickToCallSettings } from './lib/clicktocallsettings.js';
 
 const softphoneWindow = new SoftphoneWindow({
   windows: browser.windows,
@@ -145,6 +152,52 @@ function watchCookies() {
 }
 watchCookies();
 browser.permissions?.onAdded?.addListener(() => { watchCookies(); });
+
+// Click-to-call. A page's message is a request to dial from an untrusted source: the
+// ClickToCall checks it, then it takes the popup's dial path (a stopped host is started
+// if the session rules allow, and the softphone window opens with the call).
+const readClickToCall = () => readClickToCallSettings(browser.storage.local);
+const clickToCall = new ClickToCall({
+  extensionId: browser.runtime.id,
+  readSettings: readClickToCall,
+  dial: (number) => {
+    if (!hub.hostStatus.connected) binding.wantHost();
+    const req = dial(number);
+    return native.request(req.type, req.data);
+  },
+  notify: (message) => {
+    Promise.resolve(browser.notifications?.create(`tabphone-call-${Date.now()}`, {
+      type: 'basic', iconUrl: browser.runtime.getURL('icons/icon-128.png'), title: 'Tabphone', message,
+    })).catch(() => {});
+  },
+});
+const contentScripts = new ContentScriptSync({
+  scripting: browser.scripting,
+  permissions: browser.permissions,
+  readSettings: readClickToCall,
+});
+// No answer goes back to the page (returning nothing closes the channel at once).
+browser.runtime.onMessage?.addListener((msg, sender) => {
+  clickToCall.onContentMessage(msg, sender).catch(() => {});
+});
+browser.contextMenus?.onClicked?.addListener((info) => {
+  clickToCall.onMenuClick(info).catch(() => {});
+});
+function createMenu() {
+  const menus = browser.contextMenus;
+  if (!menus) return;
+  Promise.resolve(menus.removeAll())
+    .then(() => menus.create(menuItem(), () => { void browser.runtime.lastError; }))
+    .catch((e) => console.error('tabphone: no "Call" menu item', e));
+}
+browser.runtime.onInstalled.addListener(() => { createMenu(); });
+browser.runtime.onStartup.addListener(() => { createMenu(); });
+browser.storage.onChanged?.addListener((changes, area) => {
+  if (area === 'local' && changes && Object.hasOwn(changes, CLICK_TO_CALL_KEY)) contentScripts.sync();
+});
+browser.permissions?.onAdded?.addListener(() => { contentScripts.sync(); });
+browser.permissions?.onRemoved?.addListener(() => { contentScripts.sync(); });
+contentScripts.sync();
 
 binding.init().catch((e) => {
   console.error('tabphone: session binding failed to start; starting the phone unbound', e);

@@ -30,6 +30,9 @@ import {
   micNamesShown,
 } from '../lib/audiodevices.js';
 import { TonePlayer, RINGTONES, normalizeRingtone } from '../lib/tones.js';
+import {
+  CLICK_TO_CALL_KEY, readClickToCallSettings, normalizeRegion, clickToCallPermissions, needsContentScript,
+} from '../lib/clicktocallsettings.js';
 
 /** What #registration-result says while the phone waits for a Dialer/PBX session. */
 const WAITING_FOR_SESSION = 'Not registered now: the phone registers while you are logged in to the Dialer/PBX. Open it to test the registration.';
@@ -73,6 +76,11 @@ const els = {
   ringVolume: $('ring-volume'),
   ringVolumeValue: $('ring-volume-value'),
   playRingtone: $('play-ringtone'),
+  ctcLinks: $('ctc-links'),
+  ctcDetect: $('ctc-detect'),
+  ctcRegion: $('ctc-region'),
+  ctcRegionError: $('ctc-region-error'),
+  ctcStatus: $('ctc-status'),
 };
 
 /** Form fields of the account by their key in lib/optionsform.js. */
@@ -564,6 +572,88 @@ els.playRingtone.addEventListener('click', () => {
   tones.ringOnce();
 });
 
+// ---- Click-to-call (storage.local; the background registers the content script) ----
+
+/** What #ctc-status says when the browser's permission was refused or taken back. */
+const CTC_NO_PERMISSION = 'Click-to-call needs the permission to run on web pages; it stays off until you allow it.';
+const CTC_REGION_WORDS = 'Region must be two letters, like US, or empty';
+
+let ctcStored = { links: false, detect: false, region: '' };
+
+function setCtcStatus(words, problem = false) {
+  setText(els.ctcStatus, words);
+  els.ctcStatus.classList.toggle('is-problem', problem);
+}
+
+function storeClickToCall() {
+  ctcStored = {
+    links: Boolean(els.ctcLinks.checked),
+    detect: Boolean(els.ctcDetect.checked),
+    region: ctcStored.region,
+  };
+  storeLocal({ [CLICK_TO_CALL_KEY]: { ...ctcStored } });
+}
+
+/**
+ * A switch changed. Turning one on asks for the host permission in this very click
+ * (the browser shows its prompt only while it handles the user's action); refused, the
+ * switch goes back off.
+ */
+function clickToCallSwitched(el) {
+  if (!el.checked) {
+    setCtcStatus('');
+    storeClickToCall();
+    return;
+  }
+  let asked;
+  try {
+    asked = typeof browser.permissions?.request === 'function'
+      ? Promise.resolve(browser.permissions.request(clickToCallPermissions()))
+      : Promise.resolve(false);
+  } catch {
+    asked = Promise.resolve(false);
+  }
+  asked.then(Boolean, () => false).then((granted) => {
+    if (!granted) {
+      el.checked = false;
+      setCtcStatus(CTC_NO_PERMISSION, true);
+    } else {
+      setCtcStatus('');
+    }
+    storeClickToCall();
+  });
+}
+
+els.ctcLinks.addEventListener('click', () => { clickToCallSwitched(els.ctcLinks); });
+els.ctcDetect.addEventListener('click', () => { clickToCallSwitched(els.ctcDetect); });
+els.ctcRegion.addEventListener('change', () => {
+  const raw = String(els.ctcRegion.value ?? '').trim();
+  const region = normalizeRegion(raw);
+  const bad = raw !== '' && region === '';
+  els.ctcRegionError.hidden = !bad;
+  setText(els.ctcRegionError, bad ? CTC_REGION_WORDS : '');
+  els.ctcRegion.setAttribute('aria-invalid', bad ? 'true' : 'false');
+  if (bad) return;
+  els.ctcRegion.value = region;
+  ctcStored = { ...ctcStored, region };
+  storeLocal({ [CLICK_TO_CALL_KEY]: { ...ctcStored } });
+});
+
+async function showClickToCall() {
+  ctcStored = await readClickToCallSettings(browser.storage.local);
+  els.ctcLinks.checked = ctcStored.links;
+  els.ctcDetect.checked = ctcStored.detect;
+  els.ctcRegion.value = ctcStored.region;
+  if (!needsContentScript(ctcStored)) return;
+  let granted = true;
+  try {
+    if (typeof browser.permissions?.contains === 'function') granted = await browser.permissions.contains(clickToCallPermissions());
+  } catch {
+    granted = false;
+  }
+  if (!granted) setCtcStatus(CTC_NO_PERMISSION, true);
+}
+
 // ---- Microphone and speaker ----
 
 let micStream = null;
@@ -694,6 +784,7 @@ async function start() {
   els.ringVolume.value = String(localSettings.ringVolume);
   showVolume(localSettings.ringVolume);
   showWelcome();
+  await showClickToCall();
   const devices = await refreshDevices();
   await showMicPermission(devices);
 }

@@ -39,6 +39,7 @@ before(async () => {
       onConnect: event(),
       onStartup: event(),
       onInstalled: event(),
+      onMessage: event(),
       optionsOpened: 0,
       async openOptionsPage() { chrome.runtime.optionsOpened++; },
     },
@@ -46,6 +47,19 @@ before(async () => {
     storage: {
       local: new FakeStorage({ sessionSites: [SITE] }), // bound since an earlier run
       session: new FakeStorage(),
+      onChanged: event(),
+    },
+    contextMenus: {
+      items: [],
+      onClicked: event(),
+      async removeAll() { chrome.contextMenus.items = []; },
+      create(item, done) { chrome.contextMenus.items.push(item); done?.(); return item.id; },
+    },
+    scripting: {
+      registered: [],
+      async getRegisteredContentScripts({ ids }) { return chrome.scripting.registered.filter((r) => ids.includes(r.id)); },
+      async registerContentScripts(list) { chrome.scripting.registered.push(...list); },
+      async unregisterContentScripts({ ids }) { chrome.scripting.registered = chrome.scripting.registered.filter((r) => !ids.includes(r.id)); },
     },
     windows: {
       onRemoved: event(),
@@ -85,7 +99,9 @@ before(async () => {
       onButtonClicked: event(),
       onClicked: event(),
     },
-    permissions: { onAdded: event() },
+    permissions: {
+      granted: false, onAdded: event(), onRemoved: event(), async contains() { return chrome.permissions.granted; },
+    },
   };
   globalThis.chrome = chrome;
   await import('../background.js');
@@ -100,6 +116,11 @@ before(async () => {
     cookies: chrome.cookies.onChanged.listeners.length,
     notificationButtons: chrome.notifications.onButtonClicked.listeners.length,
     notificationClicks: chrome.notifications.onClicked.listeners.length,
+    message: chrome.runtime.onMessage.listeners.length,
+    menuClicks: chrome.contextMenus.onClicked.listeners.length,
+    storageChanged: chrome.storage.onChanged.listeners.length,
+    permissionsAdded: chrome.permissions.onAdded.listeners.length,
+    permissionsRemoved: chrome.permissions.onRemoved.listeners.length,
   };
   for (let i = 0; i < 5; i++) await flush(); // storage and tabs.query answer
 });
@@ -119,8 +140,9 @@ async function hostAnswers(p = host(), data = {}) {
 
 test('every listener is registered when the module has run (before any await)', () => {
   assert.deepEqual(listenersAtImport, {
-    created: 1, updated: 1, removed: 1, windowRemoved: 1, startup: 1, installed: 1, connect: 1, cookies: 1,
-    notificationButtons: 1, notificationClicks: 1,
+    created: 1, updated: 1, removed: 1, windowRemoved: 1, startup: 2, installed: 2, connect: 1, cookies: 1,
+    notificationButtons: 1, notificationClicks: 1, message: 1, menuClicks: 1, storageChanged: 1,
+    permissionsAdded: 2, permissionsRemoved: 1,
   });
 });
 
@@ -263,4 +285,41 @@ test('the options page reading the settings starts the host without a session; c
   const settingsHost = host();
   options.drop();
   assert.equal(settingsHost.disconnected, true, 'the host goes with the last options page');
+});
+
+test('click-to-call: the menu item is made on install; turning it on with the permission registers the content script', async () => {
+  assert.deepEqual(chrome.contextMenus.items.map((i) => i.id), ['tabphone-call-selection']);
+  assert.deepEqual(chrome.scripting.registered, []);
+  await chrome.storage.local.set({ clickToCall: { links: true, detect: false, region: '' } });
+  chrome.storage.onChanged.emit({ clickToCall: { newValue: { links: true } } }, 'local');
+  for (let i = 0; i < 5; i++) await flush();
+  assert.deepEqual(chrome.scripting.registered, [], 'no host permission yet');
+  chrome.permissions.granted = true;
+  chrome.permissions.onAdded.emit({ origins: ['http://*/*', 'https://*/*'] });
+  for (let i = 0; i < 8; i++) await flush();
+  assert.deepEqual(chrome.scripting.registered.map((r) => [r.id, r.js]), [['tabphone-clicktocall', ['content/clicktocall.js']]]);
+});
+
+test('click-to-call: a link message from a content script dials through the host; a forged sender does not', async () => {
+  const tab = { id: 5, windowId: 1, url: APP, status: 'complete' };
+  chrome.tabs.list.push(tab);
+  chrome.tabs.onUpdated.emit(5, { status: 'complete', url: APP }, tab);
+  await hostAnswers(); // hello
+  await hostAnswers(); // state_get, session
+  const sender = { id: EXT_ID, url: 'https://crm.example.com/', tab: { id: 9 }, frameId: 0 };
+  chrome.runtime.onMessage.emit({ type: 'call_link', data: { uri: 'tel:600' } }, { ...sender, tab: undefined });
+  chrome.runtime.onMessage.emit({ type: 'call_link', data: { uri: 'tel:600' } }, { ...sender, id: 'another-extension' });
+  chrome.runtime.onMessage.emit({ type: 'call_number', data: { number: '+442079460958' } }, sender); // detection is off
+  for (let i = 0; i < 8; i++) await flush();
+  assert.equal(host().ofType('dial').length, 0);
+  chrome.runtime.onMessage.emit({ type: 'call_link', data: { uri: 'tel:600' } }, sender);
+  for (let i = 0; i < 8; i++) await flush();
+  assert.deepEqual(host().ofType('dial').map((m) => m.data), [{ number: '600' }]);
+  // Let this worker end: the tab goes, the host closes.
+  chrome.tabs.list.length = 0;
+  chrome.tabs.onRemoved.emit(5, { windowId: 1, isWindowClosing: false });
+  await hostAnswers();
+  host().receive({ type: 'close', data: { reason: 'tabs_closed' } });
+  host().drop();
+  for (let i = 0; i < 3; i++) await flush();
 });

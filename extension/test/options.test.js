@@ -409,3 +409,55 @@ test('a blocked microphone says "Microphone blocked: …"', async () => {
   assert.ok(sources.every((src) => src.gone), 'the meter stopped');
   gumFailure = null;
 });
+
+test('click-to-call: off by default; a switch turned on asks for the host permission in the click and is stored', async () => {
+  assert.equal($('ctc-links').checked, false);
+  assert.equal($('ctc-detect').checked, false);
+  assert.equal($('ctc-region').value, '');
+  const asked = permissionRequests.length;
+  permissionAnswer = true;
+  $('ctc-links').checked = true;
+  $('ctc-links').dispatch('click');
+  assert.equal(permissionRequests.length, asked + 1, 'asked synchronously, in the click');
+  assert.deepEqual(permissionRequests.at(-1), { origins: ['http://*/*', 'https://*/*'] });
+  await flush();
+  await flush();
+  assert.deepEqual(local.data.clickToCall, { links: true, detect: false, region: '' });
+});
+
+test('click-to-call: a refused permission turns the switch back off and says why', async () => {
+  permissionAnswer = false;
+  $('ctc-detect').checked = true;
+  $('ctc-detect').dispatch('click');
+  await flush();
+  await flush();
+  assert.equal($('ctc-detect').checked, false);
+  assert.match($('ctc-status').textContent, /needs the permission to run on web pages/);
+  assert.deepEqual(local.data.clickToCall, { links: true, detect: false, region: '' });
+  // Turning one off asks nothing.
+  const asked = permissionRequests.length;
+  $('ctc-links').checked = false;
+  $('ctc-links').dispatch('click');
+  await flush();
+  assert.equal(permissionRequests.length, asked);
+  assert.deepEqual(local.data.clickToCall, { links: false, detect: false, region: '' });
+  permissionAnswer = true;
+});
+
+test('click-to-call: the region is two letters (stored upper-case) or empty', async () => {
+  $('ctc-region').value = 'gb';
+  $('ctc-region').dispatch('change');
+  await flush();
+  assert.equal(local.data.clickToCall.region, 'GB');
+  assert.equal($('ctc-region').value, 'GB');
+  $('ctc-region').value = 'GBR';
+  $('ctc-region').dispatch('change');
+  await flush();
+  assert.equal($('ctc-region-error').hidden, false);
+  assert.equal(local.data.clickToCall.region, 'GB', 'a bad region is not stored');
+  $('ctc-region').value = '';
+  $('ctc-region').dispatch('change');
+  await flush();
+  assert.equal($('ctc-region-error').hidden, true);
+  assert.equal(local.data.clickToCall.region, '');
+});

@@ -82,8 +82,15 @@ test('the manifest keeps the names other tools rely on', () => {
   assert.equal(m.action.default_popup, 'popup/popup.html');
   assert.deepEqual(m.background, { service_worker: 'background.js', scripts: ['background.js'], type: 'module' });
   // notifications: incoming and missed calls when the softphone window is not in front.
-  assert.deepEqual(m.permissions, ['nativeMessaging', 'notifications', 'storage', 'tabs']);
-  // Asked for later (options page), never at install: the session-cookie watch.
+  // contextMenus: "Call <selection>"; scripting: registering the click-to-call content
+  // script once the user has granted the host permission. Neither adds an install warning.
+  assert.deepEqual(m.permissions, ['contextMenus', 'nativeMessaging', 'notifications', 'scripting', 'storage', 'tabs']);
+  // No content_scripts and no web_accessible_resources: nothing runs in pages until the
+  // user turns click-to-call on, and pages cannot probe for the extension's files.
+  assert.equal(m.content_scripts, undefined);
+  assert.equal(m.web_accessible_resources, undefined);
+  // Asked for later (options page), never at install: the session-cookie watch, and the
+  // sites' / click-to-call's host permissions.
   assert.deepEqual(m.optional_permissions, ['cookies']);
   assert.deepEqual(m.optional_host_permissions, ['http://*/*', 'https://*/*']);
   assert.equal(m.host_permissions, undefined);
