@@ -110,6 +110,9 @@ export function accountToForm(account) {
     codecs: codecsToForm(a.codecs),
     autoAnswer: a.auto_answer?.enabled === true,
     autoAnswerSeconds: String(seconds),
+    autoAnswerFromPbx: a.auto_answer?.from_pbx === true,
+    mwi: a.mwi === true,
+    acceptRefer: a.accept_refer === true,
     dndCode: String(Number.isSafeInteger(a.dnd_code) && a.dnd_code > 0 ? a.dnd_code : DEFAULT_DND_CODE),
     region: str(a.region),
   };
@@ -276,12 +279,22 @@ function accountFromForm(f, base, i, problem) {
     outbound_proxy: outboundProxy,
     transport,
     codecs,
-    auto_answer: { enabled: Boolean(f.autoAnswer), seconds },
+    auto_answer: optionalFlag({ enabled: Boolean(f.autoAnswer), seconds }, out.auto_answer, 'from_pbx', f.autoAnswerFromPbx),
     dnd_code: dndCode,
     region: region.toUpperCase(),
   });
+  Object.assign(out, optionalFlag({}, out, 'mwi', f.mwi), optionalFlag({}, out, 'accept_refer', f.acceptRefer));
   if (password !== '') out.password = password; // empty: the host keeps the stored one
   return out;
+}
+
+/**
+ * Adds a switch that is off by default to `into`: when it is on, or when the loaded
+ * config had it, so an untouched form gives the loaded config back unchanged.
+ */
+function optionalFlag(into, loaded, key, on) {
+  if (on || (isPlainObject(loaded) && key in loaded)) into[key] = Boolean(on);
+  return into;
 }
 
 function siteFromForm(f, i, problem) {

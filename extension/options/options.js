@@ -55,6 +55,9 @@ const els = {
   codecTemplate: $('codec-template'),
   autoAnswer: $('auto-answer'),
   autoAnswerSeconds: $('auto-answer-seconds'),
+  autoAnswerFromPbx: $('auto-answer-from-pbx'),
+  mwi: $('mwi'),
+  acceptRefer: $('accept-refer'),
   dndCode: $('dnd-code'),
   region: $('region'),
   sites: $('sites'),
@@ -214,6 +217,9 @@ function fillAccount(a) {
   renderCodecs();
   els.autoAnswer.checked = a.autoAnswer;
   els.autoAnswerSeconds.value = a.autoAnswerSeconds;
+  els.autoAnswerFromPbx.checked = a.autoAnswerFromPbx;
+  els.mwi.checked = a.mwi;
+  els.acceptRefer.checked = a.acceptRefer;
   els.dndCode.value = a.dndCode;
   els.region.value = a.region;
 }
@@ -232,6 +238,9 @@ function readAccount(base) {
     codecs: codecs.map((c) => ({ ...c })),
     autoAnswer: Boolean(els.autoAnswer.checked),
     autoAnswerSeconds: els.autoAnswerSeconds.value,
+    autoAnswerFromPbx: Boolean(els.autoAnswerFromPbx.checked),
+    mwi: Boolean(els.mwi.checked),
+    acceptRefer: Boolean(els.acceptRefer.checked),
     dndCode: els.dndCode.value,
     region: els.region.value,
   };

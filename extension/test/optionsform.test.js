@@ -90,6 +90,25 @@ test('formToConfig: an unchanged form gives the loaded config back, without pass
   assert.deepEqual(r.config.sites, [{ url: 'http://127.0.0.1:8080/app/', match: 'http://127.0.0.1/*', login: 'http://127.0.0.1/login*' }]);
 });
 
+test('switches off by default (PBX auto-answer hints, voicemail, following transfers) round-trip', () => {
+  const withSwitches = {
+    ...loaded,
+    accounts: [{ ...loaded.accounts[0], mwi: true, accept_refer: true, auto_answer: { enabled: false, seconds: 5, from_pbx: true } }],
+  };
+  const f = configToForm(withSwitches);
+  assert.deepEqual([f.accounts[0].autoAnswerFromPbx, f.accounts[0].mwi, f.accounts[0].acceptRefer], [true, true, true]);
+  let a = formToConfig(f, withSwitches).config.accounts[0];
+  assert.deepEqual([a.auto_answer.from_pbx, a.mwi, a.accept_refer], [true, true, true]);
+  Object.assign(f.accounts[0], { autoAnswerFromPbx: false, mwi: false, acceptRefer: false });
+  a = formToConfig(f, withSwitches).config.accounts[0];
+  assert.deepEqual([a.auto_answer.from_pbx, a.mwi, a.accept_refer], [false, false, false], 'turned off, not dropped');
+  const plain = goodForm();
+  plain.accounts[0].mwi = true;
+  a = formToConfig(plain, loaded).config.accounts[0];
+  assert.equal(a.mwi, true);
+  assert.equal('accept_refer' in a, false, 'a switch never touched stays out');
+});
+
 test('formToConfig: a typed password is sent; text is trimmed; the region upper-cased; the live status wins', () => {
   const f = goodForm();
   Object.assign(f.accounts[0], {
