@@ -88,6 +88,8 @@ async function expectClose({ win, callId }, t0, { screenshot = false } = {}) {
   const closed = win.waitForEvent('close', { timeout: 10000 }).then(() => Date.now());
   const shownAt = await waitFor(() => win.evaluate(() => window.__warnShownAt), { timeout: 3000, interval: 10, what: 'the warning' });
   assert.equal((await win.locator('#closing-message').textContent()).trim(), WARNING);
+  // The countdown sentence is one message with the timer inside (data-i18n-around).
+  assert.match(await win.locator('.countdown').textContent(), /^Closing in [0-5] s$/);
   if (screenshot) await screenshotBoth(win, 'softphone-closing-soon');
   const closedAt = await closed;
   const warnDelay = shownAt - t0;

@@ -5,6 +5,7 @@
 
 import { CALL_STATE, REGISTRATION, STATUS } from './protocol.js';
 import { liveCalls, statusOf } from './state.js';
+import { t } from './i18n.js';
 
 export const BADGE_COLORS = Object.freeze({
   problem: '#c62828', call: '#1e8e3e', ring: '#f9a825', dnd: '#5f6368',
@@ -22,6 +23,6 @@ export function badgeFor(state, hostStatus) {
   if (accounts.length === 0 || !accounts.some((a) => a.registration === REGISTRATION.REGISTERED)) {
     return { text: '!', color: BADGE_COLORS.problem };
   }
-  if (statusOf(state) === STATUS.DND) return { text: 'DND', color: BADGE_COLORS.dnd };
+  if (statusOf(state) === STATUS.DND) return { text: t('badgeDnd'), color: BADGE_COLORS.dnd };
   return { text: '', color: BADGE_COLORS.call };
 }

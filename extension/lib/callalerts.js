@@ -11,12 +11,13 @@
 import { MSG, CALL_STATE, isPlainObject, answer, decline } from './protocol.js';
 import { isRingingIncoming, isMissed, isDndMissed } from './state.js';
 import { callerWords, missedCallWords } from './callview.js';
+import { t } from './i18n.js';
 
 export const INCOMING_PREFIX = 'tabphone-incoming:';
 export const MISSED_PREFIX = 'tabphone-missed:';
 
-/** Buttons of the incoming-call notification, in order (onButtonClicked's index). */
-export const INCOMING_BUTTONS = Object.freeze(['Answer', 'Decline']);
+/** Buttons of the incoming-call notification (message keys), in order (onButtonClicked's index). */
+export const INCOMING_BUTTON_KEYS = Object.freeze(['callAnswer', 'callDecline']);
 
 export function incomingNotificationId(callId) {
   return `${INCOMING_PREFIX}${callId}`;
@@ -43,24 +44,24 @@ export function incomingOptions(call, { iconUrl, buttons }) {
   const o = {
     type: 'basic',
     iconUrl,
-    title: 'Incoming call',
+    title: t('callIncoming'),
     message: callerWords(call),
   };
   if (buttons) {
     // Chrome only: Firefox rejects or ignores these.
-    o.buttons = INCOMING_BUTTONS.map((title) => ({ title }));
+    o.buttons = INCOMING_BUTTON_KEYS.map((key) => ({ title: t(key) }));
     o.requireInteraction = true; // stays until the call stops ringing
     o.silent = true; // the softphone window rings
     o.priority = 2;
   } else {
-    o.message = `${o.message} — click to open Tabphone`;
+    o.message = t('callNotifyClickToOpen', o.message);
   }
   return o;
 }
 
 /** The notifications.create options of a missed call. */
 export function missedOptions(call, { iconUrl }) {
-  return { type: 'basic', iconUrl, title: 'Tabphone', message: missedCallWords(call) };
+  return { type: 'basic', iconUrl, title: t('extName'), message: missedCallWords(call) };
 }
 
 export class CallAlerts {

@@ -8,18 +8,20 @@
 
 import { CALL_STATE } from './protocol.js';
 import { errorWords } from './callview.js';
+import { t } from './i18n.js';
 import { systemClock } from './clock.js';
 import { AUDIO_CONSTRAINTS, micConstraints } from './audiodevices.js';
 
 export { AUDIO_CONSTRAINTS, micConstraints };
 export const ICE_GATHER_CAP_MS = 3000;
 
+/** The words of the audio problems, in the user's language (each read when shown). */
 export const MEDIA_WORDS = Object.freeze({
-  MIC_BLOCKED: 'Microphone blocked: allow the microphone for Tabphone, then call again.',
-  NO_MIC: 'No microphone found: connect one, then call again.',
-  MIC_BUSY: 'The microphone cannot be opened: another program may be using it.',
-  NO_NETWORK: 'No network: the phone needs a network connection',
-  FAILED: 'The audio connection to the Tabphone host failed.',
+  get MIC_BLOCKED() { return t('mediaMicBlocked'); },
+  get NO_MIC() { return t('mediaNoMic'); },
+  get MIC_BUSY() { return t('mediaMicBusy'); },
+  get NO_NETWORK() { return t('mediaNoNetwork'); },
+  get FAILED() { return t('mediaFailed'); },
 });
 
 /** Words for a getUserMedia failure. */
@@ -35,7 +37,7 @@ export function micErrorWords(e) {
     case 'AbortError':
       return MEDIA_WORDS.MIC_BUSY;
     default:
-      return `The microphone could not be opened${e?.message ? `: ${e.message}` : '.'}`;
+      return e?.message ? t('mediaMicFailedWhy', e.message) : t('mediaMicFailed');
   }
 }
 
@@ -105,7 +107,7 @@ export class CallMedia {
       await entry.pc.setRemoteDescription({ type: 'answer', sdp });
       entry.answered = true;
     } catch (e) {
-      if (!entry.closed) this._problem(entry, `The host's audio answer was not accepted: ${e?.message ?? e}`);
+      if (!entry.closed) this._problem(entry, t('mediaAnswerRejected', e?.message ?? e));
     }
   }
 
@@ -152,7 +154,7 @@ export class CallMedia {
       if (entry.closed) return;
       if (!reply?.ok) this._problem(entry, errorWords(reply?.error));
     } catch (e) {
-      if (!entry.closed) this._problem(entry, `Audio could not be set up: ${e?.message ?? e}`);
+      if (!entry.closed) this._problem(entry, t('mediaSetupFailed', e?.message ?? e));
     }
   }
 

@@ -1,9 +1,11 @@
-// Words for what the host reports: call states, timers, registration, errors.
-// Page strings live here so they can move to _locales later in one place.
+// Words for what the host reports: call states, timers, registration, errors. The words
+// are messages (lib/i18n.js, _locales/*/messages.json); sentences with numbers or names
+// are whole messages with placeholders, never glued from pieces.
 
 import {
-  CALL_STATE, REGISTRATION, ERR, NO_SESSION_MESSAGE,
+  CALL_STATE, REGISTRATION, ERR,
 } from './protocol.js';
+import { t } from './i18n.js';
 
 /** "00:42", "12:05", "1:02:03". */
 export function formatDuration(ms) {
@@ -17,10 +19,10 @@ export function formatDuration(ms) {
 
 /** A connected call's state without its timer: held, transferring or plainly connected. */
 function connectedWords(call) {
-  if (call.transferring) return 'Transferring…';
-  if (call.held) return 'On hold';
-  if (call.remote_hold) return 'Held by the other side';
-  return 'Connected';
+  if (call.transferring) return t('callTransferring');
+  if (call.held) return t('callOnHold');
+  if (call.remote_hold) return t('callRemoteHold');
+  return t('callConnected');
 }
 
 /** The state of a call in words; `now` is Unix ms (for the timer). */
@@ -28,15 +30,16 @@ export function callStateWords(call, now) {
   if (!call) return '';
   switch (call.state) {
     case CALL_STATE.CALLING:
-      return 'Calling…';
+      return t('callCalling');
     case CALL_STATE.RINGING:
     case CALL_STATE.EARLY:
-      return call.direction === 'incoming' ? 'Incoming call' : 'Ringing…';
+      return call.direction === 'incoming' ? t('callIncoming') : t('callRinging');
     case CALL_STATE.CONNECTED:
-      return `${connectedWords(call)} ${formatDuration(now - (call.answered_at || call.started_at || now))}`;
+      return t('callStateTimer', connectedWords(call), formatDuration(now - (call.answered_at || call.started_at || now)));
     case CALL_STATE.ENDED: {
+      // The host's reason is its own (English) sentence.
       const why = call.end_reason?.message;
-      return why ? `Call ended: ${why}` : 'Call ended';
+      return why ? t('callEndedWhy', why) : t('callEnded');
     }
     default:
       return '';
@@ -48,15 +51,15 @@ export function callAnnouncement(call) {
   if (!call) return '';
   // Not the words on screen ("Incoming call"), so a search for them finds one element.
   if (call.direction === 'incoming' && (call.state === CALL_STATE.RINGING || call.state === CALL_STATE.EARLY)) {
-    return `${callerWords(call)} is calling`;
+    return t('callIsCalling', callerWords(call));
   }
   const words = call.state === CALL_STATE.CONNECTED ? connectedWords(call) : callStateWords(call, 0);
-  return `${callerWords(call)}: ${words}`;
+  return t('callAnnounce', callerWords(call), words);
 }
 
 /** Who the call is with, for display: the number. */
 export function callPartyWords(call) {
-  return call?.number ? String(call.number) : 'Unknown number';
+  return call?.number ? String(call.number) : t('callUnknownNumber');
 }
 
 /** At most this many characters of a caller's display name are shown or kept. */
@@ -73,7 +76,7 @@ export function callerName(call) {
 export function callerWords(call) {
   const name = callerName(call);
   const number = callPartyWords(call);
-  return name ? `${name} (${number})` : number;
+  return name ? t('callNameNumber', name, number) : number;
 }
 
 /**
@@ -90,12 +93,12 @@ export function autoAnswerSeconds(call, now) {
 export function autoAnswerWords(call, now) {
   const left = autoAnswerSeconds(call, now);
   if (left === null) return '';
-  return left > 0 ? `Auto-answer in ${left} s` : 'Answering…';
+  return left > 0 ? t('callAutoAnswerIn', left) : t('callAnswering');
 }
 
 /** The system notification text of a missed call. */
 export function missedCallWords(call) {
-  return `Missed call from ${callerWords(call)}`;
+  return t('callMissedFrom', callerWords(call));
 }
 
 function isAuthFailure(err) {
@@ -104,18 +107,18 @@ function isAuthFailure(err) {
 
 /** The registration of one account in words. */
 export function registrationWords(account) {
-  if (!account) return 'No SIP account is set up.';
+  if (!account) return t('errorNoAccount');
   switch (account.registration) {
     case REGISTRATION.REGISTERED:
-      return `Registered as ${account.user} at ${account.domain}`;
+      return t('registrationRegistered', account.user, account.domain);
     case REGISTRATION.REGISTERING:
-      return 'Registering…';
+      return t('registrationRegistering');
     case REGISTRATION.FAILED:
-      if (isAuthFailure(account.error)) return 'Wrong password';
-      return account.error?.message || 'Registration failed';
+      if (isAuthFailure(account.error)) return t('registrationWrongPassword');
+      return account.error?.message || t('registrationFailed');
     case REGISTRATION.UNREGISTERED:
     default:
-      return 'Not registered';
+      return t('registrationNone');
   }
 }
 
@@ -130,23 +133,23 @@ export function errorWords(error) {
   const message = error?.message;
   switch (code) {
     case ERR.TIMEOUT:
-      return 'The Tabphone host did not answer in time.';
+      return t('errorTimeout');
     case ERR.HOST_UNAVAILABLE:
-      return message || 'The Tabphone host is not running.';
+      return message || t('errorHostNotRunning');
     case ERR.DISCONNECTED:
-      return 'Lost the connection to the background; try again.';
+      return t('errorDisconnected');
     case ERR.NOT_REGISTERED:
-      return 'The phone is not registered yet.';
+      return t('errorNotRegistered');
     case ERR.NO_ACCOUNT:
-      return 'No SIP account is set up.';
+      return t('errorNoAccount');
     case ERR.NO_CALL:
-      return 'That call has already ended.';
+      return t('errorNoCall');
     case ERR.TOO_LARGE:
-      return 'The message was too large for the host.';
+      return t('errorTooLarge');
     case ERR.NO_SESSION:
-      return NO_SESSION_MESSAGE;
+      return t('sessionNeeded');
     default:
-      return message || (code ? `Something went wrong (${code}).` : 'Something went wrong.');
+      return message || (code ? t('errorCode', code) : t('errorUnknown'));
   }
 }
 
@@ -154,18 +157,16 @@ export function errorWords(error) {
 export function hostWords(status, snapshot) {
   if (status?.connecting) return ''; // the first connect: not a problem (yet)
   if (status?.stopped) return ''; // stopped on purpose (no Dialer/PBX session): the page says so
-  if (status && !status.connected) return status.message || 'The Tabphone host is not running.';
+  if (status && !status.connected) return status.message || t('errorHostNotRunning');
   const ce = snapshot?.config_error;
-  if (ce) return `The phone's settings could not be used: ${ce.message || ce.code}`;
+  if (ce) return t('hostConfigError', ce.message || ce.code);
   return '';
 }
 
-/** What the page says while the phone waits for a Dialer/PBX session. */
-export const LOGIN_HINT = 'Log in to your Dialer/PBX';
-
 /**
  * Where "Open the Dialer/PBX" goes: the first site's `url` (an http(s) URL), or null
- * when no site has one (then the page says LOGIN_HINT; nothing is made up from patterns).
+ * when no site has one (then the popup says "Log in to your Dialer/PBX", message
+ * popupLoginHint; nothing is made up from patterns).
  */
 export function dialerUrl(session) {
   for (const site of session?.sites ?? []) {

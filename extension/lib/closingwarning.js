@@ -7,6 +7,7 @@
 import { CLOSING_MESSAGE } from './protocol.js';
 import { closingDeadline } from './state.js';
 import { systemClock } from './clock.js';
+import { t } from './i18n.js';
 
 /** How often the countdown is redrawn while it runs (ms). */
 export const COUNTDOWN_TICK_MS = 200;
@@ -49,7 +50,10 @@ export class ClosingWarning {
       this.hide();
       return;
     }
-    const text = state.session.message || CLOSING_MESSAGE;
+    // The host's standard warning (English) shows in the user's language; any other
+    // message of the host shows as it came.
+    const hostMessage = state.session.message;
+    const text = !hostMessage || hostMessage === CLOSING_MESSAGE ? t('closingWarning') : hostMessage;
     this._deadline = deadline;
     setText(this._message, text);
     this._tick();

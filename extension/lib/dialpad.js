@@ -2,6 +2,8 @@
 // can be dialed. The host normalizes again (with its own number library); this keeps the
 // field clean and gives the user words before anything is sent.
 
+import { t } from './i18n.js';
+
 export const MAX_NUMBER_LENGTH = 64;
 export const MAX_URI_LENGTH = 256;
 
@@ -52,19 +54,19 @@ export function normalizeInput(raw) {
  */
 export function validateNumber(value) {
   const s = String(value ?? '').trim();
-  if (s === '') return { ok: false, error: 'Type a number to call.' };
+  if (s === '') return { ok: false, error: t('dialTypeNumber') };
   if (URI_RE.test(s)) {
-    if (s.length > MAX_URI_LENGTH) return { ok: false, error: `That address is too long (at most ${MAX_URI_LENGTH} characters).` };
-    if (!/^sips?:[^\s\p{Cc}<>"]+$/iu.test(s)) return { ok: false, error: 'That SIP address is not valid (for example sip:600@pbx.example.com).' };
+    if (s.length > MAX_URI_LENGTH) return { ok: false, error: t('dialAddressTooLong', MAX_URI_LENGTH) };
+    if (!/^sips?:[^\s\p{Cc}<>"]+$/iu.test(s)) return { ok: false, error: t('dialBadAddress') };
     return { ok: true, number: s };
   }
   const n = normalizeInput(s);
   if (!/^\+?[0-9*#]*$/.test(n)) {
-    return { ok: false, error: 'A number may have only digits, *, # and a + in front (or be a sip: address).' };
+    return { ok: false, error: t('dialBadChars') };
   }
-  if (!/[0-9*#]/.test(n)) return { ok: false, error: 'Type the number after the +.' };
+  if (!/[0-9*#]/.test(n)) return { ok: false, error: t('dialNumberAfterPlus') };
   if (s.replace(SEPARATORS_RE, '').length > MAX_NUMBER_LENGTH) {
-    return { ok: false, error: `That number is too long (at most ${MAX_NUMBER_LENGTH} digits).` };
+    return { ok: false, error: t('dialNumberTooLong', MAX_NUMBER_LENGTH) };
   }
   return { ok: true, number: n };
 }

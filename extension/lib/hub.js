@@ -11,6 +11,7 @@ import {
 } from './protocol.js';
 import { initialState, applyEvent, liveCalls } from './state.js';
 import { pickConfig } from './configshape.js';
+import { t } from './i18n.js';
 
 export const MAX_NUMBER_CHARS = 256;
 export const MAX_CALL_ID_CHARS = 128;
@@ -195,7 +196,7 @@ export class Hub {
     this._onChange = onChange;
     this._log = log;
     this.state = initialState();
-    this.hostStatus = { connected: false, connecting: true, message: 'Connecting to the Tabphone host…' };
+    this.hostStatus = { connected: false, connecting: true, message: t('hostConnecting') };
     this._pages = new Set(); // {port, name}
     this._openInFlight = false;
   }

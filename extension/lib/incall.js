@@ -4,6 +4,7 @@
 
 import { CALL_STATE } from './protocol.js';
 import { DIAL_KEYS } from './dialpad.js';
+import { t } from './i18n.js';
 
 /** The 12 keys of the in-call keypad, in dialpad order. */
 export const KEYPAD_KEYS = Object.freeze(DIAL_KEYS.map((k) => k.key));
@@ -25,8 +26,8 @@ export function callControls(call, busy = {}) {
     show: connected,
     muted,
     held,
-    muteLabel: muted ? 'Unmute' : 'Mute',
-    holdLabel: held ? 'Resume' : 'Hold',
+    muteLabel: muted ? t('softphoneUnmute') : t('softphoneMute'),
+    holdLabel: held ? t('softphoneResume') : t('softphoneHold'),
     muteDisabled: !connected || busy.mute === true,
     holdDisabled: !connected || busy.hold === true || transferring,
     transferDisabled: !connected || busy.transfer === true || transferring,

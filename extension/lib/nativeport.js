@@ -8,6 +8,7 @@ import {
   MSG, ERR, MAX_REQUEST_BYTES, jsonBytes, isPlainObject, failure, hello, ping,
 } from './protocol.js';
 import { systemClock } from './clock.js';
+import { t } from './i18n.js';
 
 export const PING_INTERVAL_MS = 20_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -28,9 +29,9 @@ export const PHASE = Object.freeze({
 });
 
 /** The status while the port opens (no problem to show yet). */
-const CONNECTING_STATUS = Object.freeze({ connected: false, connecting: true, message: 'Connecting to the Tabphone host…' });
-
-const INSTALL_HINT = 'Run `tabphone-host install` for this browser; `tabphone-host doctor` says what is wrong.';
+function connectingStatus() {
+  return { connected: false, connecting: true, message: t('hostConnecting') };
+}
 
 /**
  * Turns the browser's disconnect reason into a sentence that says the fix.
@@ -39,19 +40,19 @@ const INSTALL_HINT = 'Run `tabphone-host install` for this browser; `tabphone-ho
 export function explainDisconnect(reason) {
   const r = String(reason ?? '');
   if (/not found|no such native application/i.test(r)) {
-    return `The Tabphone host is not installed for this browser. ${INSTALL_HINT}`;
+    return t('hostNotInstalled', t('hostInstallHint'));
   }
   if (/forbidden|not allowed/i.test(r)) {
-    return `The Tabphone host does not allow this extension. ${INSTALL_HINT}`;
+    return t('hostNotAllowed', t('hostInstallHint'));
   }
   if (/exited|terminated/i.test(r)) {
-    return 'The Tabphone host stopped; starting it again. If this repeats, run `tabphone-host doctor` and see the host log.';
+    return t('hostExited');
   }
   if (/communicat|invalid|failed to start|cannot start/i.test(r)) {
-    return `The Tabphone host could not be started (${r.replace(/\.$/, '')}). ${INSTALL_HINT}`;
+    return t('hostStartFailed', r.replace(/\.$/, ''), t('hostInstallHint'));
   }
-  if (r) return `Lost the connection to the Tabphone host (${r.replace(/\.$/, '')}); reconnecting.`;
-  return 'Lost the connection to the Tabphone host; reconnecting.';
+  if (r) return t('hostLostWhy', r.replace(/\.$/, ''));
+  return t('hostLost');
 }
 
 /** The backoff before reconnect attempt n (0-based): 0.5 s doubling, capped at 30 s. */
@@ -97,7 +98,7 @@ export class NativePort {
     this._closingPort = null; // the port of a host that is closing by itself
     this._closeTimer = null;
     this._startAfterClose = false;
-    this._status = { ...CONNECTING_STATUS };
+    this._status = { ...connectingStatus() };
   }
 
   /** The last status given to onStatus. */
@@ -138,7 +139,7 @@ export class NativePort {
     this._startAfterClose = false;
     this._attempt = 0;
     const port = this._port;
-    const message = status?.message || 'The phone was stopped.';
+    const message = status?.message || t('hostStopped');
     this._teardown(failure(status?.code ?? ERR.HOST_UNAVAILABLE, message));
     if (this._closingPort && (port || !waitForHost)) this._closeNow();
     if (waitForHost && port) {
@@ -182,7 +183,7 @@ export class NativePort {
     const id = this._nextId++;
     msg.id = id;
     if (jsonBytes(msg) > MAX_REQUEST_BYTES) {
-      return Promise.resolve(failure(ERR.TOO_LARGE, `The message is over the ${MAX_REQUEST_BYTES}-byte limit.`));
+      return Promise.resolve(failure(ERR.TOO_LARGE, t('hostRequestTooLarge', MAX_REQUEST_BYTES)));
     }
     switch (this.phase) {
       case PHASE.READY:
@@ -202,7 +203,7 @@ export class NativePort {
 
   _open() {
     this.phase = PHASE.CONNECTING;
-    if (this._status.stopped) this._setStatus({ ...CONNECTING_STATUS });
+    if (this._status.stopped) this._setStatus({ ...connectingStatus() });
     let port;
     try {
       port = this._connect();
@@ -245,20 +246,20 @@ export class NativePort {
       // The host keeps running on a mismatch; reconnecting would only start it again.
       this.phase = PHASE.MISMATCH;
       this._startPing();
-      const message = reply.error.message || 'The extension and the Tabphone host are different releases: update both.';
+      const message = reply.error.message || t('hostMismatch');
       this._setStatus({ connected: false, code: ERR.PROTOCOL, message });
       this._flushQueue(failure(ERR.PROTOCOL, message));
       return;
     }
     // No usable answer (timeout or garbage): start over.
-    const reason = reply.error?.code === ERR.TIMEOUT ? 'The Tabphone host did not answer.' : reply.error?.message;
+    const reason = reply.error?.code === ERR.TIMEOUT ? t('hostNoAnswer') : reply.error?.message;
     this._disconnected(port, reason, { closePort: true });
   }
 
   _send(msg, timeoutMs) {
     return new Promise((resolve) => {
       const timer = this._clock.setTimeout(() => {
-        if (this._pending.delete(msg.id)) resolve(failure(ERR.TIMEOUT, 'The Tabphone host did not answer in time.'));
+        if (this._pending.delete(msg.id)) resolve(failure(ERR.TIMEOUT, t('errorTimeout')));
       }, timeoutMs);
       this._pending.set(msg.id, { resolve, timer });
       try {

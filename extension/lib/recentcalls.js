@@ -7,6 +7,7 @@
 import { CALL_STATE, DIRECTION, isPlainObject } from './protocol.js';
 import { callerName, MAX_NAME_CHARS } from './callview.js';
 import { isMissed, isDndMissed } from './state.js';
+import { t } from './i18n.js';
 
 /** storage.local key of the list. */
 export const RECENT_KEY = 'recentCalls';
@@ -69,8 +70,8 @@ export function addRecent(list, entry, max = MAX_RECENT) {
 
 /** What the list says about an entry besides the number: "Missed", "Incoming", "Outgoing". */
 export function recentKindWords(entry) {
-  if (entry.missed) return entry.dnd ? 'Missed (Do not disturb)' : 'Missed';
-  return entry.direction === DIRECTION.INCOMING ? 'Incoming' : 'Outgoing';
+  if (entry.missed) return entry.dnd ? t('recentMissedDnd') : t('recentMissed');
+  return entry.direction === DIRECTION.INCOMING ? t('recentIncoming') : t('recentOutgoing');
 }
 
 /** When: the time for today's calls, else the date and time (in the user's locale). */
@@ -81,7 +82,7 @@ export function recentTimeWords(at, now = Date.now(), locale = undefined) {
     && d.getDate() === today.getDate();
   const time = d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
   if (sameDay) return time;
-  return `${d.toLocaleDateString(locale, { day: 'numeric', month: 'short' })} ${time}`;
+  return t('recentDateTime', d.toLocaleDateString(locale, { day: 'numeric', month: 'short' }), time);
 }
 
 export class RecentCalls {

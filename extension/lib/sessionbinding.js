@@ -15,9 +15,10 @@
 // window are injected.
 
 import {
-  ERR, MSG, SESSION_STATE, NO_SESSION_MESSAGE, isPlainObject, sessionReport,
+  ERR, MSG, SESSION_STATE, isPlainObject, sessionReport,
 } from './protocol.js';
 import { PHASE } from './nativeport.js';
+import { t } from './i18n.js';
 
 /** storage.local: the sites of the last host state ([] when unbound). */
 export const SITES_KEY = 'sessionSites';
@@ -47,7 +48,7 @@ export function noSessionStatus(state, sites) {
     connected: false,
     stopped: true,
     code: ERR.NO_SESSION,
-    message: NO_SESSION_MESSAGE,
+    message: t('sessionNeeded'),
     session: { state, sites },
   };
 }

@@ -25,6 +25,10 @@ import {
   dialerUrl,
 } from '../lib/callview.js';
 import { ClosingWarning } from '../lib/closingwarning.js';
+import { t, localizePage } from '../lib/i18n.js';
+
+// The page's own words first (data-i18n*), before anything renders or focuses.
+localizePage(document.documentElement);
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -109,7 +113,7 @@ function render() {
     setText(els.registration, registrationWords(account));
     els.registration.classList.toggle('is-problem', registrationIsProblem(account));
   } else {
-    setText(els.registration, !hostStatus || hostStatus.connecting ? 'Starting the phone…' : '');
+    setText(els.registration, !hostStatus || hostStatus.connecting ? t('popupStarting') : '');
     els.registration.classList.remove('is-problem');
   }
 
@@ -117,7 +121,7 @@ function render() {
   const call = activeCall();
   const now = Date.now();
   const shown = ringing ?? call ?? state.lastEnded;
-  setText(els.callState, shown ? `${callerWords(shown)} · ${callStateWords(shown, now)}` : '');
+  setText(els.callState, shown ? t('callLine', callerWords(shown), callStateWords(shown, now)) : '');
   setText(els.callAnnounce, callAnnouncement(shown));
   const hadFocus = [els.hangup, els.answer, els.decline].includes(document.activeElement);
   els.hangup.hidden = !call;
@@ -218,7 +222,7 @@ function recentItem(entry, n) {
   const button = li.querySelector('.recent-call');
   const details = li.querySelector('.recent-details');
   details.id = `recent-details-${n}`;
-  button.setAttribute('aria-label', `Call ${entry.number}`);
+  button.setAttribute('aria-label', t('popupRecentCall', entry.number));
   button.setAttribute('aria-describedby', details.id);
   button.dataset.number = entry.number;
   button.disabled = !validateNumber(entry.number).ok;
@@ -280,7 +284,7 @@ els.openDialer.addEventListener('click', async () => {
     await browser.tabs.create({ url });
     window.close();
   } catch (e) {
-    showDialError(`The Dialer/PBX could not be opened: ${e?.message ?? e}`);
+    showDialError(t('popupOpenDialerFailed', e?.message ?? e));
   }
 });
 

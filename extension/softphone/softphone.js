@@ -32,6 +32,10 @@ import {
   TonePlayer, TONE, RING_VOLUME_KEY, RINGTONE_KEY, wantedTones, isBusyEnd,
 } from '../lib/tones.js';
 import { MIC_DEVICE_KEY, SPEAKER_DEVICE_KEY, normalizeDeviceId } from '../lib/localsettings.js';
+import { t, localizePage } from '../lib/i18n.js';
+
+// The page's own words first (data-i18n*, the call template too), before anything renders.
+localizePage(document.documentElement);
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -360,7 +364,7 @@ function updateTones() {
   const ringing = String(tones.isOn(TONE.RING));
   if (document.documentElement.dataset.ringing !== ringing) document.documentElement.dataset.ringing = ringing;
   // The title shows in the taskbar and the window switcher.
-  const title = want.ring ? 'Incoming call – Tabphone' : 'Tabphone';
+  const title = want.ring ? t('softphoneTitleRinging') : t('extName');
   if (document.title !== title) document.title = title;
 }
 
@@ -399,7 +403,7 @@ function renderControls(li, call) {
     }
   }
   const keys = sentKeys.get(call.id) ?? '';
-  setText(li.querySelector('.keypad-sent'), keys ? `Sent ${keys}` : '');
+  setText(li.querySelector('.keypad-sent'), keys ? t('softphoneKeysSent', keys) : '');
 }
 
 function render() {
@@ -458,7 +462,7 @@ function render() {
   }
   els.noCalls.hidden = calls.length > 0;
   const ended = calls.length === 0 ? state.lastEnded : null;
-  setText(els.lastCall, ended ? `${callPartyWords(ended)} · ${callStateWords(ended, now)}` : '');
+  setText(els.lastCall, ended ? t('callLine', callPartyWords(ended), callStateWords(ended, now)) : '');
   setText(els.callAnnounce, callAnnouncement(calls.at(-1) ?? ended));
 
   updateTones();

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import {
   FakeEvent, FakePort, FakeStorage, flush,
 } from './fakes.js';
+import { fakeI18n } from './fakei18n.js';
 
 const EXT_ID = 'fofiikfolgbiahjjnmckkiaefainepgm';
 const SITE = { url: 'http://127.0.0.1:8080/app/', match: 'http://127.0.0.1/*', login: 'http://127.0.0.1/login*' };
@@ -25,6 +26,7 @@ function event() { return new FakeEvent(); }
 
 before(async () => {
   chrome = {
+    i18n: fakeI18n(),
     runtime: {
       id: EXT_ID,
       lastError: undefined,

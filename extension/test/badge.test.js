@@ -2,6 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { badgeFor } from '../lib/badge.js';
 import { initialState, applySnapshot } from '../lib/state.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 const up = { connected: true };
 const acc = (registration) => ({ id: 'work', user: '1001', domain: 'x', registration });

@@ -5,6 +5,10 @@ import {
 } from '../lib/callalerts.js';
 import { RecentCalls, RECENT_KEY } from '../lib/recentcalls.js';
 import { FakeStorage } from './fakes.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 const ICON = 'chrome-extension://x/icons/icon-128.png';
 

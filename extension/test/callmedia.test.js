@@ -5,6 +5,10 @@ import { FakeClock, flush } from './fakes.js';
 import {
   FakePC, FakeStream, FakeTrack, FakeMediaStream, OFFER_SDP, CANDIDATE,
 } from './fakertc.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 
 function setup({ getUserMedia, offerReply = { ok: true, data: {} }, micDeviceId } = {}) {

@@ -2,8 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   formatDuration, callStateWords, callPartyWords, callAnnouncement, registrationWords, registrationIsProblem, errorWords, hostWords,
-  dialerUrl, LOGIN_HINT, callerName, callerWords, autoAnswerSeconds, autoAnswerWords, missedCallWords,
+  dialerUrl, callerName, callerWords, autoAnswerSeconds, autoAnswerWords, missedCallWords,
 } from '../lib/callview.js';
+import { useI18n, t } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 test('formatDuration', () => {
   assert.equal(formatDuration(0), '00:00');
@@ -68,7 +72,7 @@ test('no session: the words, where "Open the Dialer/PBX" goes, and a stopped hos
   assert.equal(dialerUrl({ sites: [{ match: 'http://127.0.0.1/*' }] }), null, 'nothing is made up from the pattern');
   assert.equal(dialerUrl({ sites: [{ url: 'javascript:alert(1)' }, { url: 'https://pbx.example.com/' }] }), 'https://pbx.example.com/');
   assert.equal(dialerUrl(null), null);
-  assert.equal(LOGIN_HINT, 'Log in to your Dialer/PBX');
+  assert.equal(t('popupLoginHint'), 'Log in to your Dialer/PBX'); // the popup's words (was LOGIN_HINT)
   assert.equal(hostWords({ connected: false, stopped: true, message: 'Open the Dialer/PBX to use the phone' }, null), '');
   assert.equal(errorWords({ code: 'no_session', message: 'x' }), 'Open the Dialer/PBX to use the phone');
 });

@@ -7,7 +7,11 @@ import {
   ClickToCall, CONTENT_MSG, MENU_ID, MIN_DIAL_INTERVAL_MS, checkContentMessage, isContentScriptSender, menuItem,
 } from '../lib/clicktocall.js';
 import { FakeClock } from './fakes.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
 import '../content/clicktocall.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 const EXT = 'fofiikfolgbiahjjnmckkiaefainepgm';
 const SENDER = { id: EXT, url: 'https://crm.example.com/contacts', tab: { id: 7 }, frameId: 0 };

@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { ClosingWarning, secondsLeft, COUNTDOWN_TICK_MS } from '../lib/closingwarning.js';
 import { initialState, applyEvent } from '../lib/state.js';
 import { FakeClock } from './fakes.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 const WARNING = 'Window will be closed soon, since there is no active session';
 

@@ -4,6 +4,10 @@ import {
   normalizeInput, validateNumber, appendKey, deleteLast, isDialChar, isSipUri, DIAL_KEYS,
   MAX_NUMBER_LENGTH, MAX_URI_LENGTH,
 } from '../lib/dialpad.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 test('pasted numbers lose their separators', () => {
   assert.equal(normalizeInput('+1 (555) 010-0200'), '+15550100200');

@@ -36,7 +36,29 @@ export class FakeElement {
     this.srcObject = null;
     this.selectionStart = null;
     this.selectionEnd = null;
-    if (this.tagName === 'TEMPLATE') this.content = { firstElementChild: null, children: [] };
+    if (this.tagName === 'TEMPLATE') this.content = new FakeElement(doc, '#document-fragment');
+  }
+
+  /** 3 for a text node, 1 for an element (as in the DOM). */
+  get nodeType() { return this.tagName === '#TEXT' ? 3 : 1; }
+
+  get firstElementChild() { return this.children.find((c) => c.nodeType === 1) ?? null; }
+
+  /** Replaces the children; strings become text nodes (as in the DOM). */
+  replaceChildren(...nodes) {
+    for (const c of this.children) c.parent = null;
+    this.children = [];
+    this._text = '';
+    for (const n of nodes) {
+      if (typeof n === 'string') {
+        if (n === '') continue;
+        const t = new FakeElement(this.ownerDocument, '#text');
+        t._text = n;
+        this.append(t);
+      } else {
+        this.append(n);
+      }
+    }
   }
 
   get id() { return this.attrs.id ?? ''; }
@@ -154,9 +176,7 @@ export function parseDocument(html) {
       if (close.toLowerCase() !== top.tagName.toLowerCase()) throw new Error(`fakedom: </${close}> closes <${top.tagName}>`);
       stack.pop();
       if (top.tagName === 'TEMPLATE') {
-        top.content.children = top.children;
-        top.content.firstElementChild = top.children[0] ?? null;
-        top.children = [];
+        for (const c of [...top.children]) top.content.append(c);
       }
     } else if (open) {
       const attrs = {};

@@ -2,6 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hub, isOwnPage, checkPageMessage } from '../lib/hub.js';
 import { FakePort, flush } from './fakes.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 const EXT_ID = 'fofiikfolgbiahjjnmckkiaefainepgm';
 const ORIGIN = `chrome-extension://${EXT_ID}/`;

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { callControls, keypadKeyOf, KEYPAD_KEYS } from '../lib/incall.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 const connected = { id: 'c1', state: 'connected' };
 

@@ -4,6 +4,10 @@ import {
   NativePort, PHASE, backoffDelay, explainDisconnect,
 } from '../lib/nativeport.js';
 import { FakeClock, FakePort, flush } from './fakes.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 /** A NativePort wired to fake ports; `ports` holds every port it opened. */
 function setup(opts = {}) {

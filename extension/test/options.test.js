@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from './fakedom.js';
+import { fakeI18n } from './fakei18n.js';
 import {
   FakePort, FakeEvent, FakeStorage, flush,
 } from './fakes.js';
@@ -92,6 +93,7 @@ before(async () => {
     },
   });
   globalThis.chrome = {
+    i18n: fakeI18n(),
     storage: { local, onChanged: new FakeEvent() },
     permissions: {
       request(p) {

@@ -8,8 +8,26 @@ import { fileURLToPath } from 'node:url';
 
 const ext = join(dirname(fileURLToPath(import.meta.url)), '..');
 const read = (p) => readFileSync(join(ext, p), 'utf8');
-const popup = read('popup/popup.html');
-const softphone = read('softphone/softphone.html');
+const messages = JSON.parse(read('_locales/en/messages.json'));
+
+/**
+ * The markup as a user of the English locale gets it: each data-i18n* key replaced by its
+ * message (what localizePage does), so the names below are checked in English.
+ */
+function english(html) {
+  const msg = (key) => {
+    assert.ok(messages[key], `message ${key} exists`);
+    return messages[key].message;
+  };
+  return html
+    .replace(/<([a-z0-9]+)([^>]*?)\sdata-i18n="([^"]+)"([^>]*)><\/\1>/g, (m, tag, a, key, b) => `<${tag}${a}${b}>${msg(key)}</${tag}>`)
+    .replace(/\sdata-i18n-(aria-label|title|placeholder)="([^"]+)"/g, (m, attr, key) => ` ${attr}="${msg(key)}"`);
+}
+
+const popupSource = read('popup/popup.html');
+const softphoneSource = read('softphone/softphone.html');
+const popup = english(popupSource);
+const softphone = english(softphoneSource);
 const options = read('options/options.html');
 
 /** The opening tag of the element with this id. */

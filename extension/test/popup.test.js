@@ -4,6 +4,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from './fakedom.js';
+import { fakeI18n } from './fakei18n.js';
 import {
   FakePort, FakeEvent, FakeStorage, flush,
 } from './fakes.js';
@@ -29,6 +30,7 @@ before(async () => {
   globalThis.document = doc;
   globalThis.window = { close() { popupClosed++; } };
   globalThis.chrome = {
+    i18n: fakeI18n(),
     tabs: { create: async (o) => { created.push(o); return { id: 9 }; } },
     storage: { local, onChanged: storageChanged },
     runtime: {

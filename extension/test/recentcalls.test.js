@@ -4,6 +4,10 @@ import {
   RecentCalls, recentEntry, addRecent, normalizeRecent, recentKindWords, recentTimeWords, RECENT_KEY, MAX_RECENT,
 } from '../lib/recentcalls.js';
 import { FakeStorage } from './fakes.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 const ended = (extra = {}) => ({
   id: 'c1', account: 'work', direction: 'outgoing', number: '600', state: 'ended', started_at: 1000, ...extra,

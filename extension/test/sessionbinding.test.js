@@ -10,6 +10,10 @@ import { SessionWatch } from '../lib/sessionwatch.js';
 import {
   FakeClock, FakePort, FakeStorage, flush,
 } from './fakes.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 const SITE = { url: 'http://127.0.0.1:8080/app/', match: 'http://127.0.0.1/*', login: 'http://127.0.0.1/login*' };
 const APP = 'http://127.0.0.1:8080/app/';

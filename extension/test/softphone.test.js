@@ -4,6 +4,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from './fakedom.js';
+import { fakeI18n } from './fakei18n.js';
 import {
   FakePort, FakeEvent, FakeStorage, flush,
 } from './fakes.js';
@@ -48,6 +49,7 @@ before(async () => {
     }
   };
   globalThis.chrome = {
+    i18n: fakeI18n(),
     storage: { local: new FakeStorage({ ringVolume: 0.3, speakerDeviceId: 'spk-1' }), onChanged: storageChanged },
     runtime: {
       connect: ({ name }) => {
