@@ -1,6 +1,6 @@
 // The in-call controls of the softphone window, without the DOM: which of Mute, Hold,
-// Keypad and Transfer a call offers and in which state, and the keys the keyboard sends
-// as DTMF. A transfer target is checked like a dialed number (lib/dialpad.js).
+// Keypad and Transfer a call offers and in which state, which call an attended transfer
+// joins it with, and the keys the keyboard sends as DTMF. A transfer target is checked like a dialed number (lib/dialpad.js).
 
 import { CALL_STATE } from './protocol.js';
 import { DIAL_KEYS } from './dialpad.js';
@@ -32,6 +32,16 @@ export function callControls(call, busy = {}) {
     holdDisabled: !connected || busy.hold === true || transferring,
     transferDisabled: !connected || busy.transfer === true || transferring,
   };
+}
+
+/**
+ * The call an attended transfer of `call` would join it with: our newest other call that
+ * is connected (usually the one just placed while `call` waits on hold), or null.
+ */
+export function attendedPartner(call, calls) {
+  if (call?.state !== CALL_STATE.CONNECTED) return null;
+  const others = (calls ?? []).filter((c) => c && c.id !== call.id && c.state === CALL_STATE.CONNECTED && !c.transferring);
+  return others.at(-1) ?? null;
 }
 
 /** The keypad key a key press stands for, or '' (digits, *, #; the numpad's too). */

@@ -14,9 +14,9 @@
 
 import { browser } from '../lib/browser.js';
 import {
-  MSG, PAGE, CALL_STATE, hangup, webrtcOffer, answer, decline, dtmf, mute, hold, transfer,
+  MSG, PAGE, CALL_STATE, hangup, webrtcOffer, answer, decline, dtmf, mute, hold, transfer, transferTo,
 } from '../lib/protocol.js';
-import { callControls, keypadKeyOf } from '../lib/incall.js';
+import { callControls, keypadKeyOf, attendedPartner } from '../lib/incall.js';
 import { validateNumber } from '../lib/dialpad.js';
 import { PageClient } from '../lib/pageclient.js';
 import {
@@ -24,7 +24,7 @@ import {
 } from '../lib/state.js';
 import {
   callStateWords, callPartyWords, callerName, callAnnouncement, autoAnswerWords, registrationWords,
-  registrationIsProblem, errorWords, hostWords,
+  registrationIsProblem, errorWords, hostWords, callerWords,
 } from '../lib/callview.js';
 import { CallMedia } from '../lib/callmedia.js';
 import { ClosingWarning } from '../lib/closingwarning.js';
@@ -335,6 +335,10 @@ function callItem(call) {
   for (const key of li.querySelectorAll('.key')) {
     key.addEventListener('click', () => { sendKey(call.id, key.dataset.key); });
   }
+  li.querySelector('.transfer-other').addEventListener('click', () => {
+    const partner = attendedPartner(callById(call.id), liveCalls(state));
+    if (partner) inCall(call.id, 'transfer', () => transferTo(call.id, partner.id));
+  });
   li.querySelector('.transfer-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     submitTransfer(call.id, li);
@@ -396,6 +400,16 @@ function renderControls(li, call) {
   holdButton.disabled = c.holdDisabled;
   li.querySelector('.transfer-toggle').disabled = c.transferDisabled;
   li.querySelector('.transfer-go').disabled = c.transferDisabled;
+  // Attended: with another call connected, join the two parties.
+  const partner = attendedPartner(call, liveCalls(state));
+  const other = li.querySelector('.transfer-other');
+  other.hidden = partner === null;
+  other.disabled = c.transferDisabled;
+  setText(other, partner ? t('softphoneTransferToCall', callerWords(partner)) : '');
+  const note = li.querySelector('.call-note');
+  const noteText = call.transferred_by ? t('callTransferredBy', String(call.transferred_by)) : '';
+  setText(note, noteText);
+  note.hidden = noteText === '';
   if (!c.show) {
     for (const [panel, toggle] of [['.keypad', '.keypad-toggle'], ['.transfer-form', '.transfer-toggle']]) {
       li.querySelector(panel).hidden = true;

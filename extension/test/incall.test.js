@@ -41,3 +41,16 @@ test('keypad keys: the 12 dialpad keys; the keyboard sends those only', () => {
   for (const k of KEYPAD_KEYS) assert.equal(keypadKeyOf(k), k);
   for (const k of ['A', 'a', '+', 'Enter', ' ', '', undefined, 5]) assert.equal(keypadKeyOf(k), '');
 });
+
+test('attended transfer joins a connected call with our newest other connected call', async () => {
+  const { attendedPartner } = await import('../lib/incall.js');
+  const a = { id: 'a', state: 'connected', held: true };
+  const b = { id: 'b', state: 'connected' };
+  const ringing = { id: 'r', state: 'ringing', direction: 'incoming' };
+  assert.equal(attendedPartner(a, [a, b, ringing]), b);
+  assert.equal(attendedPartner(b, [a, b]), a);
+  assert.equal(attendedPartner(a, [a, ringing]), null, 'a ringing call is no partner');
+  assert.equal(attendedPartner(a, [a, { ...b, transferring: true }]), null);
+  assert.equal(attendedPartner({ id: 'x', state: 'calling' }, [a, b]), null);
+  assert.equal(attendedPartner(a, null), null);
+});

@@ -430,6 +430,31 @@ test('an outgoing call refused as busy plays the busy tone once; other ends do n
   assert.equal(ctx().at(425).length, n);
 });
 
+test('attended transfer: with a second call connected, "Transfer to" joins the two; a followed REFER says who transferred', async () => {
+  const first = { id: 'c20', number: '2001', state: 'connected', direction: 'outgoing', started_at: 1, answered_at: Date.now(), held: true };
+  const second = { id: 'c21', number: '2002', state: 'connected', direction: 'outgoing', started_at: 2, answered_at: Date.now() };
+  port().receive({ type: 'call', data: { call: first } });
+  const li = item('c20');
+  assert.equal(li.querySelector('button.transfer-other').hidden, true, 'one call: blind only');
+  port().receive({ type: 'call', data: { call: second } });
+  const other = li.querySelector('button.transfer-other');
+  assert.equal(other.hidden, false);
+  assert.equal(other.textContent, 'Transfer to 2002');
+  other.dispatch('click', { detail: 1 });
+  const req = port().last('transfer');
+  assert.deepEqual(req.data, { call_id: 'c20', to_call_id: 'c21' });
+  port().receive({ type: 'reply', id: req.id, ok: true, data: {} });
+  await flush();
+  await end(first);
+  await end(second);
+  const followed = { id: 'c22', number: '2003', state: 'calling', direction: 'outgoing', started_at: 3, transferred_by: '2001' };
+  port().receive({ type: 'call', data: { call: followed } });
+  const note = item('c22').querySelector('.call-note');
+  assert.equal(note.hidden, false);
+  assert.equal(note.textContent, 'Transferred by 2001');
+  await end(followed);
+});
+
 const session = (state, extra = {}) => ({ type: 'state', data: { accounts: [account], status: 'available', calls: [], session: { state, sites: [], ...extra } } });
 
 test('the close-soon warning: the exact words, a countdown timer from the deadline; hidden again when cancelled', () => {
