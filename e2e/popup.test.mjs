@@ -49,6 +49,20 @@ test('keyboard: type the number, Enter dials, Escape hangs up', async () => {
   assert.equal((await ended(c.id)).ended_by, 'caller_bye');
 });
 
+test('holding 0 on the dialpad types +; a tap types 0', async () => {
+  const field = popup.getByRole('textbox', { name: 'Number' });
+  await field.fill('');
+  const zero = popup.getByRole('group', { name: 'Dialpad' }).getByRole('button', { name: /^0/ });
+  const box = await zero.boundingBox();
+  await popup.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await popup.mouse.down();
+  await waitFor(async () => (await field.inputValue()) === '+', { timeout: 3000, what: '+ after holding 0' });
+  await popup.mouse.up();
+  await zero.click();
+  assert.equal(await field.inputValue(), '+0', 'the press ended without a 0; the tap typed one');
+  await field.fill('');
+});
+
 test('Recent calls: one click redials the last number', async () => {
   const item = popup.locator('#recent .recent-call').first();
   await waitFor(() => item.isVisible(), { what: 'recent call listed' });

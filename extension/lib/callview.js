@@ -122,6 +122,17 @@ export function registrationWords(account) {
   }
 }
 
+/**
+ * The account's voicemail in words ("2 new voicemails"), or '' when the PBX reported
+ * none waiting (or nothing at all).
+ */
+export function voicemailWords(account) {
+  const vm = account?.voicemail;
+  if (!vm || vm.waiting !== true) return '';
+  const n = Number.isSafeInteger(vm.new) && vm.new > 0 ? vm.new : 0;
+  return n > 0 ? t('voicemailNew', String(n)) : t('voicemailWaiting');
+}
+
 /** True when the registration line should look like a problem. */
 export function registrationIsProblem(account) {
   return !account || account.registration === REGISTRATION.FAILED || account.registration === REGISTRATION.UNREGISTERED;

@@ -71,6 +71,14 @@ export function validateNumber(value) {
   return { ok: true, number: n };
 }
 
+/** Holding a key this long (ms) types its second character, as on a phone's keypad. */
+export const LONG_PRESS_MS = 500;
+
+/** What a long press of a dialpad key types: "+" for 0, nothing for the others. */
+export function longPressKey(key) {
+  return key === '0' ? '+' : null;
+}
+
 /** The field after pressing a dialpad key (capped like typing). */
 export function appendKey(value, key) {
   if (!isDialChar(key)) return value;

@@ -18,10 +18,11 @@ import {
   RECENT_KEY, normalizeRecent, recentKindWords, recentTimeWords,
 } from '../lib/recentcalls.js';
 import {
-  normalizeInput, validateNumber, appendKey, deleteLast, isDialChar,
+  normalizeInput, validateNumber, appendKey, deleteLast, isDialChar, longPressKey, LONG_PRESS_MS,
 } from '../lib/dialpad.js';
 import {
   callStateWords, callerWords, callAnnouncement, registrationWords, registrationIsProblem, errorWords, hostWords,
+  voicemailWords,
   dialerUrl,
 } from '../lib/callview.js';
 import { ClosingWarning } from '../lib/closingwarning.js';
@@ -34,6 +35,7 @@ const $ = (id) => document.getElementById(id);
 const els = {
   hostProblem: $('host-problem'),
   registration: $('registration'),
+  voicemail: $('voicemail'),
   form: $('dial-form'),
   number: $('number'),
   del: $('delete'),
@@ -105,6 +107,7 @@ function render() {
   els.openDialer.hidden = url === null;
   els.noSessionLogin.hidden = url !== null;
 
+  let vm = '';
   if (noSession) {
     setText(els.registration, ''); // nothing registers without a session: no problem to show
     els.registration.classList.remove('is-problem');
@@ -112,10 +115,13 @@ function render() {
     const account = mainAccount(state);
     setText(els.registration, registrationWords(account));
     els.registration.classList.toggle('is-problem', registrationIsProblem(account));
+    vm = voicemailWords(account);
   } else {
     setText(els.registration, !hostStatus || hostStatus.connecting ? t('popupStarting') : '');
     els.registration.classList.remove('is-problem');
   }
+  setText(els.voicemail, vm);
+  els.voicemail.hidden = vm === '';
 
   const ringing = ringingCall();
   const call = activeCall();
@@ -293,7 +299,32 @@ els.del.addEventListener('click', () => {
   els.number.focus();
 });
 
+// Holding 0 types "+"; the click that ends the press then types nothing.
+let longPress = null; // {timer, fired}
+els.dialpad.addEventListener('pointerdown', (ev) => {
+  const alt = longPressKey(ev.target.closest?.('button[data-key]')?.dataset.key);
+  if (!alt) return;
+  const press = { fired: false, timer: null };
+  press.timer = setTimeout(() => {
+    press.fired = true;
+    setNumber(appendKey(els.number.value, alt));
+  }, LONG_PRESS_MS);
+  longPress = press;
+});
+for (const type of ['pointerup', 'pointerleave', 'pointercancel']) {
+  els.dialpad.addEventListener(type, () => {
+    if (longPress && !longPress.fired) {
+      clearTimeout(longPress.timer);
+      longPress = null;
+    }
+  });
+}
+
 els.dialpad.addEventListener('click', (ev) => {
+  if (longPress?.fired) {
+    longPress = null;
+    return;
+  }
   const key = ev.target.closest('button[data-key]')?.dataset.key;
   if (!key) return;
   setNumber(appendKey(els.number.value, key));

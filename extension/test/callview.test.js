@@ -102,3 +102,13 @@ test('auto-answer countdown: whole seconds up, "Answering…" at the end, nothin
   assert.equal(autoAnswerSeconds({}, 0), null);
   assert.equal(autoAnswerWords({ auto_answer_at: 0 }, 0), '');
 });
+
+test('voicemail in words: the new count, "waiting" without one, nothing when none waits', async () => {
+  const { voicemailWords } = await import('../lib/callview.js');
+  assert.equal(voicemailWords({ voicemail: { waiting: true, new: 2, old: 8 } }), 'Voicemail: 2 new');
+  assert.equal(voicemailWords({ voicemail: { waiting: true } }), 'Voicemail waiting');
+  assert.equal(voicemailWords({ voicemail: { waiting: false, new: 0, old: 3 } }), '');
+  assert.equal(voicemailWords({}), '');
+  assert.equal(voicemailWords(null), '');
+  assert.equal(voicemailWords({ voicemail: { waiting: true, new: -1 } }), 'Voicemail waiting');
+});

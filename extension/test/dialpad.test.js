@@ -80,3 +80,10 @@ test('the dialpad is 12 keys in phone order', () => {
   assert.ok(!isDialChar('a') && !isDialChar(' '));
   assert.ok(isSipUri(' sip:x') && !isSipUri('600'));
 });
+
+test('long press: 0 types +, the other keys nothing', async () => {
+  const { longPressKey, LONG_PRESS_MS } = await import('../lib/dialpad.js');
+  assert.equal(longPressKey('0'), '+');
+  for (const k of ['1', '9', '*', '#', '', undefined]) assert.equal(longPressKey(k), null);
+  assert.ok(LONG_PRESS_MS >= 300 && LONG_PRESS_MS <= 800, 'a press people can tell from a tap');
+});

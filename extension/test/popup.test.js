@@ -204,6 +204,14 @@ test('Do not disturb: a switch that shows state.status and sends set_status', as
   assert.equal(sw.getAttribute('aria-checked'), 'false');
 });
 
+test('voicemail: the new count under the registration; hidden when none waits', () => {
+  port().receive({ type: 'state', data: { accounts: [{ ...account, voicemail: { waiting: true, new: 3, old: 1 } }], status: 'available', calls: [] } });
+  assert.equal($('voicemail').hidden, false);
+  assert.equal($('voicemail').textContent, 'Voicemail: 3 new');
+  port().receive({ type: 'state', data: { accounts: [{ ...account, voicemail: { waiting: false, new: 0, old: 4 } }], status: 'available', calls: [] } });
+  assert.equal($('voicemail').hidden, true);
+});
+
 test('Do not disturb: disabled while the host has not said its status', () => {
   port().receive({ type: 'host', data: { connected: false, message: 'The Tabphone host stopped' } });
   assert.equal($('dnd').disabled, true);
