@@ -118,6 +118,12 @@ export function mainAccount(state) {
   return state.snapshot?.accounts?.[0] ?? null;
 }
 
+/** The account a call goes out from: the one with that id, else the default (first). */
+export function accountById(state, id) {
+  const accounts = state.snapshot?.accounts ?? [];
+  return accounts.find((a) => a.id === id) ?? accounts[0] ?? null;
+}
+
 /** The session binding, or null before anything said it. */
 export function sessionOf(state) {
   return state.session ?? null;

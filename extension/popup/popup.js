@@ -12,7 +12,7 @@ import {
 } from '../lib/protocol.js';
 import { PageClient } from '../lib/pageclient.js';
 import {
-  initialState, applyEvent, liveCalls, mainAccount, needsSession, isRingingIncoming, ringingCalls, statusOf,
+  initialState, applyEvent, liveCalls, needsSession, isRingingIncoming, ringingCalls, statusOf, accountById,
 } from '../lib/state.js';
 import {
   RECENT_KEY, normalizeRecent, recentKindWords, recentTimeWords,
@@ -36,6 +36,8 @@ const els = {
   hostProblem: $('host-problem'),
   registration: $('registration'),
   voicemail: $('voicemail'),
+  accountRow: $('account-row'),
+  account: $('account'),
   form: $('dial-form'),
   number: $('number'),
   del: $('delete'),
@@ -107,12 +109,13 @@ function render() {
   els.openDialer.hidden = url === null;
   els.noSessionLogin.hidden = url !== null;
 
+  renderAccounts();
   let vm = '';
   if (noSession) {
     setText(els.registration, ''); // nothing registers without a session: no problem to show
     els.registration.classList.remove('is-problem');
   } else if (state.snapshot) {
-    const account = mainAccount(state);
+    const account = accountById(state, els.account.value);
     setText(els.registration, registrationWords(account));
     els.registration.classList.toggle('is-problem', registrationIsProblem(account));
     vm = voicemailWords(account);
@@ -159,6 +162,23 @@ function showDialError(words) {
   setText(els.dialError, words);
 }
 
+/** The account picker, shown with several accounts; the choice stays while they do. */
+function renderAccounts() {
+  const accounts = state.snapshot?.accounts ?? [];
+  els.accountRow.hidden = accounts.length < 2;
+  const ids = accounts.map((a) => a.id);
+  const shown = [...els.account.querySelectorAll('option')].map((o) => o.value);
+  if (ids.join('\n') === shown.join('\n')) return;
+  const keep = els.account.value;
+  els.account.replaceChildren(...accounts.map((a) => {
+    const o = document.createElement('option');
+    o.value = a.id;
+    o.textContent = `${a.user}@${a.domain}`;
+    return o;
+  }));
+  els.account.value = ids.includes(keep) ? keep : (ids[0] ?? '');
+}
+
 function setNumber(value) {
   els.number.value = value;
   showDialError('');
@@ -175,7 +195,9 @@ async function dialNow() {
   showDialError('');
   dialing = true;
   render();
-  const req = dial(checked.number);
+  const accounts = state.snapshot?.accounts ?? [];
+  const from = accounts.length > 1 ? els.account.value : '';
+  const req = dial(checked.number, from || undefined);
   const reply = await client.request(req.type, req.data);
   dialing = false;
   if (!reply.ok) showDialError(errorWords(reply.error));
@@ -293,6 +315,8 @@ els.openDialer.addEventListener('click', async () => {
     showDialError(t('popupOpenDialerFailed', e?.message ?? e));
   }
 });
+
+els.account.addEventListener('change', () => { render(); });
 
 els.del.addEventListener('click', () => {
   setNumber(deleteLast(els.number.value));

@@ -212,6 +212,29 @@ test('voicemail: the new count under the registration; hidden when none waits', 
   assert.equal($('voicemail').hidden, true);
 });
 
+test('several accounts: a picker; a call goes out from the chosen one, whose registration shows', async () => {
+  const second = { id: 'home', user: '2001', domain: 'pbx.example.org', registration: 'registering' };
+  port().receive({ type: 'state', data: { accounts: [account], status: 'available', calls: [] } });
+  assert.equal($('account-row').hidden, true, 'one account: no picker');
+  port().receive({ type: 'state', data: { accounts: [account, second], status: 'available', calls: [] } });
+  assert.equal($('account-row').hidden, false);
+  assert.deepEqual($('account').querySelectorAll('option').map((o) => o.textContent), ['1001@127.0.0.1:5060', '2001@pbx.example.org']);
+  assert.equal($('account').value, 'work', 'the default first');
+  $('account').value = 'home';
+  $('account').dispatch('change');
+  assert.equal($('registration').textContent, 'Registering…');
+  $('number').value = '700';
+  $('dial-form').dispatch('submit');
+  const req = answer('dial', { ok: false, error: { code: 'not_registered' } });
+  assert.deepEqual(req.data, { number: '700', account: 'home' });
+  await flush();
+  port().receive({ type: 'state', data: { accounts: [account, { ...second, registration: 'registered' }], status: 'available', calls: [] } });
+  assert.equal($('account').value, 'home', 'the choice stays');
+  port().receive({ type: 'state', data: { accounts: [account], status: 'available', calls: [] } });
+  assert.equal($('account-row').hidden, true);
+  $('number').value = '';
+});
+
 test('Do not disturb: disabled while the host has not said its status', () => {
   port().receive({ type: 'host', data: { connected: false, message: 'The Tabphone host stopped' } });
   assert.equal($('dnd').disabled, true);
