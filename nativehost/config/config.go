@@ -47,6 +47,9 @@ type Account struct {
 	Registrar     string     `json:"registrar,omitempty"`
 	OutboundProxy string     `json:"outbound_proxy,omitempty"`
 	Transport     string     `json:"transport,omitempty"`
+	// TLSCAFile: a PEM file of CA certificates trusted besides the system roots for
+	// this account's TLS and WSS server.
+	TLSCAFile string `json:"tls_ca_file,omitempty"`
 	SRTP          string     `json:"srtp,omitempty"`
 	Codecs        []string   `json:"codecs,omitempty"`
 	AutoAnswer    AutoAnswer `json:"auto_answer"`
@@ -166,12 +169,27 @@ func (c *Config) normalize() error {
 				return fmt.Errorf("%w: account %q: %v", ErrInvalid, a.ID, err)
 			}
 		}
+		a.Transport = strings.ToLower(a.Transport)
+		if a.Transport == "" {
+			// A sip: URI's ;transport= (outbound proxy, else registrar, else domain)
+			// names the account's transport when the field does not.
+			for _, s := range []string{a.OutboundProxy, a.Registrar, a.Domain} {
+				if s != "" {
+					srv, _ := ParseServer(s)
+					a.Transport = srv.Transport
+					break
+				}
+			}
+		}
 		switch a.Transport {
 		case "":
 			a.Transport = "udp"
-		case "udp":
+		case "udp", "tcp", "tls", "ws", "wss":
 		default:
-			return fmt.Errorf("%w: account %q: transport %q is not supported yet (udp)", ErrInvalid, a.ID, a.Transport)
+			return fmt.Errorf("%w: account %q: transport %q is not udp, tcp, tls, ws or wss", ErrInvalid, a.ID, a.Transport)
+		}
+		if len(a.TLSCAFile) > 4096 {
+			return fmt.Errorf("%w: account %q: tls_ca_file path is too long", ErrInvalid, a.ID)
 		}
 		if len(a.Codecs) == 0 {
 			a.Codecs = []string{"opus", "g722", "pcmu", "pcma"}

@@ -24,6 +24,7 @@ type call struct {
 	id        string
 	sipCallID string // the dialog's Call-ID, to match in-dialog requests
 	acct      *account
+	fl        *flow // the account's flow the call's dialog lives on
 	media     *media.Call
 
 	hangupOnce sync.Once
@@ -43,6 +44,21 @@ func (c *call) info() messaging.Call {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.in
+}
+
+// contact is our Contact in the call's requests and answers.
+func (c *call) contact() *sip.ContactHeader { return c.fl.contactFor(c.acct.cfg.User) }
+
+// callsOn reports whether a live call's dialog uses the flow.
+func (p *Phone) callsOn(f *flow) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.calls {
+		if c.fl == f {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *call) requestHangup() { c.hangupOnce.Do(func() { close(c.hangup) }) }
@@ -83,11 +99,20 @@ func (p *Phone) Dial(accountID, number string) (string, error) {
 	if acc.cfg.Registers() && !acc.registered() {
 		return "", fmt.Errorf("%w: %s", ErrNotRegistered, acc.cfg.ID)
 	}
-	m, err := media.NewCall(p.bnet, p.localIP, media.CodecsByName(acc.cfg.Codecs), p.log)
+	fl := acc.currentFlow()
+	if fl == nil { // an account that does not register connects at its first call
+		ctx, cancel := context.WithTimeout(p.ctx, dialTimeout)
+		fl, err = acc.ensureFlow(ctx)
+		cancel()
+		if err != nil {
+			return "", err
+		}
+	}
+	m, err := media.NewCall(p.bnet, fl.ip, media.CodecsByName(acc.cfg.Codecs), p.log)
 	if err != nil {
 		return "", fmt.Errorf("open media: %w", err)
 	}
-	c := &call{id: p.newCallID(), sipCallID: uuid.NewString(), acct: acc, media: m, hangup: make(chan struct{})}
+	c := &call{id: p.newCallID(), sipCallID: uuid.NewString(), acct: acc, fl: fl, media: m, hangup: make(chan struct{})}
 	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "outgoing", Number: shown, State: messaging.CallCalling, StartedAt: time.Now().UnixMilli()}
 	m.OnAnswer = func(sdp string, err error) { p.events.WebRTCAnswer(c.id, sdp, err) }
 
@@ -167,11 +192,12 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 	req.AppendHeader(&sip.ToHeader{Address: target})
 	callID := sip.CallIDHeader(c.sipCallID)
 	req.AppendHeader(&callID)
-	req.AppendHeader(acc.contact())
+	req.AppendHeader(c.contact())
 	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(c.media.Offer(uint64(time.Now().Unix())))
 	req.SetDestination(acc.server.Addr())
+	req.SetTransport(c.fl.sipTransport())
 	return req
 }
 
@@ -196,7 +222,7 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 	}()
 
 	req := p.inviteRequest(c, target)
-	sess, err := p.dc.WriteInvite(inviteCtx, req)
+	sess, err := c.fl.dc.WriteInvite(inviteCtx, req)
 	if err != nil {
 		reason.Message = "Could not send the call: " + err.Error()
 		return
@@ -353,7 +379,7 @@ func (p *Phone) Hold(callID string, on bool) error {
 		return err
 	}
 	req := sip.NewRequest(sip.INVITE, *d.target.Clone())
-	req.AppendHeader(c.acct.contact())
+	req.AppendHeader(c.contact())
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(offer)
 	ctx, cancel := context.WithTimeout(context.Background(), holdTimeout)
@@ -442,7 +468,7 @@ func (p *Phone) Transfer(callID, target string) error {
 	aor := c.acct.aor()
 	req.AppendHeader(sip.NewHeader("Refer-To", "<"+to.String()+">"))
 	req.AppendHeader(sip.NewHeader("Referred-By", "<"+aor.String()+">"))
-	req.AppendHeader(c.acct.contact())
+	req.AppendHeader(c.contact())
 	ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
 	defer cancel()
 	res, err := d.do(ctx, req)

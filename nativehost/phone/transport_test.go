@@ -1,0 +1,290 @@
+package phone
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tabphone/tabphone/internal/devpbxtest"
+	"github.com/tabphone/tabphone/internal/kamailiotest"
+	"github.com/tabphone/tabphone/media"
+	"github.com/tabphone/tabphone/nativehost/config"
+	"github.com/tabphone/tabphone/nativehost/messaging"
+)
+
+// stateLog records every account state the phone reports, with its time.
+type stateLog struct {
+	eventLog
+	p  atomic.Pointer[Phone]
+	mu sync.Mutex
+	// seen: account id → registration states in order, with times
+	seen map[string][]stateAt
+}
+
+type stateAt struct {
+	at  time.Time
+	reg string
+}
+
+func (s *stateLog) StateChanged() {
+	p := s.p.Load()
+	if p == nil {
+		return
+	}
+	as, _ := p.Snapshot()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seen == nil {
+		s.seen = map[string][]stateAt{}
+	}
+	for _, a := range as {
+		l := s.seen[a.ID]
+		if len(l) == 0 || l[len(l)-1].reg != a.Registration {
+			s.seen[a.ID] = append(l, stateAt{time.Now(), a.Registration})
+		}
+	}
+}
+
+// attempts returns when the account started registering (each "registering" state).
+func (s *stateLog) attempts(id string, after time.Time) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []time.Time
+	for _, st := range s.seen[id] {
+		if st.reg == messaging.RegRegistering && st.at.After(after) {
+			out = append(out, st.at)
+		}
+	}
+	return out
+}
+
+// phoneWith starts a phone with the given accounts JSON.
+func phoneWith(t *testing.T, accounts string) (*Phone, *stateLog) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(`{"accounts":[` + accounts + `]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &stateLog{}
+	p, err := New(cfg, ev, Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.p.Store(p)
+	t.Cleanup(func() { p.Close(context.Background()) })
+	return p, ev
+}
+
+func stateOf(p *Phone, id string) messaging.AccountState {
+	as, _ := p.Snapshot()
+	for _, a := range as {
+		if a.ID == id {
+			return a
+		}
+	}
+	return messaging.AccountState{}
+}
+
+func accountJSON(id, user, pw, server, transport, extra string) string {
+	return fmt.Sprintf(`{"id":%q,"user":%q,"password":%q,"domain":"127.0.0.1","registrar":%q,"transport":%q,"codecs":["pcmu"]%s}`,
+		id, user, pw, server, transport, extra)
+}
+
+func waitRegistered(t *testing.T, p *Phone, id string, within time.Duration) {
+	t.Helper()
+	devpbxtest.WaitFor(t, id+" registered", within, func() bool { return stateOf(p, id).Registration == messaging.RegRegistered })
+}
+
+// flowOf is the account's current flow.
+func flowOf(t *testing.T, p *Phone, id string) *flow {
+	t.Helper()
+	a, err := p.account(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.currentFlow()
+}
+
+// TestRegisterAndRingOverEachTransport registers over UDP, TCP, TLS (the test CA in
+// tls_ca_file), WS and WSS at Kamailio, sees the REGISTER arrive over that transport from
+// the flow's own address, and takes a call from Kamailio over the same flow. Kamailio
+// pings idle WebSockets every 2 s here: the WS flows must survive that.
+func TestRegisterAndRingOverEachTransport(t *testing.T) {
+	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-t", MaxExpires: 300, Transports: true, WSKeepalive: 2})
+	servers := map[string]string{"udp": k.Addr, "tcp": k.TCP, "tls": k.TLS, "ws": k.WS, "wss": k.WSS}
+	for _, tp := range []string{"udp", "tcp", "tls", "ws", "wss"} {
+		t.Run(tp, func(t *testing.T) {
+			extra := ""
+			if tp == "tls" || tp == "wss" {
+				extra = fmt.Sprintf(`,"tls_ca_file":%q`, k.CAFile)
+			}
+			before := len(k.Registers())
+			p, ev := phoneWith(t, accountJSON("a", "1001", "pw-t", servers[tp], tp, extra))
+			waitRegistered(t, p, "a", 10*time.Second)
+			if st := stateOf(p, "a"); st.Transport != tp {
+				t.Fatalf("state transport %q", st.Transport)
+			}
+			regs := k.Registers()[before:]
+			if len(regs) == 0 || regs[len(regs)-1].Proto != tp {
+				t.Fatalf("Kamailio saw %+v, want a REGISTER over %s", regs, tp)
+			}
+			f := flowOf(t, p, "a")
+			want := p.conn.LocalAddr().String()
+			if tp != "udp" {
+				want = f.conn.LocalAddr().String()
+			}
+			if got := regs[len(regs)-1].Source; got != want {
+				t.Fatalf("REGISTER came from %s, want the flow's %s", got, want)
+			}
+
+			done := sipp(t, "invite_rejected.xml", k.Addr, 486)
+			devpbxtest.WaitFor(t, "incoming call over "+tp, 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
+			in, _ := ev.firstIncoming()
+			if err := p.Hangup(in.ID); err != nil {
+				t.Fatal(err)
+			}
+			wait(t, "caller gets 486 through Kamailio", done)
+			sent := k.Sent("INVITE")
+			if len(sent) == 0 || !strings.HasSuffix(sent[len(sent)-1], " "+want) {
+				t.Fatalf("Kamailio sent the INVITE to %v, want our flow %s", sent, want)
+			}
+			if tp == "ws" || tp == "wss" {
+				// Idle for more than Kamailio's keepalive_timeout: it pings, gorilla pongs,
+				// the flow stays.
+				t0 := time.Now()
+				devpbxtest.WaitFor(t, "two of Kamailio's ping periods", 10*time.Second, func() bool { return time.Since(t0) > 4500*time.Millisecond })
+				if g := flowOf(t, p, "a"); g != f {
+					t.Fatal("the WebSocket flow was replaced after Kamailio's pings")
+				}
+				select {
+				case <-f.lost():
+					t.Fatal("the WebSocket closed after Kamailio's pings")
+				default:
+				}
+			}
+		})
+	}
+}
+
+// TestRefreshSeenOnTheWire: with a 5 s registration the phone refreshes about every
+// second, over the same TCP connection, with the same Call-ID and a growing CSeq.
+func TestRefreshSeenOnTheWire(t *testing.T) {
+	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-r", MaxExpires: 5, Transports: true})
+	p, _ := phoneWith(t, accountJSON("a", "1001", "pw-r", k.TCP, "tcp", ""))
+	waitRegistered(t, p, "a", 10*time.Second)
+	devpbxtest.WaitFor(t, "three REGISTERs", 10*time.Second, func() bool { return len(k.Registers()) >= 3 })
+	regs := k.Registers()
+	for i, r := range regs {
+		t.Logf("REGISTER %d: %+v", i, r)
+		if r.Proto != "tcp" || r.CallID != regs[0].CallID || r.Source != regs[0].Source || r.Expires != "300" {
+			t.Fatalf("refresh %d differs: %+v vs %+v", i, r, regs[0])
+		}
+		if i > 0 && r.CSeq <= regs[i-1].CSeq {
+			t.Fatalf("CSeq did not grow: %d after %d", r.CSeq, regs[i-1].CSeq)
+		}
+	}
+}
+
+// TestTLSRefusesAnUnknownCA: trusting another CA, the phone refuses Kamailio's
+// certificate and says so; there is no "insecure" fallback.
+func TestTLSRefusesAnUnknownCA(t *testing.T) {
+	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-c", MaxExpires: 300, Transports: true})
+	other, err := kamailiotest.WriteOtherCA(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := phoneWith(t, accountJSON("a", "1001", "pw-c", k.TLS, "tls", fmt.Sprintf(`,"tls_ca_file":%q`, other)))
+	devpbxtest.WaitFor(t, "registration failure", 10*time.Second, func() bool { return stateOf(p, "a").Registration == messaging.RegFailed })
+	st := stateOf(p, "a")
+	if st.Error == nil || !strings.Contains(st.Error.Message, "certificate") {
+		t.Fatalf("error %+v, want a certificate error", st.Error)
+	}
+	if n := len(k.Registers()); n != 0 {
+		t.Fatalf("%d REGISTERs reached Kamailio over an unverified TLS connection", n)
+	}
+}
+
+// TestTwoAccountsOnTwoTransports: a UDP account and a TCP account at the same Kamailio
+// each register their own Contact, and a call for the TCP one comes over its connection.
+func TestTwoAccountsOnTwoTransports(t *testing.T) {
+	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-2", MaxExpires: 300, Transports: true})
+	p, ev := phoneWith(t, accountJSON("tcp", "1001", "pw-2", k.TCP, "tcp", "")+","+accountJSON("udp", "1002", "pw-2", k.Addr, "udp", ""))
+	waitRegistered(t, p, "tcp", 10*time.Second)
+	waitRegistered(t, p, "udp", 10*time.Second)
+	tcpAddr := flowOf(t, p, "tcp").conn.LocalAddr().String()
+	srcs := map[string]string{}
+	for _, r := range k.Registers() {
+		srcs[r.Proto] = r.Source
+	}
+	if srcs["tcp"] != tcpAddr || srcs["udp"] != p.conn.LocalAddr().String() {
+		t.Fatalf("REGISTER sources %v, want tcp %s and udp %s", srcs, tcpAddr, p.conn.LocalAddr())
+	}
+	done := sipp(t, "invite_answered.xml", k.Addr, 0) // calls 1001, the TCP account
+	devpbxtest.WaitFor(t, "incoming call", 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
+	in, _ := ev.firstIncoming()
+	if in.Account != "tcp" {
+		t.Fatalf("call for account %q", in.Account)
+	}
+	if err := p.Answer(in.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "caller's scenario (answer, ACK, BYE over TCP)", done)
+	devpbxtest.WaitFor(t, "call ended by the caller's BYE", 5*time.Second, func() bool { c, ok := endedWith(&ev.eventLog, in.ID); return ok && c.AnsweredAt > 0 })
+	sent := k.Sent("INVITE")
+	if len(sent) == 0 || sent[len(sent)-1] != "tcp "+tcpAddr {
+		t.Fatalf("Kamailio sent the INVITE as %v, want tcp to %s", sent, tcpAddr)
+	}
+	if byes := k.Sent("BYE"); len(byes) == 0 || byes[len(byes)-1] != "tcp "+tcpAddr {
+		t.Fatalf("Kamailio sent the BYE as %v, want tcp to %s", byes, tcpAddr)
+	}
+}
+
+// TestKamailioRestartReregistersWithBackoff: Kamailio dies while the phone is registered
+// over TCP. The phone sees the connection close, tries again at once, then after 5 s and
+// 10 s (the backoff), and is registered again soon after Kamailio is back, without any
+// intent from the UI.
+func TestKamailioRestartReregistersWithBackoff(t *testing.T) {
+	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-b", MaxExpires: 300, Transports: true})
+	p, ev := phoneWith(t, accountJSON("a", "1001", "pw-b", k.TCP, "tcp", ""))
+	waitRegistered(t, p, "a", 10*time.Second)
+	first := k.Registers()
+
+	stopped := time.Now()
+	k.Stop()
+	devpbxtest.WaitFor(t, "the phone notices the closed connection", 3*time.Second, func() bool {
+		return stateOf(p, "a").Registration != messaging.RegRegistered
+	})
+	noticed := time.Since(stopped)
+	// Down long enough for the immediate attempt and the one after 5 s to fail.
+	devpbxtest.WaitFor(t, "two failed attempts", 10*time.Second, func() bool { return len(ev.attempts("a", stopped)) >= 2 })
+	k.Start(t)
+	restarted := time.Now()
+	waitRegistered(t, p, "a", 20*time.Second)
+	back := time.Since(restarted)
+	at := ev.attempts("a", stopped)
+	var gaps []time.Duration
+	for i := 1; i < len(at); i++ {
+		gaps = append(gaps, at[i].Sub(at[i-1]).Round(10*time.Millisecond))
+	}
+	t.Logf("noticed the closed connection after %v; attempts %d, gaps %v; registered %v after Kamailio was back",
+		noticed.Round(time.Millisecond), len(at), gaps, back.Round(time.Millisecond))
+	if at[0].Sub(stopped) > 2*time.Second {
+		t.Fatalf("first attempt %v after the stop, want at once", at[0].Sub(stopped))
+	}
+	if len(gaps) < 2 || gaps[0] < 4900*time.Millisecond || gaps[0] > 6*time.Second || gaps[1] < 9900*time.Millisecond || gaps[1] > 11*time.Second {
+		t.Fatalf("retry gaps %v, want 5 s then 10 s", gaps)
+	}
+	regs := k.Registers()
+	last := regs[len(regs)-1]
+	if len(regs) <= len(first) || last.Proto != "tcp" || last.Source == first[len(first)-1].Source {
+		t.Fatalf("no new REGISTER over a new TCP connection after the restart: %+v", regs)
+	}
+}
