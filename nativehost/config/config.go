@@ -47,9 +47,6 @@ type Account struct {
 	Registrar     string     `json:"registrar,omitempty"`
 	OutboundProxy string     `json:"outbound_proxy,omitempty"`
 	Transport     string     `json:"transport,omitempty"`
-	// TLSCAFile: a PEM file of CA certificates trusted besides the system roots for
-	// this account's TLS and WSS server.
-	TLSCAFile string `json:"tls_ca_file,omitempty"`
 	SRTP          string     `json:"srtp,omitempty"`
 	Codecs        []string   `json:"codecs,omitempty"`
 	AutoAnswer    AutoAnswer `json:"auto_answer"`
@@ -63,6 +60,9 @@ type Account struct {
 	// Keepalive: seconds between NAT keepalives (a CRLF pair on UDP, RFC 5626 3.5.1) to
 	// the server; 0 means the default 25 s, -1 off.
 	Keepalive int `json:"keepalive,omitempty"`
+	// TLSCAFile: a PEM file of CA certificates trusted besides the system roots for
+	// this account's TLS and WSS server.
+	TLSCAFile string `json:"tls_ca_file,omitempty"`
 }
 
 // Registers reports whether the account registers (the default).

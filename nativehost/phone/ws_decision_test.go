@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"strconv"
 	"testing"
 	"time"
 
@@ -17,7 +16,11 @@ import (
 // TestSipgoWSAgainstKamailio measures sipgo's own WebSocket client transport against
 // Kamailio's websocket module: REGISTER with digest, an INVITE from Kamailio over the
 // same WebSocket, and whether the connection survives Kamailio's keepalive ping frame.
-// The result is the basis of the WS decision in docs/design.md.
+// The result is the basis of the WS decision in docs/design.md: it registers and takes
+// the INVITE, but the payload of Kamailio's ping frame, which sipgo skips without
+// reading, is taken for the next frame's header ("use of reserved op code"), the
+// connection dies, and sipgo then tries
+// to dial a new one from the old local port. The test fails when that changes.
 func TestSipgoWSAgainstKamailio(t *testing.T) {
 	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-ws", MaxExpires: 300, Transports: true, WSKeepalive: 2})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -88,6 +91,9 @@ func TestSipgoWSAgainstKamailio(t *testing.T) {
 	case <-time.After(10 * time.Second):
 	}
 	t.Logf("INVITE from Kamailio over the WebSocket: transport=%q; Kamailio sent %v", got, k.Sent("INVITE"))
+	if got != "WS" {
+		t.Fatalf("no INVITE over sipgo's WebSocket (got %q)", got)
+	}
 	wait(t, "caller gets 486 through the WebSocket", done)
 
 	// Kamailio pings a WebSocket idle for keepalive_timeout (2 s here) with a ping frame
@@ -97,8 +103,7 @@ func TestSipgoWSAgainstKamailio(t *testing.T) {
 	res, err = register(10)
 	survived := err == nil && res.StatusCode == 200
 	t.Logf("after Kamailio's WebSocket ping: REGISTER ok=%v err=%v regs=%d", survived, err, len(k.Registers()))
-	for _, r := range k.Registers() {
-		t.Logf("  %+v", r)
+	if survived {
+		t.Fatal("sipgo's WebSocket now survives Kamailio's ping frame: revisit the WebSocket decision in docs/design.md")
 	}
-	_ = strconv.Itoa
 }
