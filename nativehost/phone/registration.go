@@ -166,12 +166,8 @@ func errorBody(err error) *messaging.ErrorBody {
 	return &messaging.ErrorBody{Code: messaging.CodeSIP, Message: "No answer from the PBX: " + err.Error()}
 }
 
-// contact is our Contact for this account: its flow's address with the account's
+// contactFor is our Contact on this flow for a user: the flow's address with the
 // user, so the PBX's requests for it come back to this socket or connection.
-func (a *account) contact() *sip.ContactHeader {
-	return a.flowOrUDP().contactFor(a.cfg.User)
-}
-
 func (f *flow) contactFor(user string) *sip.ContactHeader {
 	c := f.contact
 	c.Address.User = user
@@ -184,14 +180,6 @@ func (a *account) currentFlow() *flow {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.fl
-}
-
-// flowOrUDP is the account's flow, or the UDP one when it has none yet.
-func (a *account) flowOrUDP() *flow {
-	if f := a.currentFlow(); f != nil {
-		return f
-	}
-	return a.p.udp
 }
 
 // ensureFlow returns the account's live flow, connecting first when it has none.

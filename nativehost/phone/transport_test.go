@@ -258,11 +258,12 @@ func TestKamailioRestartReregistersWithBackoff(t *testing.T) {
 	first := k.Registers()
 
 	stopped := time.Now()
-	k.Stop()
+	k.Stop() // SIGKILL, and waits until every Kamailio process is gone
+	killed := time.Now()
 	devpbxtest.WaitFor(t, "the phone notices the closed connection", 3*time.Second, func() bool {
 		return stateOf(p, "a").Registration != messaging.RegRegistered
 	})
-	noticed := time.Since(stopped)
+	noticed := time.Since(killed)
 	// Down long enough for the immediate attempt and the one after 5 s to fail.
 	devpbxtest.WaitFor(t, "two failed attempts", 10*time.Second, func() bool { return len(ev.attempts("a", stopped)) >= 2 })
 	k.Start(t)
@@ -275,7 +276,7 @@ func TestKamailioRestartReregistersWithBackoff(t *testing.T) {
 		gaps = append(gaps, at[i].Sub(at[i-1]).Round(10*time.Millisecond))
 	}
 	t.Logf("noticed the closed connection after %v; attempts %d, gaps %v; registered %v after Kamailio was back",
-		noticed.Round(time.Millisecond), len(at), gaps, back.Round(time.Millisecond))
+		noticed, len(at), gaps, back.Round(time.Millisecond))
 	if at[0].Sub(stopped) > 2*time.Second {
 		t.Fatalf("first attempt %v after the stop, want at once", at[0].Sub(stopped))
 	}
@@ -287,4 +288,97 @@ func TestKamailioRestartReregistersWithBackoff(t *testing.T) {
 	if len(regs) <= len(first) || last.Proto != "tcp" || last.Source == first[len(first)-1].Source {
 		t.Fatalf("no new REGISTER over a new TCP connection after the restart: %+v", regs)
 	}
+}
+
+// TestKeepalivePongsFromKamailio: Kamailio answers our CRLF pings on TCP and our ping
+// frames on WS, and the flow records the pongs.
+func TestKeepalivePongsFromKamailio(t *testing.T) {
+	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-k", MaxExpires: 300, Transports: true})
+	p, _ := phoneWith(t, accountJSON("tcp", "1001", "pw-k", k.TCP, "tcp", `,"keepalive":1`)+","+
+		accountJSON("ws", "1002", "pw-k", k.WS, "ws", `,"keepalive":1`))
+	waitRegistered(t, p, "tcp", 10*time.Second)
+	waitRegistered(t, p, "ws", 10*time.Second)
+	tcp, ws := flowOf(t, p, "tcp"), flowOf(t, p, "ws")
+	devpbxtest.WaitFor(t, "CRLF pong on TCP and pong frame on WS", 5*time.Second, func() bool {
+		return tcp.conn.lastPong.Load() != 0 && ws.ws.lastPong.Load() != 0
+	})
+}
+
+// TestKeepaliveClosesASilentConnection: a server that answered a ping once and then
+// stops answering (a dead NAT binding, a hung server) gets its connection closed after
+// the pong timeout.
+func TestKeepaliveClosesASilentConnection(t *testing.T) {
+	old := pongTimeout
+	pongTimeout = 1500 * time.Millisecond
+	t.Cleanup(func() { pongTimeout = old })
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	closed := make(chan time.Time, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 64)
+		ponged := false
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				closed <- time.Now()
+				return
+			}
+			if !ponged && strings.Contains(string(buf[:n]), "\r\n\r\n") {
+				ponged = true
+				_, _ = c.Write([]byte("\r\n"))
+			}
+		}
+	}()
+	p, _ := phoneWith(t, accountJSON("a", "1001", "x", l.Addr().String(), "tcp", `,"register":false,"keepalive":1`))
+	a, _ := p.account("a")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	f, err := a.ensureFlow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	select {
+	case at := <-closed:
+		t.Logf("closed %v after the connection opened", at.Sub(t0).Round(10*time.Millisecond))
+		if f.conn.lastPong.Load() == 0 {
+			t.Fatal("the one pong was not seen")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the silent connection was not closed")
+	}
+	select {
+	case <-f.lost():
+	case <-time.After(time.Second):
+		t.Fatal("the flow does not report the closed connection")
+	}
+}
+
+// TestUDPRestartFoundByRefresh: on UDP nothing tells the phone that Kamailio restarted
+// and forgot the binding; the next refresh registers again (a 5 s expiry here: refresh
+// after about 1 s), and calls reach the phone again.
+func TestUDPRestartFoundByRefresh(t *testing.T) {
+	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-u", MaxExpires: 5})
+	p, ev := phoneWith(t, accountJSON("a", "1001", "pw-u", k.Addr, "udp", ""))
+	waitRegistered(t, p, "a", 10*time.Second)
+	k.Restart(t)
+	before := len(k.Registers())
+	restarted := time.Now()
+	devpbxtest.WaitFor(t, "a refresh after the restart", 5*time.Second, func() bool { return len(k.Registers()) > before })
+	t.Logf("registered again %v after the restart", time.Since(restarted).Round(10*time.Millisecond))
+	done := sipp(t, "invite_rejected.xml", k.Addr, 486)
+	devpbxtest.WaitFor(t, "incoming call after the restart", 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
+	in, _ := ev.firstIncoming()
+	if err := p.Hangup(in.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "caller gets 486", done)
 }
