@@ -87,7 +87,7 @@ request_route {
 	if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
 	if (is_method("REGISTER")) {
 		if (!pv_www_authenticate("$td", "%[6]s", "0")) { www_challenge("$td", "0"); exit; }
-		xlog("L_NOTICE", "REGISTER-OK proto=$pr callid=$ci cseq=$cs expires=$hdr(Expires) src=$si:$sp\n");
+		xlog("L_NOTICE", "REGISTER-OK proto=$pr callid=$ci cseq=$cs expires=$hdr(Expires) src=$si:$sp contact=$ct via=$hdr(Via)\n");
 		save("location"); # replies itself, 423 included
 		exit;
 	}
@@ -268,6 +268,7 @@ func (k *Kamailio) Start(t testing.TB) {
 type Register struct {
 	Proto, CallID, Expires, Source string
 	CSeq                           int
+	Contact, Via                   string // the headers as sent (the top Via)
 }
 
 // Registers lists the REGISTERs Kamailio accepted, oldest first.
@@ -280,6 +281,8 @@ func (k *Kamailio) Registers() []Register {
 		}
 		var r Register
 		var cseq string
+		rest, r.Via, _ = strings.Cut(rest, " via=")
+		rest, r.Contact, _ = strings.Cut(rest, " contact=")
 		for _, f := range strings.Fields(rest) {
 			key, v, _ := strings.Cut(f, "=")
 			switch key {

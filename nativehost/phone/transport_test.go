@@ -141,8 +141,19 @@ func TestRegisterAndRingOverEachTransport(t *testing.T) {
 			if tp != "udp" {
 				want = f.conn.LocalAddr().String()
 			}
-			if got := regs[len(regs)-1].Source; got != want {
-				t.Fatalf("REGISTER came from %s, want the flow's %s", got, want)
+			last := regs[len(regs)-1]
+			if last.Source != want {
+				t.Fatalf("REGISTER came from %s, want the flow's %s", last.Source, want)
+			}
+			// Contact names the flow with its transport (RFC 7118: "ws" for WSS too), Via the
+			// transport itself, with rport.
+			wantContact := "<sip:1001@" + want + map[string]string{"udp": "", "tcp": ";transport=tcp", "tls": ";transport=tls",
+				"ws": ";transport=ws", "wss": ";transport=ws"}[tp] + ">"
+			if last.Contact != wantContact {
+				t.Fatalf("Contact %s, want %s", last.Contact, wantContact)
+			}
+			if !strings.HasPrefix(last.Via, "SIP/2.0/"+strings.ToUpper(tp)+" "+want+";") || !strings.Contains(last.Via, ";rport") {
+				t.Fatalf("Via %s, want SIP/2.0/%s %s with rport", last.Via, strings.ToUpper(tp), want)
 			}
 
 			done := sipp(t, "invite_rejected.xml", k.Addr, 486)
