@@ -79,6 +79,7 @@ modparam("registrar", "min_expires_mode", 1)
 request_route {
 	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
 	if (is_method("OPTIONS") && uri==myself && $rU==$null) { sl_send_reply("200", "OK"); exit; }
+	if (!is_method("REGISTER|OPTIONS")) { xlog("L_NOTICE", "RECV $rm proto=$pr src=$si:$sp\n"); }
 	if (has_totag()) {
 		if (loose_route()) { t_relay(); exit; }
 		if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
@@ -305,14 +306,20 @@ func (k *Kamailio) Registers() []Register {
 }
 
 // Sent lists the requests with the given method Kamailio sent, as "proto dst".
-func (k *Kamailio) Sent(method string) []string {
+func (k *Kamailio) Sent(method string) []string { return k.logged("SENT "+method+" ", "dst=") }
+
+// Received lists the requests (other than REGISTER and OPTIONS) with the given method
+// Kamailio received, as "proto src".
+func (k *Kamailio) Received(method string) []string { return k.logged("RECV "+method+" ", "src=") }
+
+func (k *Kamailio) logged(prefix, addrKey string) []string {
 	var out []string
 	for _, line := range strings.Split(k.Log(), "\n") {
-		_, rest, ok := strings.Cut(line, "SENT "+method+" ")
+		_, rest, ok := strings.Cut(line, prefix)
 		if !ok {
 			continue
 		}
-		out = append(out, strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(rest, "proto=", ""), "dst=", "")))
+		out = append(out, strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(rest, "proto=", ""), addrKey, "")))
 	}
 	return out
 }

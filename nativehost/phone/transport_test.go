@@ -22,8 +22,8 @@ import (
 // stateLog records every account state the phone reports, with its time.
 type stateLog struct {
 	eventLog
-	p  atomic.Pointer[Phone]
-	mu sync.Mutex
+	p   atomic.Pointer[Phone]
+	smu sync.Mutex
 	// seen: account id → registration states in order, with times
 	seen map[string][]stateAt
 }
@@ -39,8 +39,8 @@ func (s *stateLog) StateChanged() {
 		return
 	}
 	as, _ := p.Snapshot()
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.smu.Lock()
+	defer s.smu.Unlock()
 	if s.seen == nil {
 		s.seen = map[string][]stateAt{}
 	}
@@ -54,8 +54,8 @@ func (s *stateLog) StateChanged() {
 
 // attempts returns when the account started registering (each "registering" state).
 func (s *stateLog) attempts(id string, after time.Time) []time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.smu.Lock()
+	defer s.smu.Unlock()
 	var out []time.Time
 	for _, st := range s.seen[id] {
 		if st.reg == messaging.RegRegistering && st.at.After(after) {
@@ -255,6 +255,42 @@ func TestTwoAccountsOnTwoTransports(t *testing.T) {
 	}
 	if byes := k.Sent("BYE"); len(byes) == 0 || byes[len(byes)-1] != "tcp "+tcpAddr {
 		t.Fatalf("Kamailio sent the BYE as %v, want tcp to %s", byes, tcpAddr)
+	}
+
+	// The TCP account calls the UDP one through Kamailio: INVITE, ACK and BYE leave over
+	// the TCP connection, the UDP account is rung over UDP.
+	id, err := p.Dial("tcp", "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var callee messaging.Call
+	devpbxtest.WaitFor(t, "the UDP account rings", 10*time.Second, func() bool {
+		ev.mu.Lock()
+		defer ev.mu.Unlock()
+		for _, c := range ev.incoming {
+			if c.Account == "udp" {
+				callee = c
+				return true
+			}
+		}
+		return false
+	})
+	if err := p.Answer(callee.ID); err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "connected", 10*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallConnected })
+	if err := p.Hangup(id); err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "the callee sees the BYE", 5*time.Second, func() bool { _, ok := endedWith(&ev.eventLog, callee.ID); return ok })
+	for _, m := range []string{"INVITE", "ACK", "BYE"} {
+		got := k.Received(m)
+		if len(got) == 0 || got[len(got)-1] != "tcp "+tcpAddr {
+			t.Fatalf("Kamailio received %s as %v, want the last over tcp from %s", m, got, tcpAddr)
+		}
+	}
+	if sent := k.Sent("INVITE"); sent[len(sent)-1] != "udp "+p.conn.LocalAddr().String() {
+		t.Fatalf("Kamailio rang the UDP account as %v", sent)
 	}
 }
 
