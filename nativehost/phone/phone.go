@@ -188,7 +188,8 @@ func (p *Phone) listen(ip net.IP, name string) error {
 		return fmt.Errorf("open SIP socket on %s: %w", ip, err)
 	}
 	addr := conn.LocalAddr().(*net.UDPAddr)
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name), sipgo.WithUserAgentHostname(ip.String()))
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name), sipgo.WithUserAgentHostname(ip.String()),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(p.log)))
 	if err != nil {
 		conn.Close()
 		return fmt.Errorf("new SIP user agent: %w", err)
