@@ -156,16 +156,25 @@ func TestRegisterAndRingOverEachTransport(t *testing.T) {
 				t.Fatalf("Via %s, want SIP/2.0/%s %s with rport", last.Via, strings.ToUpper(tp), want)
 			}
 
-			done := sipp(t, "invite_rejected.xml", k.Addr, 486)
+			// A call from Kamailio over the flow; the phone answers and hangs up, so its 200,
+			// and its BYE go back over the flow too.
+			done := sipp(t, "invite_callee_hangs_up.xml", k.Addr, 0)
 			devpbxtest.WaitFor(t, "incoming call over "+tp, 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
 			in, _ := ev.firstIncoming()
+			if err := p.Answer(in.ID); err != nil {
+				t.Fatal(err)
+			}
+			devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.State == messaging.CallConnected })
 			if err := p.Hangup(in.ID); err != nil {
 				t.Fatal(err)
 			}
-			wait(t, "caller gets 486 through Kamailio", done)
+			wait(t, "caller gets the answer and our BYE through Kamailio", done)
 			sent := k.Sent("INVITE")
 			if len(sent) == 0 || !strings.HasSuffix(sent[len(sent)-1], " "+want) {
 				t.Fatalf("Kamailio sent the INVITE to %v, want our flow %s", sent, want)
+			}
+			if byes := k.Received("BYE"); len(byes) == 0 || byes[len(byes)-1] != tp+" "+want {
+				t.Fatalf("Kamailio received the BYE as %v, want %s from %s", byes, tp, want)
 			}
 			if tp == "ws" || tp == "wss" {
 				// Idle for more than Kamailio's keepalive_timeout: it pings, gorilla pongs,
