@@ -15,9 +15,9 @@ import (
 	"time"
 )
 
-// Kamailio is a running registrar/proxy on 127.0.0.1.
+// Kamailio is a running registrar/proxy on 127.0.0.1 (or Options.IP).
 type Kamailio struct {
-	Addr string // 127.0.0.1:port (UDP)
+	Addr string // ip:port (UDP), 127.0.0.1 unless Options.IP
 	// With Options.Transports: SIP over TCP (same port as UDP), TLS, WebSocket and
 	// secure WebSocket, each host:port; CAFile is the PEM of the test CA that signed the
 	// TLS and WSS certificate (for 127.0.0.1 and localhost).
@@ -38,6 +38,8 @@ type Options struct {
 	// Transports adds TCP, TLS, WS and WSS listeners (Debian's kamailio-tls-modules and
 	// kamailio-websocket-modules).
 	Transports bool
+	// IP is the address Kamailio listens on; empty: 127.0.0.1.
+	IP string
 	// WSKeepalive is the websocket module's keepalive_timeout in seconds: an idle
 	// WebSocket gets a ping frame after it (0: the module's default, 180 s).
 	WSKeepalive int
@@ -52,7 +54,7 @@ const config = `#!KAMAILIO
 debug=2
 log_stderror=yes
 children=2
-listen=udp:127.0.0.1:%[1]d
+listen=udp:%[8]s:%[1]d
 %[2]s
 auto_aliases=no
 
@@ -105,10 +107,10 @@ onsend_route {
 
 // transportListen, transportModules and transportRoutes add TCP (on the UDP port), TLS,
 // WS and WSS. WebSocket handshakes are taken only on the WS and WSS ports.
-const transportListen = `listen=tcp:127.0.0.1:%[1]d
-listen=tls:127.0.0.1:%[2]d
-listen=tcp:127.0.0.1:%[3]d
-listen=tls:127.0.0.1:%[4]d
+const transportListen = `listen=tcp:%[5]s:%[1]d
+listen=tls:%[5]s:%[2]d
+listen=tcp:%[5]s:%[3]d
+listen=tls:%[5]s:%[4]d
 enable_tls=yes
 tcp_accept_no_cl=yes
 tcp_connection_lifetime=3605`
@@ -169,8 +171,12 @@ func StartOpts(t testing.TB, o Options) *Kamailio {
 	dir := t.TempDir()
 	k := &Kamailio{bin: bin, dir: dir, cfg: filepath.Join(dir, "kamailio.cfg"), logPath: filepath.Join(dir, "kamailio.log")}
 	k.Log = func() string { b, _ := os.ReadFile(k.logPath); return string(b) }
-	port := freeUDPAndTCPPort(t)
-	k.Addr = fmt.Sprintf("127.0.0.1:%d", port)
+	ip := o.IP
+	if ip == "" {
+		ip = "127.0.0.1"
+	}
+	port := freeUDPAndTCPPort(t, ip)
+	k.Addr = net.JoinHostPort(ip, fmt.Sprint(port))
 	var listen, modules, routes string
 	if o.Transports {
 		for _, m := range []string{"tls.so", "websocket.so"} {
@@ -180,7 +186,7 @@ func StartOpts(t testing.TB, o Options) *Kamailio {
 				}
 			}
 		}
-		ca, err := writeTestPKI(dir)
+		ca, err := writeTestPKI(dir, net.ParseIP(ip))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,12 +195,12 @@ func StartOpts(t testing.TB, o Options) *Kamailio {
 		if err := os.WriteFile(tlsCfg, []byte(fmt.Sprintf(tlsConfig, filepath.Join(dir, "server.key"), filepath.Join(dir, "server.pem"))), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		tlsPort, wsPort, wssPort := freeTCPPort(t), freeTCPPort(t), freeTCPPort(t)
+		tlsPort, wsPort, wssPort := freeTCPPort(t, ip), freeTCPPort(t, ip), freeTCPPort(t, ip)
 		k.TCP = k.Addr
-		k.TLS = fmt.Sprintf("127.0.0.1:%d", tlsPort)
-		k.WS = fmt.Sprintf("127.0.0.1:%d", wsPort)
-		k.WSS = fmt.Sprintf("127.0.0.1:%d", wssPort)
-		listen = fmt.Sprintf(transportListen, port, tlsPort, wsPort, wssPort)
+		k.TLS = net.JoinHostPort(ip, fmt.Sprint(tlsPort))
+		k.WS = net.JoinHostPort(ip, fmt.Sprint(wsPort))
+		k.WSS = net.JoinHostPort(ip, fmt.Sprint(wssPort))
+		listen = fmt.Sprintf(transportListen, port, tlsPort, wsPort, wssPort, ip)
 		wsParams := ""
 		if o.WSKeepalive > 0 {
 			wsParams = fmt.Sprintf("modparam(\"websocket\", \"keepalive_timeout\", %d)\nmodparam(\"websocket\", \"keepalive_interval\", 1)", o.WSKeepalive)
@@ -202,7 +208,7 @@ func StartOpts(t testing.TB, o Options) *Kamailio {
 		modules = fmt.Sprintf(transportModules, tlsCfg, wsParams)
 		routes = fmt.Sprintf(transportRoutes, wsPort, wssPort)
 	}
-	if err := os.WriteFile(k.cfg, []byte(fmt.Sprintf(config, port, listen, modules, o.MaxExpires, o.MinExpires, o.Password, routes)), 0o600); err != nil {
+	if err := os.WriteFile(k.cfg, []byte(fmt.Sprintf(config, port, listen, modules, o.MaxExpires, o.MinExpires, o.Password, routes, ip)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(k.Stop)
@@ -368,8 +374,8 @@ func (k *Kamailio) waitReady(timeout time.Duration) error {
 	return nil
 }
 
-func freeTCPPort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func freeTCPPort(t testing.TB, ip string) int {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,14 +384,14 @@ func freeTCPPort(t testing.TB) int {
 }
 
 // freeUDPAndTCPPort finds a port free for both UDP and TCP (SIP uses one port for both).
-func freeUDPAndTCPPort(t testing.TB) int {
+func freeUDPAndTCPPort(t testing.TB, ip string) int {
 	for i := 0; i < 50; i++ {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		c, err := net.ListenPacket("udp", net.JoinHostPort(ip, "0"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		port := c.LocalAddr().(*net.UDPAddr).Port
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, fmt.Sprint(port)))
 		c.Close()
 		if err == nil {
 			l.Close()

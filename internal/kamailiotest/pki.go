@@ -15,9 +15,9 @@ import (
 	"time"
 )
 
-// writeTestPKI makes a throwaway CA and a server certificate it signed for 127.0.0.1 and
-// localhost, writes ca.pem, server.pem and server.key into dir and returns ca.pem's path.
-func writeTestPKI(dir string) (string, error) {
+// writeTestPKI makes a throwaway CA and a server certificate it signed for 127.0.0.1,
+// ip and localhost, writes ca.pem, server.pem and server.key into dir and returns ca.pem's path.
+func writeTestPKI(dir string, ip net.IP) (string, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return "", fmt.Errorf("CA key: %w", err)
@@ -54,6 +54,9 @@ func writeTestPKI(dir string) (string, error) {
 		DNSNames:     []string{"localhost"},
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
 	}
+	if ip != nil && !ip.IsLoopback() {
+		tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
 		return "", fmt.Errorf("server certificate: %w", err)
@@ -82,5 +85,5 @@ func WriteOtherCA(dir string) (string, error) {
 	if err := os.MkdirAll(sub, 0o700); err != nil {
 		return "", err
 	}
-	return writeTestPKI(sub)
+	return writeTestPKI(sub, nil)
 }

@@ -65,10 +65,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	// The call lives on the flow the INVITE came in on: the UDP socket or the account's
 	// connection.
 	fl := p.udp
-	if !strings.EqualFold(req.Transport(), netUDP) {
-		if f := acc.currentFlow(); f != nil {
-			fl = f
-		}
+	if f := acc.currentFlow(); f != nil && strings.EqualFold(req.Transport(), f.network) {
+		fl = f
 	}
 	m, _, err := media.NewIncomingCall(p.bnet, fl.ip, req.Body(), media.CodecsByName(acc.cfg.Codecs), p.log)
 	if err != nil {

@@ -33,7 +33,7 @@ func (a *account) keepalive(ctx context.Context, interval time.Duration) {
 		f := a.currentFlow()
 		if f == nil || f.conn == nil {
 			if a.cfg.Transport == netUDP {
-				a.pingUDP()
+				a.pingUDP(f)
 			}
 			continue
 		}
@@ -70,14 +70,18 @@ func (a *account) keepalive(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// pingUDP sends the CRLF pair to the server from the SIP socket.
-func (a *account) pingUDP() {
+// pingUDP sends the CRLF pair to the server from the flow's SIP socket.
+func (a *account) pingUDP(f *flow) {
 	dst, err := net.ResolveUDPAddr("udp", a.server.Addr())
 	if err != nil {
 		a.p.log.Debug("keepalive: server address", "account", a.cfg.ID, "err", err)
 		return
 	}
-	if _, err := a.p.conn.WriteTo(crlf, dst); err != nil {
+	conn := a.p.conn
+	if f != nil && f.pconn != nil {
+		conn = f.pconn
+	}
+	if _, err := conn.WriteTo(crlf, dst); err != nil {
 		a.p.log.Debug("keepalive", "account", a.cfg.ID, "err", err)
 	}
 }

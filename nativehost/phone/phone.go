@@ -55,6 +55,7 @@ type Phone struct {
 	conn    net.PacketConn
 	localIP net.IP
 	streams map[string]*streamListener // connections the accounts dial, served by sipgo
+	udpByIP map[string]*flow           // UDP sockets of accounts on other interfaces, by IP
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -374,6 +375,7 @@ func (p *Phone) Close(ctx context.Context) {
 	for _, f := range p.flows() {
 		f.close()
 	}
+	p.closeUDPSockets()
 	p.srv.Close()
 	p.ua.Close()
 	p.conn.Close()

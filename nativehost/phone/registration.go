@@ -209,7 +209,7 @@ func (a *account) dropFlow() {
 	f := a.fl
 	a.fl = nil
 	a.mu.Unlock()
-	if f == nil || f == a.p.udp || a.p.callsOn(f) {
+	if f == nil || f.network == netUDP || a.p.callsOn(f) {
 		return
 	}
 	f.close()

@@ -57,6 +57,8 @@ type flow struct {
 	laddr   sip.Addr          // where requests leave from
 	ip      net.IP            // the local address facing the server (media too)
 
+	pconn net.PacketConn // a UDP flow's own socket; nil: the shared one (Phone.conn)
+
 	// Connection-oriented flows only.
 	conn   *watchedConn
 	ws     *wsBridge
@@ -205,7 +207,7 @@ func (a *account) dialFlow(ctx context.Context) (*flow, error) {
 	p := a.p
 	network := a.cfg.Transport
 	if network == netUDP || network == "" {
-		return p.udp, nil
+		return p.udpFlowFor(a.server.Addr())
 	}
 	l := p.streams[network]
 	if l == nil {

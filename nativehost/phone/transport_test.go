@@ -438,3 +438,47 @@ func TestUDPRestartFoundByRefresh(t *testing.T) {
 	}
 	wait(t, "caller gets 486", done)
 }
+
+// TestUDPAccountsOnTwoInterfaces: an account whose server is reached from another local
+// address than the first account's gets a SIP socket there, so its Contact and Via name
+// that address, and its calls come to it.
+func TestUDPAccountsOnTwoInterfaces(t *testing.T) {
+	var other string
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
+			other = n.IP.String()
+			break
+		}
+	}
+	if other == "" {
+		t.Skip("this machine has no address besides loopback")
+	}
+	k1 := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-i", MaxExpires: 300})
+	k2 := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-i", MaxExpires: 300, IP: other})
+	p, ev := phoneWith(t, accountJSON("lo", "1002", "pw-i", k1.Addr, "udp", "")+","+accountJSON("lan", "1001", "pw-i", k2.Addr, "udp", ""))
+	waitRegistered(t, p, "lo", 10*time.Second)
+	waitRegistered(t, p, "lan", 10*time.Second)
+	lan := flowOf(t, p, "lan")
+	if lan.pconn == nil || lan.ip.String() != other {
+		t.Fatalf("the second account's flow is on %v, want a socket of its own on %s", lan.ip, other)
+	}
+	r1, r2 := k1.Registers(), k2.Registers()
+	loAddr, lanAddr := p.conn.LocalAddr().String(), lan.pconn.LocalAddr().String()
+	if r1[len(r1)-1].Contact != "<sip:1002@"+loAddr+">" || r2[len(r2)-1].Contact != "<sip:1001@"+lanAddr+">" || r2[len(r2)-1].Source != lanAddr {
+		t.Fatalf("contacts %+v and %+v, want %s and %s", r1[len(r1)-1], r2[len(r2)-1], loAddr, lanAddr)
+	}
+	done := sipp(t, "invite_rejected.xml", k2.Addr, 486)
+	devpbxtest.WaitFor(t, "incoming call on the second interface", 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
+	in, _ := ev.firstIncoming()
+	if in.Account != "lan" {
+		t.Fatalf("call for %q", in.Account)
+	}
+	if err := p.Hangup(in.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "caller gets 486", done)
+	if sent := k2.Sent("INVITE"); len(sent) == 0 || sent[len(sent)-1] != "udp "+lanAddr {
+		t.Fatalf("Kamailio sent the INVITE as %v, want udp to %s", sent, lanAddr)
+	}
+}
