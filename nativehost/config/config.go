@@ -188,8 +188,8 @@ func (c *Config) normalize() error {
 		default:
 			return fmt.Errorf("%w: account %q: transport %q is not udp, tcp, tls, ws or wss", ErrInvalid, a.ID, a.Transport)
 		}
-		if len(a.TLSCAFile) > 4096 {
-			return fmt.Errorf("%w: account %q: tls_ca_file path is too long", ErrInvalid, a.ID)
+		if len(a.TLSCAFile) > 4096 || (a.TLSCAFile != "" && !filepath.IsAbs(a.TLSCAFile)) {
+			return fmt.Errorf("%w: account %q: tls_ca_file must be an absolute path", ErrInvalid, a.ID)
 		}
 		if len(a.Codecs) == 0 {
 			a.Codecs = []string{"opus", "g722", "pcmu", "pcma"}

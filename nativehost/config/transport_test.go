@@ -25,7 +25,7 @@ func TestAccountTransport(t *testing.T) {
 			t.Errorf("%s: transport %q, want %q", tc.account, got, tc.want)
 		}
 	}
-	for _, bad := range []string{`"transport":"sctp"`, `"transport":"tcp","tls_ca_file":"` + strings.Repeat("a", 5000) + `"`} {
+	for _, bad := range []string{`"transport":"sctp"`, `"transport":"tls","tls_ca_file":"ca.pem"`, `"transport":"tcp","tls_ca_file":"` + strings.Repeat("a", 5000) + `"`} {
 		if _, err := Parse([]byte(`{"accounts":[{"user":"1001","domain":"pbx.example.com",` + bad + `}]}`)); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%.40s: %v, want ErrInvalid", bad, err)
 		}

@@ -304,12 +304,22 @@ func TestTwoAccountsOnTwoTransports(t *testing.T) {
 }
 
 // TestKamailioRestartReregistersWithBackoff: Kamailio dies while the phone is registered
-// over TCP. The phone sees the connection close, tries again at once, then after 5 s and
-// 10 s (the backoff), and is registered again soon after Kamailio is back, without any
-// intent from the UI.
+// over TCP or WS. The phone sees the connection close, tries again at once, then
+// after 5 s and 10 s (the backoff), and is registered again soon after Kamailio is back,
+// without any intent from the UI.
 func TestKamailioRestartReregistersWithBackoff(t *testing.T) {
+	for _, tp := range []string{"tcp", "ws"} { // TLS closes like TCP
+		t.Run(tp, func(t *testing.T) {
+			t.Parallel()
+			restartAndReregister(t, tp)
+		})
+	}
+}
+
+func restartAndReregister(t *testing.T, tp string) {
 	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-b", MaxExpires: 300, Transports: true})
-	p, ev := phoneWith(t, accountJSON("a", "1001", "pw-b", k.TCP, "tcp", ""))
+	server := map[string]string{"tcp": k.TCP, "tls": k.TLS, "ws": k.WS}[tp]
+	p, ev := phoneWith(t, accountJSON("a", "1001", "pw-b", server, tp, fmt.Sprintf(`,"tls_ca_file":%q`, k.CAFile)))
 	waitRegistered(t, p, "a", 10*time.Second)
 	first := k.Registers()
 
@@ -341,8 +351,8 @@ func TestKamailioRestartReregistersWithBackoff(t *testing.T) {
 	}
 	regs := k.Registers()
 	last := regs[len(regs)-1]
-	if len(regs) <= len(first) || last.Proto != "tcp" || last.Source == first[len(first)-1].Source {
-		t.Fatalf("no new REGISTER over a new TCP connection after the restart: %+v", regs)
+	if len(regs) <= len(first) || last.Proto != tp || last.Source == first[len(first)-1].Source {
+		t.Fatalf("no new REGISTER over a new %s connection after the restart: %+v", tp, regs)
 	}
 }
 
