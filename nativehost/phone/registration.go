@@ -35,6 +35,8 @@ type account struct {
 	done   chan struct{}      // closed when run has returned
 	kick   chan struct{}      // register now (resume, network change)
 
+	dialMu sync.Mutex // one connect at a time
+
 	mu      sync.Mutex
 	fl      *flow // the connection to the server; nil until dialed or after it was lost
 	reg     string
@@ -159,6 +161,9 @@ func refreshAfter(expires int) time.Duration {
 }
 
 func errorBody(err error) *messaging.ErrorBody {
+	if b := tlsErrorBody(err); b != nil {
+		return b
+	}
 	var se *SIPError
 	if errors.As(err, &se) {
 		return &messaging.ErrorBody{Code: messaging.CodeSIP, SIPCode: se.Code, Message: se.Error()}
@@ -184,6 +189,8 @@ func (a *account) currentFlow() *flow {
 
 // ensureFlow returns the account's live flow, connecting first when it has none.
 func (a *account) ensureFlow(ctx context.Context) (*flow, error) {
+	a.dialMu.Lock()
+	defer a.dialMu.Unlock()
 	if f := a.currentFlow(); f != nil {
 		select {
 		case <-f.lost():
