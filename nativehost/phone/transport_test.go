@@ -493,3 +493,31 @@ func TestUDPAccountsOnTwoInterfaces(t *testing.T) {
 		t.Fatalf("Kamailio sent the INVITE as %v, want udp to %s", sent, lanAddr)
 	}
 }
+
+// TestTwoTCPAccountsAtOneServer: two accounts at the same server have a connection
+// each; a call for the first comes over its connection, and our BYE leaves over it,
+// although sipgo's pool knows the server's address only once.
+func TestTwoTCPAccountsAtOneServer(t *testing.T) {
+	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-2", MaxExpires: 300, Transports: true})
+	p, ev := phoneWith(t, accountJSON("one", "1001", "pw-2", k.TCP, "tcp", "")+","+accountJSON("two", "1002", "pw-2", k.TCP, "tcp", ""))
+	waitRegistered(t, p, "one", 10*time.Second)
+	waitRegistered(t, p, "two", 10*time.Second)
+	one, two := flowOf(t, p, "one").conn.LocalAddr().String(), flowOf(t, p, "two").conn.LocalAddr().String()
+	if one == two {
+		t.Fatalf("both accounts on %s", one)
+	}
+	done := sipp(t, "invite_callee_hangs_up.xml", k.Addr, 0) // calls 1001
+	devpbxtest.WaitFor(t, "incoming", 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
+	in, _ := ev.firstIncoming()
+	if err := p.Answer(in.ID); err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.State == messaging.CallConnected })
+	if err := p.Hangup(in.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "caller (answer, our BYE)", done)
+	if sent, byes := k.Sent("INVITE"), k.Received("BYE"); sent[len(sent)-1] != "tcp "+one || byes[len(byes)-1] != "tcp "+one {
+		t.Fatalf("INVITE sent %v, BYE received %v, want both on %s", sent, byes, one)
+	}
+}
