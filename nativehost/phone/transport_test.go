@@ -521,3 +521,29 @@ func TestTwoTCPAccountsAtOneServer(t *testing.T) {
 		t.Fatalf("INVITE sent %v, BYE received %v, want both on %s", sent, byes, one)
 	}
 }
+
+// TestTransportChangeAppliesLive: switching an account from UDP to TLS in the config
+// unregisters the UDP binding and registers over TLS, without a restart.
+func TestTransportChangeAppliesLive(t *testing.T) {
+	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-l", MaxExpires: 300, Transports: true})
+	p, _ := phoneWith(t, accountJSON("a", "1001", "pw-l", k.Addr, "udp", ""))
+	waitRegistered(t, p, "a", 10*time.Second)
+	cfg, err := config.Parse([]byte(`{"accounts":[` + accountJSON("a", "1001", "pw-l", k.TLS, "tls", fmt.Sprintf(`,"tls_ca_file":%q`, k.CAFile)) + `]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.UpdateAccounts(cfg); err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "registered over TLS", 10*time.Second, func() bool {
+		st := stateOf(p, "a")
+		return st.Transport == "tls" && st.Registration == messaging.RegRegistered
+	})
+	var seq []string
+	for _, r := range k.Registers() {
+		seq = append(seq, r.Proto+"/"+r.Expires)
+	}
+	if strings.Join(seq, " ") != "udp/300 udp/0 tls/300" {
+		t.Fatalf("REGISTERs %v, want udp/300 udp/0 tls/300", seq)
+	}
+}
