@@ -3,12 +3,10 @@ package phone
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,13 +17,11 @@ import (
 	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
-// stateLog records every account state the phone reports, with its time.
+// stateLog is the event log plus the phone's log messages with their times.
 type stateLog struct {
 	eventLog
-	p   atomic.Pointer[Phone]
-	smu sync.Mutex
-	// seen: account id → registration states in order, with times
-	seen map[string][]stateAt
+	smu  sync.Mutex
+	logs []stateAt // the phone's log messages
 }
 
 type stateAt struct {
@@ -33,33 +29,30 @@ type stateAt struct {
 	reg string
 }
 
-func (s *stateLog) StateChanged() {
-	p := s.p.Load()
-	if p == nil {
-		return
-	}
-	as, _ := p.Snapshot()
-	s.smu.Lock()
-	defer s.smu.Unlock()
-	if s.seen == nil {
-		s.seen = map[string][]stateAt{}
-	}
-	for _, a := range as {
-		l := s.seen[a.ID]
-		if len(l) == 0 || l[len(l)-1].reg != a.Registration {
-			s.seen[a.ID] = append(l, stateAt{time.Now(), a.Registration})
-		}
-	}
+// logRec keeps the times of the phone's log messages.
+type logRec struct {
+	mu   *sync.Mutex
+	msgs *[]stateAt // reg holds the message
 }
 
-// attempts returns when the account started registering (each "registering" state).
-func (s *stateLog) attempts(id string, after time.Time) []time.Time {
+func (h logRec) Enabled(context.Context, slog.Level) bool { return true }
+func (h logRec) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	*h.msgs = append(*h.msgs, stateAt{r.Time, r.Message})
+	h.mu.Unlock()
+	return nil
+}
+func (h logRec) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h logRec) WithGroup(string) slog.Handler      { return h }
+
+// logged returns when the phone logged msg.
+func (s *stateLog) logged(msg string) []time.Time {
 	s.smu.Lock()
 	defer s.smu.Unlock()
 	var out []time.Time
-	for _, st := range s.seen[id] {
-		if st.reg == messaging.RegRegistering && st.at.After(after) {
-			out = append(out, st.at)
+	for _, m := range s.logs {
+		if m.reg == msg {
+			out = append(out, m.at)
 		}
 	}
 	return out
@@ -73,12 +66,11 @@ func phoneWith(t *testing.T, accounts string) (*Phone, *stateLog) {
 		t.Fatal(err)
 	}
 	ev := &stateLog{}
-	p, err := New(cfg, ev, Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	p, err := New(cfg, ev, Options{Log: slog.New(logRec{mu: &ev.smu, msgs: &ev.logs}),
 		Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev.p.Store(p)
 	t.Cleanup(func() { p.Close(context.Background()) })
 	return p, ev
 }
@@ -324,31 +316,29 @@ func restartAndReregister(t *testing.T, tp string) {
 	waitRegistered(t, p, "a", 10*time.Second)
 	first := k.Registers()
 
-	stopped := time.Now()
 	k.Stop() // SIGKILL, and waits until every Kamailio process is gone
 	killed := time.Now()
 	devpbxtest.WaitFor(t, "the phone notices the closed connection", 3*time.Second, func() bool {
 		return stateOf(p, "a").Registration != messaging.RegRegistered
 	})
 	noticed := time.Since(killed)
-	// Down long enough for the immediate attempt and the one after 5 s to fail.
-	devpbxtest.WaitFor(t, "two failed attempts", 10*time.Second, func() bool { return len(ev.attempts("a", stopped)) >= 2 })
+	// Down long enough for the immediate attempt and the one after 5 s to fail. Each
+	// failed attempt logs "register failed" once (state snapshots may skip a short-lived
+	// "registering").
+	devpbxtest.WaitFor(t, "two failed attempts", 10*time.Second, func() bool { return len(ev.logged("register failed")) >= 2 })
 	k.Start(t)
 	restarted := time.Now()
 	waitRegistered(t, p, "a", 20*time.Second)
-	back := time.Since(restarted)
-	at := ev.attempts("a", stopped)
-	var gaps []time.Duration
-	for i := 1; i < len(at); i++ {
-		gaps = append(gaps, at[i].Sub(at[i-1]).Round(10*time.Millisecond))
+	registered := time.Now()
+	fails := ev.logged("register failed")
+	gaps := []time.Duration{fails[1].Sub(fails[0]).Round(10 * time.Millisecond), registered.Sub(fails[1]).Round(10 * time.Millisecond)}
+	t.Logf("noticed the closed connection %v after the kill; failed attempts %d, then gaps %v to the next attempt and to registered; registered %v after Kamailio was back",
+		noticed, len(fails), gaps, registered.Sub(restarted).Round(time.Millisecond))
+	if d := fails[0].Sub(killed); d > 2*time.Second {
+		t.Fatalf("first attempt failed %v after the kill, want at once", d)
 	}
-	t.Logf("noticed the closed connection after %v; attempts %d, gaps %v; registered %v after Kamailio was back",
-		noticed, len(at), gaps, back.Round(time.Millisecond))
-	if at[0].Sub(stopped) > 2*time.Second {
-		t.Fatalf("first attempt %v after the stop, want at once", at[0].Sub(stopped))
-	}
-	if len(gaps) < 2 || gaps[0] < 4900*time.Millisecond || gaps[0] > 6*time.Second || gaps[1] < 9900*time.Millisecond || gaps[1] > 11*time.Second {
-		t.Fatalf("retry gaps %v, want 5 s then 10 s", gaps)
+	if len(fails) != 2 || gaps[0] < 4900*time.Millisecond || gaps[0] > 6*time.Second || gaps[1] < 9900*time.Millisecond || gaps[1] > 11*time.Second {
+		t.Fatalf("%d failures, gaps %v, want 2 failures, then 5 s and 10 s", len(fails), gaps)
 	}
 	regs := k.Registers()
 	last := regs[len(regs)-1]
