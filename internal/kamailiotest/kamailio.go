@@ -49,11 +49,13 @@ type Options struct {
 // the registered contact (no auth, so scripted callers need none); in-dialog requests
 // follow the route set. Record-Route keeps Kamailio in the dialog, as real PBXs are.
 // Every accepted REGISTER and every request Kamailio sends is logged with its transport,
-// so tests can see refreshes and the path of a call on the wire.
+// so tests can see refreshes and the path of a call on the wire. One worker per
+// transport: with two, a 180 and a 200 sent back to back could be relayed in the wrong
+// order (seen with auto-answer after 0 s), which strict sipp scenarios take for an error.
 const config = `#!KAMAILIO
 debug=2
 log_stderror=yes
-children=2
+children=1
 listen=udp:%[8]s:%[1]d
 %[2]s
 auto_aliases=no
