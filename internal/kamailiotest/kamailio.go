@@ -9,25 +9,55 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// Kamailio is a running registrar/proxy on 127.0.0.1.
+// Kamailio is a running registrar/proxy on 127.0.0.1 (or Options.IP).
 type Kamailio struct {
-	Addr string // 127.0.0.1:port (UDP)
-	Log  func() string
+	Addr string // ip:port (UDP), 127.0.0.1 unless Options.IP
+	// With Options.Transports: SIP over TCP (same port as UDP), TLS, WebSocket and
+	// secure WebSocket, each host:port; CAFile is the PEM of the test CA that signed the
+	// TLS and WSS certificate (for 127.0.0.1 and localhost).
+	TCP, TLS, WS, WSS string
+	CAFile            string
+	Log               func() string
+
+	bin, dir, cfg, logPath string
+	mu                     sync.Mutex
+	cmd                    *exec.Cmd
+}
+
+// Options shape the Kamailio a test gets; the zero value of a field means the default.
+type Options struct {
+	Password   string // every user's password
+	MaxExpires int    // longest registration granted
+	MinExpires int    // shorter asks get 423 Interval Too Brief (0: none)
+	// Transports adds TCP, TLS, WS and WSS listeners (Debian's kamailio-tls-modules and
+	// kamailio-websocket-modules).
+	Transports bool
+	// IP is the address Kamailio listens on; empty: 127.0.0.1.
+	IP string
+	// WSKeepalive is the websocket module's keepalive_timeout in seconds: an idle
+	// WebSocket gets a ping frame after it (0: the module's default, 180 s).
+	WSKeepalive int
 }
 
 // config: REGISTER needs digest auth with the shared password; INVITEs are proxied to
 // the registered contact (no auth, so scripted callers need none); in-dialog requests
 // follow the route set. Record-Route keeps Kamailio in the dialog, as real PBXs are.
+// Every accepted REGISTER and every request Kamailio sends is logged with its transport,
+// so tests can see refreshes and the path of a call on the wire. One worker per
+// transport: with two, a 180 and a 200 sent back to back could be relayed in the wrong
+// order (seen with auto-answer after 0 s), which strict sipp scenarios take for an error.
 const config = `#!KAMAILIO
 debug=2
 log_stderror=yes
-children=2
-listen=udp:127.0.0.1:%d
+children=1
+listen=udp:%[8]s:%[1]d
+%[2]s
 auto_aliases=no
 
 loadmodule "kex.so"
@@ -42,16 +72,18 @@ loadmodule "xlog.so"
 loadmodule "usrloc.so"
 loadmodule "registrar.so"
 loadmodule "auth.so"
+%[3]s
 
 modparam("usrloc", "db_mode", 0)
-modparam("registrar", "max_expires", %d)
-modparam("registrar", "default_expires", %d)
-modparam("registrar", "min_expires", %d)
+modparam("registrar", "max_expires", %[4]d)
+modparam("registrar", "default_expires", %[4]d)
+modparam("registrar", "min_expires", %[5]d)
 modparam("registrar", "min_expires_mode", 1)
 
 request_route {
 	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
 	if (is_method("OPTIONS") && uri==myself && $rU==$null) { sl_send_reply("200", "OK"); exit; }
+	if (!is_method("REGISTER|OPTIONS")) { xlog("L_NOTICE", "RECV $rm proto=$pr src=$si:$sp\n"); }
 	if (has_totag()) {
 		if (loose_route()) { t_relay(); exit; }
 		if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
@@ -59,7 +91,8 @@ request_route {
 	}
 	if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
 	if (is_method("REGISTER")) {
-		if (!pv_www_authenticate("$td", "%s", "0")) { www_challenge("$td", "0"); exit; }
+		if (!pv_www_authenticate("$td", "%[6]s", "0")) { www_challenge("$td", "0"); exit; }
+		xlog("L_NOTICE", "REGISTER-OK proto=$pr callid=$ci cseq=$cs expires=$hdr(Expires) src=$si:$sp contact=$ct via=$hdr(Via)\n");
 		save("location"); # replies itself, 423 included
 		exit;
 	}
@@ -67,6 +100,52 @@ request_route {
 	if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
 	t_relay();
 }
+
+onsend_route {
+	if (is_request()) { xlog("L_NOTICE", "SENT $rm proto=$snd(sproto) dst=$snd(ip):$snd(port)\n"); }
+}
+%[7]s
+`
+
+// transportListen, transportModules and transportRoutes add TCP (on the UDP port), TLS,
+// WS and WSS. WebSocket handshakes are taken only on the WS and WSS ports.
+const transportListen = `listen=tcp:%[5]s:%[1]d
+listen=tls:%[5]s:%[2]d
+listen=tcp:%[5]s:%[3]d
+listen=tls:%[5]s:%[4]d
+enable_tls=yes
+tcp_accept_no_cl=yes
+tcp_connection_lifetime=3605`
+
+const transportModules = `loadmodule "tls.so"
+loadmodule "xhttp.so"
+loadmodule "websocket.so"
+modparam("tls", "config", "%[1]s")
+%[2]s`
+
+const transportRoutes = `event_route[xhttp:request] {
+	set_reply_close();
+	set_reply_no_connect();
+	if ($Rp != %[1]d && $Rp != %[2]d) { xhttp_reply("403", "Forbidden", "", ""); exit; }
+	if ($hdr(Upgrade) =~ "websocket" && $hdr(Connection) =~ "Upgrade" && $rm =~ "GET") {
+		xlog("L_NOTICE", "WS-HANDSHAKE proto=$pr src=$si:$sp\n");
+		if (ws_handle_handshake()) { exit; }
+	}
+	xhttp_reply("404", "Not Found", "", "");
+}
+`
+
+const tlsConfig = `[server:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+private_key = %[1]s
+certificate = %[2]s
+
+[client:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
 `
 
 // Start runs Kamailio until the test ends. Every user's password is password; the
@@ -78,6 +157,12 @@ func Start(t testing.TB, password string, maxExpires int) *Kamailio {
 // StartWithMin is Start with a registrar that answers 423 to expiries under minExpires.
 func StartWithMin(t testing.TB, password string, maxExpires, minExpires int) *Kamailio {
 	t.Helper()
+	return StartOpts(t, Options{Password: password, MaxExpires: maxExpires, MinExpires: minExpires})
+}
+
+// StartOpts runs Kamailio as o describes until the test ends.
+func StartOpts(t testing.TB, o Options) *Kamailio {
+	t.Helper()
 	bin, err := exec.LookPath("kamailio")
 	if err != nil {
 		bin = "/usr/sbin/kamailio"
@@ -85,39 +170,169 @@ func StartWithMin(t testing.TB, password string, maxExpires, minExpires int) *Ka
 			t.Skip("kamailio is not installed (make test installs it)")
 		}
 	}
-	port := freeUDPPort(t)
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "kamailio.cfg")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(config, port, maxExpires, maxExpires, minExpires, password)), 0o600); err != nil {
+	k := &Kamailio{bin: bin, dir: dir, cfg: filepath.Join(dir, "kamailio.cfg"), logPath: filepath.Join(dir, "kamailio.log")}
+	k.Log = func() string { b, _ := os.ReadFile(k.logPath); return string(b) }
+	ip := o.IP
+	if ip == "" {
+		ip = "127.0.0.1"
+	}
+	port := freeUDPAndTCPPort(t, ip)
+	k.Addr = net.JoinHostPort(ip, fmt.Sprint(port))
+	var listen, modules, routes string
+	if o.Transports {
+		for _, m := range []string{"tls.so", "websocket.so"} {
+			if _, err := os.Stat(filepath.Join("/usr/lib/x86_64-linux-gnu/kamailio/modules", m)); err != nil {
+				if _, err2 := os.Stat(filepath.Join("/usr/lib/kamailio/modules", m)); err2 != nil {
+					t.Skipf("kamailio module %s is not installed (make test installs kamailio-tls-modules and kamailio-websocket-modules)", m)
+				}
+			}
+		}
+		ca, err := writeTestPKI(dir, net.ParseIP(ip))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k.CAFile = ca
+		tlsCfg := filepath.Join(dir, "tls.cfg")
+		if err := os.WriteFile(tlsCfg, []byte(fmt.Sprintf(tlsConfig, filepath.Join(dir, "server.key"), filepath.Join(dir, "server.pem"))), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tlsPort, wsPort, wssPort := freeTCPPort(t, ip), freeTCPPort(t, ip), freeTCPPort(t, ip)
+		k.TCP = k.Addr
+		k.TLS = net.JoinHostPort(ip, fmt.Sprint(tlsPort))
+		k.WS = net.JoinHostPort(ip, fmt.Sprint(wsPort))
+		k.WSS = net.JoinHostPort(ip, fmt.Sprint(wssPort))
+		listen = fmt.Sprintf(transportListen, port, tlsPort, wsPort, wssPort, ip)
+		wsParams := ""
+		if o.WSKeepalive > 0 {
+			wsParams = fmt.Sprintf("modparam(\"websocket\", \"keepalive_timeout\", %d)\nmodparam(\"websocket\", \"keepalive_interval\", 1)", o.WSKeepalive)
+		}
+		modules = fmt.Sprintf(transportModules, tlsCfg, wsParams)
+		routes = fmt.Sprintf(transportRoutes, wsPort, wssPort)
+	}
+	if err := os.WriteFile(k.cfg, []byte(fmt.Sprintf(config, port, listen, modules, o.MaxExpires, o.MinExpires, o.Password, routes, ip)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logPath := filepath.Join(dir, "kamailio.log")
-	logFile, err := os.Create(logPath)
+	t.Cleanup(k.Stop)
+	k.start(t)
+	return k
+}
+
+func (k *Kamailio) start(t testing.TB) {
+	t.Helper()
+	logFile, err := os.OpenFile(k.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command(bin, "-DD", "-E", "-f", cfg, "-P", filepath.Join(dir, "kam.pid"), "-Y", dir, "-m", "32", "-M", "8")
+	cmd := exec.Command(k.bin, "-DD", "-E", "-f", k.cfg, "-P", filepath.Join(k.dir, "kam.pid"), "-Y", k.dir, "-m", "32", "-M", "8")
 	// A file, not a pipe: Kamailio's worker processes inherit it, and Wait would block on
-	// a pipe until they all exit. Its own process group lets cleanup stop them all.
+	// a pipe until they all exit. Its own process group lets Stop end them all.
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
-	})
-	readLog := func() string { b, _ := os.ReadFile(logPath); return string(b) }
-	k := &Kamailio{Addr: fmt.Sprintf("127.0.0.1:%d", port), Log: readLog}
+	k.mu.Lock()
+	k.cmd = cmd
+	k.mu.Unlock()
 	if err := k.waitReady(5 * time.Second); err != nil {
-		t.Fatalf("kamailio: %v\n%s", err, readLog())
+		t.Fatalf("kamailio: %v\n%s", err, k.Log())
 	}
-	return k
 }
 
-// waitReady sends OPTIONS until Kamailio answers.
+// Stop kills Kamailio (every process of it); its sockets and registrations are gone.
+func (k *Kamailio) Stop() {
+	k.mu.Lock()
+	cmd := k.cmd
+	k.cmd = nil
+	k.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
+	// The workers are in the group too; wait until none is left holding the ports.
+	end := time.Now().Add(5 * time.Second)
+	for syscall.Kill(-cmd.Process.Pid, 0) == nil && time.Now().Before(end) {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Restart stops Kamailio and starts it again on the same ports with the same config,
+// like a PBX restart: every connection is closed and every registration forgotten.
+func (k *Kamailio) Restart(t testing.TB) {
+	t.Helper()
+	k.Stop()
+	k.Start(t)
+}
+
+// Start starts a stopped Kamailio again on its ports.
+func (k *Kamailio) Start(t testing.TB) {
+	t.Helper()
+	k.start(t)
+}
+
+// Register is one REGISTER Kamailio accepted (digest checked), from its log.
+type Register struct {
+	Proto, CallID, Expires, Source string
+	CSeq                           int
+	Contact, Via                   string // the headers as sent (the top Via)
+}
+
+// Registers lists the REGISTERs Kamailio accepted, oldest first.
+func (k *Kamailio) Registers() []Register {
+	var out []Register
+	for _, line := range strings.Split(k.Log(), "\n") {
+		_, rest, ok := strings.Cut(line, "REGISTER-OK ")
+		if !ok {
+			continue
+		}
+		var r Register
+		var cseq string
+		rest, r.Via, _ = strings.Cut(rest, " via=")
+		rest, r.Contact, _ = strings.Cut(rest, " contact=")
+		for _, f := range strings.Fields(rest) {
+			key, v, _ := strings.Cut(f, "=")
+			switch key {
+			case "proto":
+				r.Proto = v
+			case "callid":
+				r.CallID = v
+			case "cseq":
+				cseq = v
+			case "expires":
+				r.Expires = v
+			case "src":
+				r.Source = v
+			}
+		}
+		_, _ = fmt.Sscanf(cseq, "%d", &r.CSeq)
+		out = append(out, r)
+	}
+	return out
+}
+
+// Sent lists the requests with the given method Kamailio sent, as "proto dst".
+func (k *Kamailio) Sent(method string) []string { return k.logged("SENT "+method+" ", "dst=") }
+
+// Received lists the requests (other than REGISTER and OPTIONS) with the given method
+// Kamailio received, as "proto src".
+func (k *Kamailio) Received(method string) []string { return k.logged("RECV "+method+" ", "src=") }
+
+func (k *Kamailio) logged(prefix, addrKey string) []string {
+	var out []string
+	for _, line := range strings.Split(k.Log(), "\n") {
+		_, rest, ok := strings.Cut(line, prefix)
+		if !ok {
+			continue
+		}
+		out = append(out, strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(rest, "proto=", ""), addrKey, "")))
+	}
+	return out
+}
+
+// waitReady sends OPTIONS until Kamailio answers, then waits for its stream listeners.
 func (k *Kamailio) waitReady(timeout time.Duration) error {
 	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -129,23 +344,62 @@ func (k *Kamailio) waitReady(timeout time.Duration) error {
 	opt := fmt.Sprintf("OPTIONS sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-ready\r\nMax-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=1\r\nTo: <sip:%s>\r\nCall-ID: ready@probe\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", k.Addr, local, k.Addr)
 	buf := make([]byte, 2048)
 	end := time.Now().Add(timeout)
-	for time.Now().Before(end) {
+	ready := false
+	for !ready && time.Now().Before(end) {
 		if _, err := conn.WriteTo([]byte(opt), dst); err != nil {
 			return err
 		}
 		_ = conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 		if n, _, err := conn.ReadFrom(buf); err == nil && strings.HasPrefix(string(buf[:n]), "SIP/2.0 200") {
-			return nil
+			ready = true
 		}
 	}
-	return fmt.Errorf("no answer to OPTIONS at %s", k.Addr)
+	if !ready {
+		return fmt.Errorf("no answer to OPTIONS at %s", k.Addr)
+	}
+	for _, a := range []string{k.TCP, k.TLS, k.WS, k.WSS} {
+		if a == "" {
+			continue
+		}
+		for {
+			c, err := net.DialTimeout("tcp", a, 100*time.Millisecond)
+			if err == nil {
+				c.Close()
+				break
+			}
+			if time.Now().After(end) {
+				return fmt.Errorf("kamailio does not listen on %s: %w", a, err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return nil
 }
 
-func freeUDPPort(t testing.TB) int {
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+func freeTCPPort(t testing.TB, ip string) int {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// freeUDPAndTCPPort finds a port free for both UDP and TCP (SIP uses one port for both).
+func freeUDPAndTCPPort(t testing.TB, ip string) int {
+	for i := 0; i < 50; i++ {
+		c, err := net.ListenPacket("udp", net.JoinHostPort(ip, "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := c.LocalAddr().(*net.UDPAddr).Port
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, fmt.Sprint(port)))
+		c.Close()
+		if err == nil {
+			l.Close()
+			return port
+		}
+	}
+	t.Fatal("no port free for both UDP and TCP")
+	return 0
 }

@@ -66,6 +66,9 @@ type Account struct {
 	// MWI subscribes to the account's voicemail summary (RFC 3842 message-summary) at
 	// its own address.
 	MWI bool `json:"mwi,omitempty"`
+	// TLSCAFile: a PEM file of CA certificates trusted besides the system roots for
+	// this account's TLS and WSS server.
+	TLSCAFile string `json:"tls_ca_file,omitempty"`
 }
 
 // Registers reports whether the account registers (the default).
@@ -175,12 +178,27 @@ func (c *Config) normalize() error {
 				return fmt.Errorf("%w: account %q: %v", ErrInvalid, a.ID, err)
 			}
 		}
+		a.Transport = strings.ToLower(a.Transport)
+		if a.Transport == "" {
+			// A sip: URI's ;transport= (outbound proxy, else registrar, else domain)
+			// names the account's transport when the field does not.
+			for _, s := range []string{a.OutboundProxy, a.Registrar, a.Domain} {
+				if s != "" {
+					srv, _ := ParseServer(s)
+					a.Transport = srv.Transport
+					break
+				}
+			}
+		}
 		switch a.Transport {
 		case "":
 			a.Transport = "udp"
-		case "udp":
+		case "udp", "tcp", "tls", "ws", "wss":
 		default:
-			return fmt.Errorf("%w: account %q: transport %q is not supported yet (udp)", ErrInvalid, a.ID, a.Transport)
+			return fmt.Errorf("%w: account %q: transport %q is not udp, tcp, tls, ws or wss", ErrInvalid, a.ID, a.Transport)
+		}
+		if len(a.TLSCAFile) > 4096 || (a.TLSCAFile != "" && !filepath.IsAbs(a.TLSCAFile)) {
+			return fmt.Errorf("%w: account %q: tls_ca_file must be an absolute path", ErrInvalid, a.ID)
 		}
 		if len(a.Codecs) == 0 {
 			a.Codecs = []string{"opus", "g722", "pcmu", "pcma"}

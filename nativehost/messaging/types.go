@@ -210,6 +210,7 @@ type AccountState struct {
 	ID           string     `json:"id"`
 	User         string     `json:"user"`
 	Domain       string     `json:"domain"`
+	Transport    string     `json:"transport,omitempty"` // udp, tcp, tls, ws, wss
 	Registration string     `json:"registration"`
 	Error        *ErrorBody `json:"error,omitempty"`
 	AutoAnswer   AutoAnswer `json:"auto_answer"`

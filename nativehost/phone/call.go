@@ -24,6 +24,7 @@ type call struct {
 	id        string
 	sipCallID string // the dialog's Call-ID, to match in-dialog requests
 	acct      *account
+	fl        *flow // the account's flow the call's dialog lives on
 	media     *media.Call
 
 	hangupOnce sync.Once
@@ -49,6 +50,21 @@ func (c *call) info() messaging.Call {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.in
+}
+
+// contact is our Contact in the call's requests and answers.
+func (c *call) contact() *sip.ContactHeader { return c.fl.contactFor(c.acct.cfg.User) }
+
+// callsOn reports whether a live call's dialog uses the flow.
+func (p *Phone) callsOn(f *flow) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.calls {
+		if c.fl == f {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *call) requestHangup() { c.hangupOnce.Do(func() { close(c.hangup) }) }
@@ -95,14 +111,24 @@ func (p *Phone) Dial(accountID, number string) (string, error) {
 	return p.startOutgoing(acc, target, shown, nil)
 }
 
-// startOutgoing places a call to target; prep (if not nil) adds to the call before it
-// starts.
+// startOutgoing places a call to target over the account's flow (connecting first
+// when it has none); prep (if not nil) adds to the call before it starts.
 func (p *Phone) startOutgoing(acc *account, target sip.Uri, shown string, prep func(*call)) (string, error) {
-	m, err := media.NewCall(p.bnet, p.localIP, media.CodecsByName(acc.cfg.Codecs), p.log)
+	fl := acc.currentFlow()
+	if fl == nil { // an account that does not register connects at its first call
+		ctx, cancel := context.WithTimeout(p.ctx, dialTimeout)
+		var err error
+		fl, err = acc.ensureFlow(ctx)
+		cancel()
+		if err != nil {
+			return "", err
+		}
+	}
+	m, err := media.NewCall(p.bnet, fl.ip, media.CodecsByName(acc.cfg.Codecs), p.log)
 	if err != nil {
 		return "", fmt.Errorf("open media: %w", err)
 	}
-	c := &call{id: p.newCallID(), sipCallID: uuid.NewString(), acct: acc, media: m, hangup: make(chan struct{})}
+	c := &call{id: p.newCallID(), sipCallID: uuid.NewString(), acct: acc, fl: fl, media: m, hangup: make(chan struct{})}
 	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "outgoing", Number: shown, State: messaging.CallCalling, StartedAt: time.Now().UnixMilli()}
 	if prep != nil {
 		prep(c)
@@ -154,6 +180,9 @@ func (p *Phone) SetBrowserOffer(callID, sdp string) error {
 	return c.media.SetBrowserOffer(sdp)
 }
 
+// allowedMethods is our Allow header: what the phone answers in and out of dialogs.
+const allowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, REFER, NOTIFY"
+
 // callBySIPCallID finds the call an in-dialog request belongs to.
 func (p *Phone) callBySIPCallID(id string) *call {
 	p.mu.Lock()
@@ -185,8 +214,8 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 	req.AppendHeader(&sip.ToHeader{Address: target})
 	callID := sip.CallIDHeader(c.sipCallID)
 	req.AppendHeader(&callID)
-	req.AppendHeader(acc.contact())
-	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, REFER, NOTIFY"))
+	req.AppendHeader(c.contact())
+	req.AppendHeader(sip.NewHeader("Allow", allowedMethods))
 	req.AppendHeader(sip.NewHeader("Supported", "timer"))
 	for _, h := range c.extra {
 		req.AppendHeader(h)
@@ -194,6 +223,7 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(c.media.Offer(uint64(time.Now().Unix())))
 	req.SetDestination(acc.server.Addr())
+	req.SetTransport(c.fl.sipTransport())
 	return req
 }
 
@@ -218,7 +248,7 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 	}()
 
 	req := p.inviteRequest(c, target)
-	sess, err := p.dc.WriteInvite(inviteCtx, req)
+	sess, err := c.fl.dc.WriteInvite(inviteCtx, req)
 	if err != nil {
 		reason.Message = "Could not send the call: " + err.Error()
 		return
@@ -377,7 +407,7 @@ func (p *Phone) Hold(callID string, on bool) error {
 		return err
 	}
 	req := sip.NewRequest(sip.INVITE, *d.target.Clone())
-	req.AppendHeader(c.acct.contact())
+	req.AppendHeader(c.contact())
 	for _, h := range c.timer.ourRequestHeaders() {
 		req.AppendHeader(h)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,13 +73,19 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			EndReason: &messaging.EndReason{SIPCode: acc.cfg.DNDCode, Message: "Missed: Do not disturb"}})
 		return
 	}
-	m, _, err := media.NewIncomingCall(p.bnet, p.localIP, req.Body(), media.CodecsByName(acc.cfg.Codecs), p.log)
+	// The call lives on the flow the INVITE came in on: the UDP socket or the account's
+	// connection.
+	fl := p.udp
+	if f := acc.currentFlow(); f != nil && strings.EqualFold(req.Transport(), f.network) {
+		fl = f
+	}
+	m, _, err := media.NewIncomingCall(p.bnet, fl.ip, req.Body(), media.CodecsByName(acc.cfg.Codecs), p.log)
 	if err != nil {
 		p.log.Warn("incoming offer refused", "err", err)
 		respond(tx, req, 488, "Not Acceptable Here")
 		return
 	}
-	dlg, err := p.dsc.ReadInvite(req, tx)
+	dlg, err := fl.dsc.ReadInvite(req, tx)
 	if err != nil {
 		m.Close()
 		respond(tx, req, 400, "Bad Request")
@@ -87,7 +94,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	defer dlg.Close()
 
 	arrived := time.Now()
-	c := &call{id: p.newCallID(), sipCallID: req.CallID().Value(), acct: acc, media: m, hangup: make(chan struct{}), inc: &incoming{answer: make(chan struct{})}}
+	c := &call{id: p.newCallID(), sipCallID: req.CallID().Value(), acct: acc, fl: fl, media: m, hangup: make(chan struct{}), inc: &incoming{answer: make(chan struct{})}}
 	codec, _ := m.Codec()
 	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
 		State: messaging.CallRinging, Codec: codec.Name, StartedAt: arrived.UnixMilli()}
@@ -175,7 +182,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	select {
 	case <-c.hangup:
-		p.byeIncoming(dlg, req)
+		p.byeIncoming(dlg, req, fl)
 	case <-dlg.Context().Done():
 		reason.Message = "The other side hung up"
 	}
@@ -215,7 +222,7 @@ func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		body = offer
 	}
 	res := sip.NewSDPResponseFromRequest(req, body)
-	res.AppendHeader(c.acct.contact())
+	res.AppendHeader(c.contact())
 	for _, h := range timerHeaders(timer) {
 		res.AppendHeader(h)
 	}
@@ -228,14 +235,13 @@ func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 
 // byeIncoming ends an answered incoming call from the listening socket: sipgo's server
 // dialog Bye ignores the client's connection address.
-func (p *Phone) byeIncoming(dlg *sipgo.DialogServerSession, invite *sip.Request) {
+func (p *Phone) byeIncoming(dlg *sipgo.DialogServerSession, invite *sip.Request, fl *flow) {
 	ct := invite.Contact()
 	if ct == nil {
 		return
 	}
 	bye := sip.NewRequest(sip.BYE, *ct.Address.Clone())
-	addr := p.conn.LocalAddr().(*net.UDPAddr)
-	bye.Laddr = sip.Addr{IP: addr.IP, Port: addr.Port}
+	bye.Laddr = fl.laddr
 	if len(invite.GetHeaders("Record-Route")) == 0 {
 		bye.SetDestination(invite.Source())
 	}

@@ -140,18 +140,23 @@ func (a *account) subscribe(ctx context.Context, expires int) (int, error) {
 	cid := sip.CallIDHeader(callID)
 	req.AppendHeader(&cid)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: cseq, MethodName: sip.SUBSCRIBE})
-	req.AppendHeader(a.contact())
+	f, err := a.ensureFlow(ctx)
+	if err != nil {
+		return 0, err
+	}
+	req.AppendHeader(f.contactFor(a.cfg.User))
 	req.AppendHeader(sip.NewHeader("Event", mwiEvent))
 	req.AppendHeader(sip.NewHeader("Accept", mwiContentType))
 	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
 	req.SetDestination(a.server.Addr())
+	req.SetTransport(f.sipTransport()) // over the account's flow, as its REGISTER
 
-	res, err := a.p.client.Do(ctx, req)
+	res, err := f.client.Do(ctx, req)
 	if err != nil {
 		return 0, fmt.Errorf("SUBSCRIBE to %s: %w", a.server.Addr(), err)
 	}
 	if res.StatusCode == 401 || res.StatusCode == 407 {
-		res, err = a.p.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.authUser(), Password: a.cfg.Password.Reveal()})
+		res, err = f.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.authUser(), Password: a.cfg.Password.Reveal()})
 		if err != nil {
 			return 0, fmt.Errorf("SUBSCRIBE to %s with credentials: %w", a.server.Addr(), err)
 		}

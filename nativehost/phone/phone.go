@@ -51,12 +51,11 @@ type Phone struct {
 
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
-	client  *sipgo.Client
-	dc      *sipgo.DialogClientCache
-	dsc     *sipgo.DialogServerCache
+	udp     *flow // the shared UDP socket's flow
 	conn    net.PacketConn
 	localIP net.IP
-	contact sip.ContactHeader
+	streams map[string]*streamListener // connections the accounts dial, served by sipgo
+	udpByIP map[string]*flow           // UDP sockets of accounts on other interfaces, by IP
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -193,7 +192,8 @@ func (p *Phone) listen(ip net.IP, name string) error {
 		return fmt.Errorf("open SIP socket on %s: %w", ip, err)
 	}
 	addr := conn.LocalAddr().(*net.UDPAddr)
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name), sipgo.WithUserAgentHostname(ip.String()))
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name), sipgo.WithUserAgentHostname(ip.String()),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(p.log)))
 	if err != nil {
 		conn.Close()
 		return fmt.Errorf("new SIP user agent: %w", err)
@@ -206,23 +206,26 @@ func (p *Phone) listen(ip net.IP, name string) error {
 	}
 	// Requests must leave from the listening socket, so replies and in-dialog requests
 	// come back to it (sipgo otherwise dials from a new port).
-	client, err := sipgo.NewClient(ua, sipgo.WithClientConnectionAddr(addr.String()), sipgo.WithClientLogger(p.log))
+	p.ua, p.srv, p.conn, p.localIP = ua, srv, conn, ip
+	udp, err := p.newFlow(netUDP, &net.TCPAddr{IP: ip, Port: addr.Port})
 	if err != nil {
 		ua.Close()
 		conn.Close()
-		return fmt.Errorf("new SIP client: %w", err)
+		return err
 	}
-	p.ua, p.srv, p.client, p.conn, p.localIP = ua, srv, client, conn, ip
-	p.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: ip.String(), Port: addr.Port}}
-	p.dc = sipgo.NewDialogClientCache(client, p.contact)
-	p.dsc = sipgo.NewDialogServerCache(client, p.contact)
+	p.udp = udp
+	p.serveStreams()
 
 	srv.OnBye(p.onBye)
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 200, "OK")
 	})
 	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
-		_ = p.dsc.ReadAck(req, tx) // an ACK for a non-2xx is absorbed by the transaction
+		for _, f := range p.flows() {
+			if f.dsc.ReadAck(req, tx) == nil {
+				return
+			}
+		} // an ACK for a non-2xx is absorbed by the transaction
 	})
 	srv.OnInvite(p.onInvite)
 	srv.OnNotify(p.onNotify)
@@ -258,12 +261,35 @@ func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string
 }
 
 func (p *Phone) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	if err := p.dc.ReadBye(req, tx); err == nil {
-		return
+	for _, f := range p.flows() {
+		if f.dc.ReadBye(req, tx) == nil || f.dsc.ReadBye(req, tx) == nil {
+			return
+		}
 	}
-	if err := p.dsc.ReadBye(req, tx); err != nil {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+	respond(tx, req, 481, "Call/Transaction Does Not Exist")
+}
+
+// flows lists the UDP flow and every account's and call's current flow: in-dialog
+// requests are matched against each one's dialogs.
+func (p *Phone) flows() []*flow {
+	out := []*flow{p.udp}
+	seen := map[*flow]bool{p.udp: true}
+	p.mu.Lock()
+	accs := append([]*account(nil), p.accounts...)
+	for _, c := range p.calls {
+		if c.fl != nil && !seen[c.fl] {
+			seen[c.fl] = true
+			out = append(out, c.fl)
+		}
 	}
+	p.mu.Unlock()
+	for _, a := range accs {
+		if f := a.currentFlow(); f != nil && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Status is available or dnd.
@@ -348,8 +374,14 @@ func (p *Phone) Close(ctx context.Context) {
 	case <-ctx.Done():
 		p.log.Warn("closing the phone took too long", "err", ctx.Err())
 	}
+	for _, l := range p.streams {
+		l.Close()
+	}
+	for _, f := range p.flows() {
+		f.close()
+	}
+	p.closeUDPSockets()
 	p.srv.Close()
-	p.client.Close()
 	p.ua.Close()
 	p.conn.Close()
 }

@@ -58,7 +58,7 @@ func (p *Phone) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		extra = append(extra, sip.NewHeader("Replaces", replaces))
 	}
 	res := sip.NewResponseFromRequest(req, 202, "Accepted", nil)
-	res.AppendHeader(c.acct.contact())
+	res.AppendHeader(c.contact())
 	if err := tx.Respond(res); err != nil {
 		p.log.Warn("REFER answer failed", "call", c.id, "err", err)
 		return
@@ -202,7 +202,7 @@ func (p *Phone) notifyRefer(c *call, d *dialog, status string, final bool) {
 		state = "terminated;reason=noresource"
 	}
 	req.AppendHeader(sip.NewHeader("Subscription-State", state))
-	req.AppendHeader(c.acct.contact())
+	req.AppendHeader(c.contact())
 	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
 	req.SetBody([]byte(status + "\r\n"))
 	ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)

@@ -36,7 +36,10 @@ type account struct {
 	kick   chan struct{}      // register now (resume, network change)
 	mwi    mwiState           // voicemail subscription (mwi.go)
 
+	dialMu sync.Mutex // one connect at a time
+
 	mu      sync.Mutex
+	fl      *flow // the connection to the server; nil until dialed or after it was lost
 	reg     string
 	regErr  *messaging.ErrorBody
 	cseq    uint32
@@ -61,6 +64,9 @@ func newAccount(p *Phone, a config.Account) (*account, error) {
 	if err != nil {
 		return nil, err
 	}
+	if srv.Port == 0 {
+		srv.Port = defaultPort(a.Transport)
+	}
 	return &account{p: p, cfg: a, server: srv, domain: dom, callID: uuid.NewString(), reg: messaging.RegUnregistered, cseq: 1,
 		kick: make(chan struct{}, 1)}, nil
 }
@@ -68,7 +74,7 @@ func newAccount(p *Phone, a config.Account) (*account, error) {
 func (a *account) state() messaging.AccountState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return messaging.AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Registration: a.reg, Error: a.regErr,
+	return messaging.AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Transport: a.cfg.Transport, Registration: a.reg, Error: a.regErr,
 		AutoAnswer: messaging.AutoAnswer{Enabled: a.cfg.AutoAnswer.Enabled, Seconds: a.cfg.AutoAnswer.Seconds, FromPBX: a.cfg.AutoAnswer.FromPBX}, DNDCode: a.cfg.DNDCode, Voicemail: a.voicemail()}
 }
 
@@ -96,6 +102,7 @@ func (a *account) run(ctx context.Context) {
 		<-ctx.Done()
 		return
 	}
+	defer a.dropFlow()
 	retry := retryFirst
 	for {
 		a.setState(messaging.RegRegistering, nil)
@@ -119,6 +126,14 @@ func (a *account) run(ctx context.Context) {
 			continue
 		case <-a.kick:
 			retry = retryFirst
+			continue
+		case <-a.currentFlow().lost():
+			// The server closed the connection (a restart) or the keepalive found it dead:
+			// our binding points at a connection that is gone. Register again at once
+			// over a new one; if that fails the backoff above applies.
+			a.p.log.Warn("connection to the server lost: registering again", "account", a.cfg.ID)
+			a.setState(messaging.RegFailed, &messaging.ErrorBody{Code: messaging.CodeSIP, Message: "Connection to the PBX lost"})
+			a.dropFlow()
 			continue
 		}
 		break
@@ -147,6 +162,9 @@ func refreshAfter(expires int) time.Duration {
 }
 
 func errorBody(err error) *messaging.ErrorBody {
+	if b := tlsErrorBody(err); b != nil {
+		return b
+	}
 	var se *SIPError
 	if errors.As(err, &se) {
 		return &messaging.ErrorBody{Code: messaging.CodeSIP, SIPCode: se.Code, Message: se.Error()}
@@ -154,12 +172,55 @@ func errorBody(err error) *messaging.ErrorBody {
 	return &messaging.ErrorBody{Code: messaging.CodeSIP, Message: "No answer from the PBX: " + err.Error()}
 }
 
-// contact is our Contact for this account: the SIP socket's address with the account's
-// user, so the PBX's requests for it come back to this socket.
-func (a *account) contact() *sip.ContactHeader {
-	c := a.p.contact
-	c.Address.User = a.cfg.User
+// contactFor is our Contact on this flow for a user: the flow's address with the
+// user, so the PBX's requests for it come back to this socket or connection.
+func (f *flow) contactFor(user string) *sip.ContactHeader {
+	c := f.contact
+	c.Address.User = user
+	c.Address.UriParams = f.contact.Address.UriParams.Clone()
 	return &c
+}
+
+// currentFlow is the account's flow, nil while it has none.
+func (a *account) currentFlow() *flow {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.fl
+}
+
+// ensureFlow returns the account's live flow, connecting first when it has none.
+func (a *account) ensureFlow(ctx context.Context) (*flow, error) {
+	a.dialMu.Lock()
+	defer a.dialMu.Unlock()
+	if f := a.currentFlow(); f != nil {
+		select {
+		case <-f.lost():
+			a.dropFlow()
+		default:
+			return f, nil
+		}
+	}
+	f, err := a.dialFlow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.fl = f
+	a.mu.Unlock()
+	return f, nil
+}
+
+// dropFlow forgets the account's flow and closes its connection unless a call still
+// uses it (the call's dialog lives on it; the phone closes it at exit).
+func (a *account) dropFlow() {
+	a.mu.Lock()
+	f := a.fl
+	a.fl = nil
+	a.mu.Unlock()
+	if f == nil || f.network == netUDP || a.p.callsOn(f) {
+		return
+	}
+	f.close()
 }
 
 func (a *account) aor() sip.Uri {
@@ -185,17 +246,22 @@ func (a *account) register(ctx context.Context, expires int) (int, error) {
 	callID := sip.CallIDHeader(a.callID)
 	req.AppendHeader(&callID)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: cseq, MethodName: sip.REGISTER})
-	req.AppendHeader(a.contact())
+	f, err := a.ensureFlow(ctx)
+	if err != nil {
+		return 0, err
+	}
+	req.AppendHeader(f.contactFor(a.cfg.User))
 	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
-	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"))
+	req.AppendHeader(sip.NewHeader("Allow", allowedMethods))
 	req.SetDestination(a.server.Addr())
+	req.SetTransport(f.sipTransport())
 
-	res, err := a.p.client.Do(ctx, req)
+	res, err := f.client.Do(ctx, req)
 	if err != nil {
 		return 0, fmt.Errorf("REGISTER to %s: %w", a.server.Addr(), err)
 	}
 	if res.StatusCode == 401 || res.StatusCode == 407 {
-		res, err = a.p.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.authUser(), Password: a.cfg.Password.Reveal()})
+		res, err = f.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.authUser(), Password: a.cfg.Password.Reveal()})
 		if err != nil {
 			return 0, fmt.Errorf("REGISTER to %s with credentials: %w", a.server.Addr(), err)
 		}

@@ -254,7 +254,7 @@ func (p *Phone) refreshSession(c *call) {
 		method = sip.UPDATE
 	}
 	req := sip.NewRequest(method, *d.target.Clone())
-	req.AppendHeader(c.acct.contact())
+	req.AppendHeader(c.contact())
 	req.AppendHeader(st.header())
 	req.AppendHeader(sip.NewHeader("Supported", "timer"))
 	if !useUpdate {
@@ -326,7 +326,7 @@ func (p *Phone) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 	} else {
 		res = sip.NewResponseFromRequest(req, 200, "OK", nil)
 	}
-	res.AppendHeader(c.acct.contact())
+	res.AppendHeader(c.contact())
 	for _, h := range timerHeaders(st) {
 		res.AppendHeader(h)
 	}

@@ -180,7 +180,7 @@ func (p *Phone) refer(c *call, referTo string) error {
 	aor := c.acct.aor()
 	req.AppendHeader(sip.NewHeader("Refer-To", referTo))
 	req.AppendHeader(sip.NewHeader("Referred-By", "<"+aor.String()+">"))
-	req.AppendHeader(c.acct.contact())
+	req.AppendHeader(c.contact())
 	ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
 	defer cancel()
 	res, err := d.do(ctx, req)
