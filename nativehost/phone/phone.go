@@ -66,7 +66,8 @@ type Phone struct {
 	accounts []*account
 	calls    map[string]*call
 	closed   bool
-	status   string // available or dnd
+	status   string                              // available or dnd
+	route    func(server string) (net.IP, error) // nil: the routing table (tests move it)
 }
 
 // New starts the user agent on the interface that faces the first account's server and

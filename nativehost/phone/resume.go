@@ -24,7 +24,7 @@ func jumped(mono, wall time.Duration) bool {
 }
 
 // watchResume re-registers every account after the machine resumes (or the clock is
-// set far off), until ctx ends.
+// set far off) and each account whose route to its server changed, until ctx ends.
 func (p *Phone) watchResume(ctx context.Context) {
 	last := time.Now()
 	tick := time.NewTicker(resumeCheck)
@@ -41,6 +41,7 @@ func (p *Phone) watchResume(ctx context.Context) {
 				p.log.Info("clock jump (resume from sleep?): registering again")
 				p.Reregister()
 			}
+			p.checkRoutes() // a network change (netchange.go)
 			last = now
 		}
 	}

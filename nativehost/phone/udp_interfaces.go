@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"time"
-
-	"github.com/tabphone/tabphone/media"
 )
 
 // UDP accounts share the SIP socket on the address that faces the first account's
@@ -17,7 +15,7 @@ import (
 
 // udpFlowFor returns the UDP flow on the local address facing server.
 func (p *Phone) udpFlowFor(server string) (*flow, error) {
-	ip, err := media.LocalIPFor(server)
+	ip, err := p.routeTo(server)
 	if err != nil || ip.Equal(p.localIP) {
 		return p.udp, nil // no route yet: the shared socket, as before
 	}
