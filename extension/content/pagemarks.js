@@ -12,6 +12,23 @@
   const prev = globalThis.TabphoneContent;
   const ns = prev && Object.getPrototypeOf(prev) === Object.prototype ? prev : (globalThis.TabphoneContent = {});
 
+  /**
+   * The message `key` from _locales in the user's language (content scripts may call
+   * i18n.getMessage themselves; this classic script cannot import lib/i18n.js), or the
+   * key itself when there is none, so a mark never gets an empty name.
+   */
+  function t(key, ...subs) {
+    let text = '';
+    try {
+      const api = globalThis.browser || globalThis.chrome;
+      const i18n = api && api.i18n;
+      if (i18n && typeof i18n.getMessage === 'function') text = i18n.getMessage(key, subs.map(String));
+    } catch {
+      text = ''; // the extension was reloaded (orphaned script) or the name is malformed
+    }
+    return typeof text === 'string' && text !== '' ? text : key;
+  }
+
   const MARK_CLASS = 'tabphone-ctc-mark';
   const NUMBER_ATTR = 'data-tabphone-number';
   /** Elements whose text is never marked (nor anything inside them). */
@@ -187,8 +204,9 @@
         mark.setAttribute(NUMBER_ATTR, f.number);
         mark.setAttribute('role', 'button');
         mark.setAttribute('tabindex', '0');
-        mark.setAttribute('aria-label', `Call ${f.text.trim()} with Tabphone`);
-        mark.setAttribute('title', `Call ${f.text.trim()} with Tabphone`);
+        const name = t('contentCallNumber', f.text.trim());
+        mark.setAttribute('aria-label', name);
+        mark.setAttribute('title', name);
         mark.textContent = text.slice(f.start, f.end);
         frag.appendChild(mark);
         this.marks++;
@@ -229,6 +247,7 @@
     }
   }
 
+  ns.t = t;
   ns.PageMarks = PageMarks;
   ns.MARK_CLASS = MARK_CLASS;
   ns.NUMBER_ATTR = NUMBER_ATTR;

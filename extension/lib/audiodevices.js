@@ -4,6 +4,7 @@
 // the softphone window share these; the browser objects are injected.
 
 import { systemClock } from './clock.js';
+import { t } from './i18n.js';
 
 /** The microphone as calls use it: the browser's voice processing on. */
 export const AUDIO_CONSTRAINTS = Object.freeze({
@@ -18,9 +19,6 @@ export function micConstraints(deviceId) {
 
 export const DEVICE_KIND = Object.freeze({ MIC: 'audioinput', SPEAKER: 'audiooutput' });
 
-export const DEFAULT_DEVICE_LABEL = 'System default';
-export const MISSING_DEVICE_LABEL = 'The chosen device (not connected)';
-
 /**
  * The options of a device select: the system default (value ""), then every device of
  * the kind the browser lists with an id ("Microphone 2" where it hides the name until
@@ -29,17 +27,17 @@ export const MISSING_DEVICE_LABEL = 'The chosen device (not connected)';
  * @returns {{value: string, label: string}[]}
  */
 export function deviceChoices(devices, kind, chosen = '') {
-  const out = [{ value: '', label: DEFAULT_DEVICE_LABEL }];
-  const noun = kind === DEVICE_KIND.SPEAKER ? 'Speaker' : 'Microphone';
+  const out = [{ value: '', label: t('audioSystemDefault') }];
+  const numbered = (n) => (kind === DEVICE_KIND.SPEAKER ? t('audioSpeakerNumbered', n) : t('audioMicNumbered', n));
   const seen = new Set(['']);
   for (const d of Array.isArray(devices) ? devices : []) {
     if (d?.kind !== kind || typeof d.deviceId !== 'string' || d.deviceId === '' || d.deviceId === 'default') continue;
     if (seen.has(d.deviceId)) continue;
     seen.add(d.deviceId);
-    const label = typeof d.label === 'string' && d.label.trim() !== '' ? d.label.trim() : `${noun} ${out.length}`;
+    const label = typeof d.label === 'string' && d.label.trim() !== '' ? d.label.trim() : numbered(out.length);
     out.push({ value: d.deviceId, label });
   }
-  if (typeof chosen === 'string' && chosen !== '' && !seen.has(chosen)) out.push({ value: chosen, label: MISSING_DEVICE_LABEL });
+  if (typeof chosen === 'string' && chosen !== '' && !seen.has(chosen)) out.push({ value: chosen, label: t('audioMissingDevice') });
   return out;
 }
 
@@ -48,29 +46,34 @@ export function micNamesShown(devices) {
   return (Array.isArray(devices) ? devices : []).some((d) => d?.kind === DEVICE_KIND.MIC && typeof d.label === 'string' && d.label !== '');
 }
 
-export const MIC_ALLOWED = 'Microphone allowed';
-const MIC_BLOCKED = 'Microphone blocked';
+/** "Microphone allowed", in the user's language. */
+export function micAllowedWords() {
+  return t('audioMicAllowed');
+}
 
 /** "Microphone blocked: …" for a getUserMedia failure, with what to do. */
 export function micBlockedWords(e) {
   switch (e?.name) {
     case 'NotAllowedError':
     case 'SecurityError':
-      return `${MIC_BLOCKED}: the browser or the system refused it. Allow the microphone for Tabphone in the browser's site settings (and the system's privacy settings), then click Allow microphone again.`;
+      return t('audioMicRefused');
     case 'NotFoundError':
     case 'OverconstrainedError':
-      return `${MIC_BLOCKED}: no microphone was found. Connect one, then click Allow microphone again.`;
+      return t('audioMicNotFound');
     case 'NotReadableError':
     case 'AbortError':
-      return `${MIC_BLOCKED}: it cannot be opened; another program may be using it.`;
+      return t('audioMicBusy');
     default:
-      return `${MIC_BLOCKED}: ${e?.message || 'it could not be opened'}.`.replace(/\.\.$/, '.');
+      return t('audioMicBlockedWhy', e?.message || t('audioMicCouldNotOpen')).replace(/\.\.$/, '.');
   }
 }
 
-/** Words for a permission state from navigator.permissions ('' when there is nothing to say). */
+/**
+ * Words for a permission state from navigator.permissions ('' when there is nothing to
+ * say). Pages decide how to show them by the state, never by comparing words.
+ */
 export function micPermissionWords(state) {
-  if (state === 'granted') return MIC_ALLOWED;
+  if (state === 'granted') return micAllowedWords();
   if (state === 'denied') return micBlockedWords({ name: 'NotAllowedError' });
   return '';
 }

@@ -9,6 +9,7 @@
 import { isPlainObject, jsonBytes } from './protocol.js';
 import { targetFromUri, targetFromScan, targetFromSelection } from './calltarget.js';
 import { errorWords } from './callview.js';
+import { t } from './i18n.js';
 import { systemClock } from './clock.js';
 
 /**
@@ -26,12 +27,14 @@ export const MAX_CONTENT_MESSAGE_BYTES = 1024;
 export const MIN_DIAL_INTERVAL_MS = 1500;
 
 export const MENU_ID = 'tabphone-call-selection';
-/** "%s" is the selected text (both browsers put it in the title). */
-export const MENU_TITLE = 'Call “%s”';
 
-/** The context-menu item; created on install and at browser start. */
+/**
+ * The context-menu item; created on install and at browser start. Its title is the
+ * message clickToCallMenu, which keeps a literal "%s": both browsers put the selected
+ * text there.
+ */
 export function menuItem() {
-  return { id: MENU_ID, title: MENU_TITLE, contexts: ['selection'] };
+  return { id: MENU_ID, title: t('clickToCallMenu'), contexts: ['selection'] };
 }
 
 /**
@@ -65,13 +68,13 @@ export function checkContentMessage(msg, sender, { extensionId, settings }) {
   if (msg.type === CONTENT_MSG.CALL_LINK) {
     if (!settings?.links) return { ok: false, error: 'calling links is switched off' };
     if (keys.length !== 1 || keys[0] !== 'uri') return { ok: false, error: 'call_link takes only a uri' };
-    const t = targetFromUri(msg.data.uri);
-    return t.ok ? { ok: true, number: t.number, source: t.scheme } : t;
+    const target = targetFromUri(msg.data.uri);
+    return target.ok ? { ok: true, number: target.number, source: target.scheme } : target;
   }
   if (!settings?.detect) return { ok: false, error: 'number detection is switched off' };
   if (keys.length !== 1 || keys[0] !== 'number') return { ok: false, error: 'call_number takes only a number' };
-  const t = targetFromScan(msg.data.number);
-  return t.ok ? { ok: true, number: t.number, source: 'scan' } : t;
+  const target = targetFromScan(msg.data.number);
+  return target.ok ? { ok: true, number: target.number, source: 'scan' } : target;
 }
 
 export class ClickToCall {
@@ -116,14 +119,14 @@ export class ClickToCall {
   /** contextMenus.onClicked: "Call <selection>" (the menu click is the user's gesture). */
   async onMenuClick(info) {
     if (info?.menuItemId !== MENU_ID) return { ok: false, error: 'not our menu item' };
-    const t = targetFromSelection(info.selectionText);
-    if (!t.ok) {
+    const target = targetFromSelection(info.selectionText);
+    if (!target.ok) {
       const shown = String(info.selectionText ?? '').trim().slice(0, 40);
-      this._notify(`“${shown}” is not a phone number or SIP address.`);
-      return t;
+      this._notify(t('clickToCallNotANumber', shown));
+      return target;
     }
     this._lastDialAt = this._clock.now();
-    return this._start(t.number);
+    return this._start(target.number);
   }
 
   _refuse(error, sender) {
@@ -141,7 +144,7 @@ export class ClickToCall {
       reply = { ok: false, error: { message: String(e?.message ?? e) } };
     }
     if (!reply?.ok) {
-      this._notify(`Could not call ${number}: ${errorWords(reply?.error)}`);
+      this._notify(t('clickToCallFailed', number, errorWords(reply?.error)));
       return { ok: false, number, error: reply?.error };
     }
     return { ok: true, number };

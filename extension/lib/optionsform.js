@@ -6,28 +6,32 @@
 
 import { parseMatchPattern, matchesPattern } from './matchpattern.js';
 import { isPlainObject } from './protocol.js';
+import { t } from './i18n.js';
 
-/** The codecs the host knows, in its default order. */
+/**
+ * The codecs the host knows, in its default order. Labels are read when shown (the
+ * user's language); Opus and G.722 are names, not words.
+ */
 export const CODECS = Object.freeze([
   Object.freeze({ name: 'opus', label: 'Opus' }),
   Object.freeze({ name: 'g722', label: 'G.722' }),
-  Object.freeze({ name: 'pcmu', label: 'PCMU (G.711 µ-law)' }),
-  Object.freeze({ name: 'pcma', label: 'PCMA (G.711 A-law)' }),
+  Object.freeze({ name: 'pcmu', get label() { return t('optionsCodecPcmu'); } }),
+  Object.freeze({ name: 'pcma', get label() { return t('optionsCodecPcma'); } }),
 ]);
 
 /** SIP transports; only UDP works in the host for now. */
 export const TRANSPORTS = Object.freeze([
   Object.freeze({ value: 'udp', label: 'UDP', available: true }),
-  Object.freeze({ value: 'tcp', label: 'TCP (coming)', available: false }),
-  Object.freeze({ value: 'tls', label: 'TLS (coming)', available: false }),
-  Object.freeze({ value: 'wss', label: 'WSS (coming)', available: false }),
+  Object.freeze({ value: 'tcp', get label() { return t('optionsTransportComing', 'TCP'); }, available: false }),
+  Object.freeze({ value: 'tls', get label() { return t('optionsTransportComing', 'TLS'); }, available: false }),
+  Object.freeze({ value: 'wss', get label() { return t('optionsTransportComing', 'WSS'); }, available: false }),
 ]);
 
-/** What Do not disturb answers an incoming call. */
+/** What Do not disturb answers an incoming call (the reason phrase in the user's language). */
 export const DND_CODES = Object.freeze([
-  Object.freeze({ code: 486, label: '486 Busy Here' }),
-  Object.freeze({ code: 480, label: '480 Temporarily Unavailable' }),
-  Object.freeze({ code: 603, label: '603 Decline' }),
+  Object.freeze({ code: 486, get label() { return t('optionsDnd486'); } }),
+  Object.freeze({ code: 480, get label() { return t('optionsDnd480'); } }),
+  Object.freeze({ code: 603, get label() { return t('optionsDnd603'); } }),
 ]);
 
 export const DEFAULT_DND_CODE = 486;
@@ -39,31 +43,31 @@ const MAX_PASSWORD_CHARS = 256;
 const MAX_COOKIE_CHARS = 256;
 const MAX_URL_CHARS = 2048;
 
-/** The words of each check, so tests and the page agree on them. */
+/** The words of each check, so tests and the page agree on them (read when shown: the user's language). */
 export const WORDS = Object.freeze({
-  USER_REQUIRED: 'User is required',
-  USER_FORMAT: 'User must be the part before the @, without spaces',
-  AUTH_USER_FORMAT: 'Auth user must not contain spaces',
-  NAME_TOO_LONG: `Display name must be at most ${MAX_NAME_CHARS} characters`,
-  PASSWORD_TOO_LONG: `Password must be at most ${MAX_PASSWORD_CHARS} characters`,
-  DOMAIN_REQUIRED: 'Domain is required',
-  DOMAIN_FORMAT: 'Domain must be host, host:port or sip:host:port',
-  REGISTRAR_FORMAT: 'Registrar must be host, host:port or sip:host:port',
-  PROXY_FORMAT: 'Outbound proxy must be host, host:port or sip:host:port',
-  TRANSPORT: 'Only UDP works for now: TCP, TLS and WSS are coming',
-  CODECS: 'Choose at least one codec',
-  SECONDS: `Auto-answer after must be a whole number of seconds from 0 to ${AUTO_ANSWER_MAX_S}`,
-  DND_CODE: 'DND reject code must be 486, 480 or 603',
-  REGION: 'Default region must be two letters, like US',
-  URL_FORMAT: 'Dialer/PBX address must be a web address starting with http:// or https://',
-  MATCH_REQUIRED: 'Match pattern is required',
-  MATCH_FORMAT: 'Match pattern must look like https://pbx.example.com/*',
-  LOGIN_FORMAT: 'Login page pattern must look like https://pbx.example.com/login*',
-  PORT: 'Leave the port out: patterns match every port',
-  WILDCARD: 'A * in the host may only be the whole host or a leading "*."',
-  URL_OUTSIDE: 'The Dialer/PBX address must match the match pattern',
-  COOKIE_FORMAT: 'Session cookie must be a cookie name: letters, digits and - _ . without spaces',
-  COOKIE_WATCH_OFF: 'The session cookie is not watched: Tabphone was not allowed to read the site\'s cookies. Logging out is still noticed on the login page.',
+  get USER_REQUIRED() { return t('optionsErrorUserRequired'); },
+  get USER_FORMAT() { return t('optionsErrorUserFormat'); },
+  get AUTH_USER_FORMAT() { return t('optionsErrorAuthUserFormat'); },
+  get NAME_TOO_LONG() { return t('optionsErrorNameTooLong', MAX_NAME_CHARS); },
+  get PASSWORD_TOO_LONG() { return t('optionsErrorPasswordTooLong', MAX_PASSWORD_CHARS); },
+  get DOMAIN_REQUIRED() { return t('optionsErrorDomainRequired'); },
+  get DOMAIN_FORMAT() { return t('optionsErrorDomainFormat'); },
+  get REGISTRAR_FORMAT() { return t('optionsErrorRegistrarFormat'); },
+  get PROXY_FORMAT() { return t('optionsErrorProxyFormat'); },
+  get TRANSPORT() { return t('optionsErrorTransport'); },
+  get CODECS() { return t('optionsErrorCodecs'); },
+  get SECONDS() { return t('optionsErrorSeconds', AUTO_ANSWER_MAX_S); },
+  get DND_CODE() { return t('optionsErrorDndCode'); },
+  get REGION() { return t('optionsErrorRegion'); },
+  get URL_FORMAT() { return t('optionsErrorUrlFormat'); },
+  get MATCH_REQUIRED() { return t('optionsErrorMatchRequired'); },
+  get MATCH_FORMAT() { return t('optionsErrorMatchFormat'); },
+  get LOGIN_FORMAT() { return t('optionsErrorLoginFormat'); },
+  get PORT() { return t('optionsErrorPort'); },
+  get WILDCARD() { return t('optionsErrorWildcard'); },
+  get URL_OUTSIDE() { return t('optionsErrorUrlOutside'); },
+  get COOKIE_FORMAT() { return t('optionsErrorCookieFormat'); },
+  get COOKIE_WATCH_OFF() { return t('optionsCookieWatchOff'); },
 });
 
 const str = (v) => (typeof v === 'string' ? v : '');
@@ -362,7 +366,7 @@ export function formToConfig(form, loaded, { status } = {}) {
 
 /** The problems in one sentence each, for the status line. */
 export function errorSummary(errors) {
-  return (errors ?? []).map((e) => `${e.message}.`).join(' ');
+  return (errors ?? []).map((e) => t('optionsProblem', e.message)).join(' ');
 }
 
 function originsOfPattern(pattern) {

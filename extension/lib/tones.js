@@ -10,6 +10,7 @@
 import { CALL_STATE, DIRECTION } from './protocol.js';
 import { isRingingIncoming } from './state.js';
 import { systemClock } from './clock.js';
+import { t } from './i18n.js';
 
 export const TONE = Object.freeze({
   RING: 'ring', RINGBACK: 'ringback', BEEP: 'beep', KEY: 'key', BUSY: 'busy',
@@ -69,11 +70,11 @@ export const PIPS_RING_PATTERN = Object.freeze({
   ]),
 });
 
-/** The built-in ringtones by the name stored under RINGTONE_KEY, with their labels. */
+/** The built-in ringtones by the name stored under RINGTONE_KEY, with their labels (read when shown). */
 export const RINGTONES = Object.freeze({
-  chime: Object.freeze({ label: 'Chime', pattern: RING_PATTERN }),
-  classic: Object.freeze({ label: 'Classic phone', pattern: CLASSIC_RING_PATTERN }),
-  pips: Object.freeze({ label: 'Pips', pattern: PIPS_RING_PATTERN }),
+  chime: Object.freeze({ get label() { return t('ringtoneChime'); }, pattern: RING_PATTERN }),
+  classic: Object.freeze({ get label() { return t('ringtoneClassic'); }, pattern: CLASSIC_RING_PATTERN }),
+  pips: Object.freeze({ get label() { return t('ringtonePips'); }, pattern: PIPS_RING_PATTERN }),
 });
 export const RINGTONE_KEY = 'ringtone';
 export const DEFAULT_RINGTONE = 'chime';

@@ -7,6 +7,7 @@
 // permission prompt in the toolbar popup.
 
 import { browser } from '../lib/browser.js';
+import { t, localizePage } from '../lib/i18n.js';
 import {
   MSG, PAGE, REGISTRATION, configGet, configSet,
 } from '../lib/protocol.js';
@@ -26,7 +27,7 @@ import {
   readLocalSettings, normalizeVolume,
 } from '../lib/localsettings.js';
 import {
-  DEVICE_KIND, MIC_ALLOWED, MicMeter, deviceChoices, micConstraints, micBlockedWords, micPermissionWords,
+  DEVICE_KIND, MicMeter, deviceChoices, micConstraints, micBlockedWords, micPermissionWords, micAllowedWords,
   micNamesShown,
 } from '../lib/audiodevices.js';
 import { TonePlayer, RINGTONES, normalizeRingtone } from '../lib/tones.js';
@@ -34,8 +35,8 @@ import {
   CLICK_TO_CALL_KEY, readClickToCallSettings, normalizeRegion, clickToCallPermissions, needsContentScript,
 } from '../lib/clicktocallsettings.js';
 
-/** What #registration-result says while the phone waits for a Dialer/PBX session. */
-const WAITING_FOR_SESSION = 'Not registered now: the phone registers while you are logged in to the Dialer/PBX. Open it to test the registration.';
+// The page's own words first (data-i18n*, templates included), before anything renders.
+localizePage(document.documentElement);
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -149,7 +150,7 @@ function fillSelect(select, choices, value) {
   select.value = value;
 }
 
-fillSelect(els.transport, TRANSPORTS.map((t) => ({ value: t.value, label: t.label, disabled: !t.available })), 'udp');
+fillSelect(els.transport, TRANSPORTS.map((tr) => ({ value: tr.value, label: tr.label, disabled: !tr.available })), 'udp');
 fillSelect(els.dndCode, DND_CODES.map((d) => ({ value: String(d.code), label: d.label })), '486');
 
 function codecLabel(name) {
@@ -171,8 +172,8 @@ function renderCodecs(focus = null) {
     box.dataset.codec = c.name;
     label.setAttribute('for', box.id);
     label.textContent = name;
-    up.setAttribute('aria-label', `Move ${name} up`);
-    down.setAttribute('aria-label', `Move ${name} down`);
+    up.setAttribute('aria-label', t('optionsCodecMoveUp', name));
+    down.setAttribute('aria-label', t('optionsCodecMoveDown', name));
     up.dataset.codec = c.name;
     down.dataset.codec = c.name;
     up.disabled = i === 0;
@@ -203,12 +204,17 @@ els.codecs.addEventListener('change', (ev) => {
   if (c) c.enabled = Boolean(ev.target.checked);
 });
 
+/** The empty password field says whether a password is stored (it is never shown). */
+function passwordPlaceholder(set) {
+  return set ? t('optionsPasswordSet') : t('optionsPasswordNotSet');
+}
+
 function fillAccount(a) {
   els.displayName.value = a.displayName;
   els.user.value = a.user;
   els.authUser.value = a.authUser;
   els.password.value = ''; // never prefilled
-  els.password.setAttribute('placeholder', a.passwordSet ? 'set' : 'not set');
+  els.password.setAttribute('placeholder', passwordPlaceholder(a.passwordSet));
   els.domain.value = a.domain;
   els.registrar.value = a.registrar;
   els.outboundProxy.value = a.outboundProxy;
@@ -255,7 +261,7 @@ function siteInput(li, key) {
 }
 
 function numberSites() {
-  siteRows().forEach((li, i) => { setText(li.querySelector('.site-legend'), `Site ${i + 1}`); });
+  siteRows().forEach((li, i) => { setText(li.querySelector('.site-legend'), t('optionsSiteNumber', i + 1)); });
 }
 
 /** Adds a site row with these values; returns it. */
@@ -382,14 +388,15 @@ function clearErrors() {
 function showErrors(errors) {
   let first = null;
   for (const e of errors) {
-    const t = errorTarget(e.field);
-    if (!t) continue;
-    if (t.error) {
-      t.error.textContent = t.error.textContent ? `${t.error.textContent} ${e.message}.` : `${e.message}.`;
-      t.error.hidden = false;
+    const target = errorTarget(e.field);
+    if (!target) continue;
+    if (target.error) {
+      const sentence = t('optionsProblem', e.message);
+      target.error.textContent = target.error.textContent ? `${target.error.textContent} ${sentence}` : sentence;
+      target.error.hidden = false;
     }
-    t.input.setAttribute('aria-invalid', 'true');
-    first ??= t.input;
+    target.input.setAttribute('aria-invalid', 'true');
+    first ??= target.input;
   }
   if (first === els.codecs) first = els.codecs.querySelector('input') ?? els.codecs;
   first?.focus();
@@ -419,7 +426,7 @@ function render() {
   let problem = false;
   let ok = false;
   if (needsSession(state)) {
-    words = WAITING_FOR_SESSION;
+    words = t('optionsWaitingForSession');
   } else if (state.snapshot) {
     const account = mainAccount(state);
     words = registrationWords(account);
@@ -440,7 +447,7 @@ async function load() {
   const reply = await client.request(req.type);
   loading = false;
   if (!reply.ok) {
-    setLoadStatus(`The settings could not be read: ${errorWords(reply.error)}`);
+    setLoadStatus(t('optionsReadFailed', errorWords(reply.error)));
     return;
   }
   setLoadStatus('');
@@ -452,7 +459,7 @@ async function load() {
     // The user typed before the settings arrived: keep the typing, but take the accounts'
     // ids (the host keeps a password by account id) and whether a password is stored.
     accounts = form.accounts.map((a) => ({ ...a }));
-    els.password.setAttribute('placeholder', accounts[0].passwordSet ? 'set' : 'not set');
+    els.password.setAttribute('placeholder', passwordPlaceholder(accounts[0].passwordSet));
   }
   showWelcome();
 }
@@ -477,7 +484,7 @@ function requestPermissions(config) {
 function save() {
   if (saving) return;
   if (loaded === null) {
-    setSaveStatus('The settings have not been read from the Tabphone host yet; try again in a moment.', true);
+    setSaveStatus(t('optionsNotReadYet'), true);
     load();
     return;
   }
@@ -491,7 +498,7 @@ function save() {
   const granted = requestPermissions(checked.config); // synchronously, in the click
   saving = true;
   els.save.setAttribute('aria-busy', 'true');
-  setSaveStatus('Saving…');
+  setSaveStatus(t('optionsSaving'));
   finishSave(checked.config, granted);
 }
 
@@ -506,9 +513,7 @@ async function finishSave(config, granted) {
   }
   loaded = reply.data;
   fillForm(configToForm(loaded));
-  let words = 'Saved';
-  if (watchesCookies(config) && !allowed) words += `. ${WORDS.COOKIE_WATCH_OFF}`;
-  setSaveStatus(words);
+  setSaveStatus(watchesCookies(config) && !allowed ? t('optionsSavedBut', WORDS.COOKIE_WATCH_OFF) : t('optionsSaved'));
   if ((loaded.accounts ?? []).length > 0) {
     if (localSettings) localSettings.showWelcome = false;
     browser.storage.local.set({ [WELCOME_KEY]: false }).catch(() => {});
@@ -533,12 +538,12 @@ els.testRegistration.addEventListener('click', () => { save(); });
 
 function storeLocal(values) {
   browser.storage.local.set(values).catch((e) => {
-    setSaveStatus(`The setting could not be stored: ${e?.message ?? e}`, true);
+    setSaveStatus(t('optionsStoreFailed', e?.message ?? e), true);
   });
 }
 
 function showVolume(v) {
-  const pct = `${Math.round(v * 100)} %`;
+  const pct = t('optionsPercent', Math.round(v * 100));
   setText(els.ringVolumeValue, pct);
   els.ringVolume.setAttribute('aria-valuetext', pct);
 }
@@ -583,10 +588,6 @@ els.playRingtone.addEventListener('click', () => {
 
 // ---- Click-to-call (storage.local; the background registers the content script) ----
 
-/** What #ctc-status says when the browser's permission was refused or taken back. */
-const CTC_NO_PERMISSION = 'Click-to-call needs the permission to run on web pages; it stays off until you allow it.';
-const CTC_REGION_WORDS = 'Region must be two letters, like US, or empty';
-
 let ctcStored = { links: false, detect: false, region: '' };
 
 function setCtcStatus(words, problem = false) {
@@ -625,7 +626,7 @@ function clickToCallSwitched(el) {
   asked.then(Boolean, () => false).then((granted) => {
     if (!granted) {
       el.checked = false;
-      setCtcStatus(CTC_NO_PERMISSION, true);
+      setCtcStatus(t('optionsCtcNoPermission'), true);
     } else {
       setCtcStatus('');
     }
@@ -640,7 +641,7 @@ els.ctcRegion.addEventListener('change', () => {
   const region = normalizeRegion(raw);
   const bad = raw !== '' && region === '';
   els.ctcRegionError.hidden = !bad;
-  setText(els.ctcRegionError, bad ? CTC_REGION_WORDS : '');
+  setText(els.ctcRegionError, bad ? t('optionsCtcRegionError') : '');
   els.ctcRegion.setAttribute('aria-invalid', bad ? 'true' : 'false');
   if (bad) return;
   els.ctcRegion.value = region;
@@ -660,7 +661,7 @@ async function showClickToCall() {
   } catch {
     granted = false;
   }
-  if (!granted) setCtcStatus(CTC_NO_PERMISSION, true);
+  if (!granted) setCtcStatus(t('optionsCtcNoPermission'), true);
 }
 
 // ---- Microphone and speaker ----
@@ -671,15 +672,22 @@ const meter = new MicMeter({
   onLevel: (v) => { els.micLevel.value = v; },
 });
 
-function setMicStatus(words, problem = false) {
+/** The microphone line: its words, and how it looks by the state ('ok', 'problem' or ''). */
+function setMicStatus(words, look = '') {
   setText(els.micStatus, words);
-  els.micStatus.classList.toggle('is-problem', problem);
-  els.micStatus.classList.toggle('is-ok', words === MIC_ALLOWED);
+  els.micStatus.classList.toggle('is-problem', look === 'problem');
+  els.micStatus.classList.toggle('is-ok', look === 'ok');
+}
+
+/** How a microphone permission state looks on the microphone line. */
+function permissionLook(state) {
+  if (state === 'granted') return 'ok';
+  return state === 'denied' ? 'problem' : '';
 }
 
 function closeMic() {
   meter.stop();
-  for (const t of micStream?.getTracks?.() ?? []) t.stop();
+  for (const track of micStream?.getTracks?.() ?? []) track.stop();
   micStream = null;
 }
 
@@ -710,7 +718,7 @@ async function refreshDevices() {
 async function openMic() {
   const md = navigator.mediaDevices;
   if (typeof md?.getUserMedia !== 'function') {
-    setMicStatus(micBlockedWords({ message: 'this browser gives extension pages no microphone' }), true);
+    setMicStatus(micBlockedWords({ message: t('audioNoMicForPages') }), 'problem');
     return;
   }
   const chosen = els.micDevice.value || '';
@@ -724,13 +732,13 @@ async function openMic() {
     }
   } catch (e) {
     closeMic();
-    setMicStatus(micBlockedWords(e), true);
+    setMicStatus(micBlockedWords(e), 'problem');
     await refreshDevices();
     return;
   }
   closeMic();
   micStream = stream;
-  setMicStatus(MIC_ALLOWED);
+  setMicStatus(micAllowedWords(), 'ok');
   try {
     meter.start(stream);
   } catch (e) {
@@ -740,7 +748,7 @@ async function openMic() {
 }
 
 els.allowMic.addEventListener('click', () => {
-  setMicStatus('Asking for the microphone…');
+  setMicStatus(t('optionsAskingMic'));
   openMic();
 });
 
@@ -759,20 +767,20 @@ els.speakerDevice.addEventListener('change', () => {
 
 /** What the page can say about the microphone before the user clicks (no prompt). */
 async function showMicPermission(devices) {
-  let words = micNamesShown(devices) ? MIC_ALLOWED : '';
+  let permission = micNamesShown(devices) ? 'granted' : 'prompt';
   try {
     const status = await navigator.permissions?.query?.({ name: 'microphone' });
     if (status) {
-      words = micPermissionWords(status.state) || words;
+      if (status.state === 'granted' || status.state === 'denied') permission = status.state;
       status.onchange = () => {
-        if (!micStream) setMicStatus(micPermissionWords(status.state), status.state === 'denied');
+        if (!micStream) setMicStatus(micPermissionWords(status.state), permissionLook(status.state));
         refreshDevices();
       };
     }
   } catch {
     // Firefox may not know the "microphone" permission name: the device names tell.
   }
-  if (!micStream && els.micStatus.textContent === '') setMicStatus(words, words !== '' && words !== MIC_ALLOWED);
+  if (!micStream && els.micStatus.textContent === '') setMicStatus(micPermissionWords(permission), permissionLook(permission));
 }
 
 navigator.mediaDevices?.addEventListener?.('devicechange', () => { refreshDevices(); });

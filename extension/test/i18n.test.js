@@ -1,7 +1,7 @@
 // The words of the extension: lib/i18n.js (fallback, substitutions, localizePage), and
 // the contract between the code, the markup and _locales/en/messages.json — every key
-// the code or a page asks for exists, every message is used, and the pages in scope
-// carry no English of their own.
+// the code (ES modules and the classic content scripts) or a page asks for exists, every
+// message is used, and the pages carry no English of their own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -20,17 +20,21 @@ const read = (p) => readFileSync(join(ext, p), 'utf8');
 const code = (p) => read(p).replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
 const messages = englishMessages();
 
-/** Pages whose words go through messages (the options page follows later). */
-const PAGES = ['popup/popup.html', 'softphone/softphone.html'];
+/** The extension's pages: all their words go through messages. */
+const PAGES = ['popup/popup.html', 'softphone/softphone.html', 'options/options.html'];
 
-/** Every .js file of the extension (not the tests or tools), relative to extension/. */
+/**
+ * Every .js file of the extension (not the tests or tools, nor the vendored phone-number
+ * library that make build puts in vendor/), relative to extension/: the lib modules, the
+ * pages' scripts and the content scripts, whose tiny lookup is also called t('key', …).
+ */
 function codeFiles() {
   const out = [];
   const walk = (dir) => {
     for (const e of readdirSync(join(ext, dir), { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) {
-        if (!['test', 'tools', '_locales', 'icons', 'node_modules'].includes(e.name)) walk(p);
+        if (!['test', 'tools', '_locales', 'icons', 'node_modules', 'vendor'].includes(e.name)) walk(p);
       } else if (e.name.endsWith('.js')) {
         out.push(relative('.', p));
       }
@@ -55,8 +59,7 @@ function keysInCode() {
 /** Keys the pages (all of them) name in data-i18n* attributes. */
 function keysInMarkup() {
   const keys = new Map();
-  const htmlFiles = [...PAGES, 'options/options.html'];
-  for (const f of htmlFiles) for (const m of read(f).matchAll(DATA_ATTR_RE)) keys.set(m[1], f);
+  for (const f of PAGES) for (const m of read(f).matchAll(DATA_ATTR_RE)) keys.set(m[1], f);
   return keys;
 }
 
@@ -189,7 +192,7 @@ function textNodes(el, ancestors = [], out = []) {
   return out;
 }
 
-test('the popup and the softphone window hold no English of their own: words come from messages', () => {
+test('the popup, the softphone window and the options page hold no English of their own: words come from messages', () => {
   for (const page of PAGES) {
     const doc = parseDocument(read(page));
     const stray = [];
@@ -212,4 +215,37 @@ test('the fake i18n formats like the browsers: named placeholders, then $1…$9,
   const entry = { message: 'Call $NUMBER$ for $$5 ($1)', placeholders: { number: { content: '$1' } } };
   assert.equal(formatMessage(entry, ['1002']), 'Call 1002 for $5 (1002)');
   assert.equal(formatMessage({ message: 'plain' }, []), 'plain');
+});
+
+test('the content scripts are in the key checks: their t(\'key\', …) calls are found', () => {
+  const content = codeFiles().filter((f) => f.startsWith('content/'));
+  assert.deepEqual(content.sort(), ['content/clicktocall.js', 'content/numberscan.js', 'content/pagemarks.js']);
+  const fromContent = [...keysInCode()].filter(([, where]) => where.startsWith('content/')).map(([k]) => k);
+  assert.deepEqual(fromContent, ['contentCallNumber']);
+  for (const f of content) {
+    // A mark's accessible name or tooltip is never a literal: it comes from t().
+    const literal = [...code(f).matchAll(/setAttribute\(\s*'(?:aria-label|title)',\s*([`'"])/g)];
+    assert.deepEqual(literal, [], `${f}: aria-label/title from messages`);
+  }
+});
+
+test('content scripts: the lookup reads the browser\'s i18n at call time and shows the key when there is none', async () => {
+  const saved = { browser: globalThis.browser, chrome: globalThis.chrome };
+  await import('../content/pagemarks.js');
+  const { t: lookup } = globalThis.TabphoneContent;
+  try {
+    delete globalThis.browser;
+    delete globalThis.chrome;
+    assert.equal(lookup('contentCallNumber', '600'), 'contentCallNumber', 'no browser: the key');
+    globalThis.chrome = { i18n: fakeI18n() };
+    assert.equal(lookup('contentCallNumber', '+44 20 7946 0958'), 'Call +44 20 7946 0958 with Tabphone');
+    assert.equal(lookup('noSuchMessage'), 'noSuchMessage');
+    globalThis.browser = { i18n: fakeI18n({ contentCallNumber: { message: '$N$ anrufen', placeholders: { n: { content: '$1' } } } }) };
+    assert.equal(lookup('contentCallNumber', '600'), '600 anrufen', 'Firefox\'s browser.i18n first');
+    globalThis.browser = { i18n: { getMessage() { throw new Error('Extension context invalidated.'); } } };
+    assert.equal(lookup('contentCallNumber', '600'), 'contentCallNumber', 'an orphaned script shows the key');
+  } finally {
+    if (saved.browser === undefined) delete globalThis.browser; else globalThis.browser = saved.browser;
+    if (saved.chrome === undefined) delete globalThis.chrome; else globalThis.chrome = saved.chrome;
+  }
 });

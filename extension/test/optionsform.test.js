@@ -4,6 +4,10 @@ import {
   WORDS, configToForm, accountToForm, codecsToForm, moveCodec, isServerAddress, patternProblem, matchFromUrl,
   formToConfig, errorSummary, permissionsFor, watchesCookies, siteIsEmpty,
 } from '../lib/optionsform.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 const loaded = {
   accounts: [{

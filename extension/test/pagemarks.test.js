@@ -5,8 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSDOM } from 'jsdom';
 import { phoneLib } from './phonelib.js';
+import { fakeI18n } from './fakei18n.js';
 import '../content/numberscan.js';
 import '../content/pagemarks.js';
+
+// The content script reads its words from the browser's i18n, as in a page: the English of _locales/en.
+globalThis.chrome = { i18n: fakeI18n() };
 
 const lib = phoneLib();
 const { PageMarks, findCallableNumbers, MARK_CLASS, NUMBER_ATTR } = globalThis.TabphoneContent;

@@ -28,7 +28,7 @@ const popupSource = read('popup/popup.html');
 const softphoneSource = read('softphone/softphone.html');
 const popup = english(popupSource);
 const softphone = english(softphoneSource);
-const options = read('options/options.html');
+const options = english(read('options/options.html'));
 
 /** The opening tag of the element with this id. */
 function tagWithId(html, id) {

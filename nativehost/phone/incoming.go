@@ -128,7 +128,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if replaced == nil {
-		if err := dlg.Respond(180, "Ringing", nil); err != nil {
+		if err := dlg.Respond(180, "Ringing", nil, c.contact()); err != nil {
 			reason.Message = "Missed call"
 			return
 		}
@@ -154,7 +154,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		reason.Message = "Missed call"
 		return
 	}
-	answerHeaders := append([]sip.Header{sip.NewHeader("Content-Type", "application/sdp")}, timerHeaders(timer)...)
+	// Our Contact names the account's user (sipgo's default is the flow's address alone).
+	answerHeaders := append([]sip.Header{c.contact(), sip.NewHeader("Content-Type", "application/sdp")}, timerHeaders(timer)...)
 	if err := dlg.Respond(200, "OK", m.Answer(uint64(arrived.Unix())), answerHeaders...); err != nil {
 		p.log.Warn("answer failed", "call", c.id, "err", err)
 		reason.Message = "The call could not be answered"
