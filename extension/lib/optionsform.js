@@ -22,10 +22,14 @@ export const CODECS = Object.freeze([
 /** SIP transports; only UDP works in the host for now. */
 export const TRANSPORTS = Object.freeze([
   Object.freeze({ value: 'udp', label: 'UDP', available: true }),
-  Object.freeze({ value: 'tcp', get label() { return t('optionsTransportComing', 'TCP'); }, available: false }),
-  Object.freeze({ value: 'tls', get label() { return t('optionsTransportComing', 'TLS'); }, available: false }),
-  Object.freeze({ value: 'wss', get label() { return t('optionsTransportComing', 'WSS'); }, available: false }),
+  Object.freeze({ value: 'tcp', label: 'TCP', available: true }),
+  Object.freeze({ value: 'tls', label: 'TLS', available: true }),
+  Object.freeze({ value: 'ws', label: 'WS', available: true }),
+  Object.freeze({ value: 'wss', label: 'WSS', available: true }),
 ]);
+
+/** Transports whose server certificate the host checks (against tls_ca_file too). */
+export const TLS_TRANSPORTS = Object.freeze(['tls', 'wss']);
 
 /** What Do not disturb answers an incoming call (the reason phrase in the user's language). */
 export const DND_CODES = Object.freeze([
@@ -55,6 +59,7 @@ export const WORDS = Object.freeze({
   get REGISTRAR_FORMAT() { return t('optionsErrorRegistrarFormat'); },
   get PROXY_FORMAT() { return t('optionsErrorProxyFormat'); },
   get TRANSPORT() { return t('optionsErrorTransport'); },
+  get TLS_CA_FORMAT() { return t('optionsTlsCaFormat'); },
   get CODECS() { return t('optionsErrorCodecs'); },
   get SECONDS() { return t('optionsErrorSeconds', AUTO_ANSWER_MAX_S); },
   get DND_CODE() { return t('optionsErrorDndCode'); },
@@ -110,6 +115,7 @@ export function accountToForm(account) {
     domain: str(a.domain),
     registrar: str(a.registrar),
     outboundProxy: str(a.outbound_proxy),
+    tlsCaFile: str(a.tls_ca_file),
     transport: str(a.transport) || 'udp',
     codecs: codecsToForm(a.codecs),
     autoAnswer: a.auto_answer?.enabled === true,
@@ -238,6 +244,7 @@ function accountFromForm(f, base, i, problem) {
   const registrar = str(f.registrar).trim();
   const outboundProxy = str(f.outboundProxy).trim();
   const transport = str(f.transport) || 'udp';
+  const tlsCaFile = str(f.tlsCaFile).trim();
   const region = str(f.region).trim();
 
   if (displayName.length > MAX_NAME_CHARS) problem(at('displayName'), WORDS.NAME_TOO_LONG);
@@ -249,7 +256,9 @@ function accountFromForm(f, base, i, problem) {
   else if (!isServerAddress(domain)) problem(at('domain'), WORDS.DOMAIN_FORMAT);
   if (registrar !== '' && !isServerAddress(registrar)) problem(at('registrar'), WORDS.REGISTRAR_FORMAT);
   if (outboundProxy !== '' && !isServerAddress(outboundProxy)) problem(at('outboundProxy'), WORDS.PROXY_FORMAT);
-  if (!TRANSPORTS.some((t) => t.available && t.value === transport)) problem(at('transport'), WORDS.TRANSPORT);
+  if (!TRANSPORTS.some((tr) => tr.available && tr.value === transport)) problem(at('transport'), WORDS.TRANSPORT);
+  // The host starts in any directory: only an absolute path names one file.
+  if (tlsCaFile !== '' && (!/^(\/|[A-Za-z]:[\\/])/.test(tlsCaFile) || tlsCaFile.length > 4096)) problem(at('tlsCaFile'), WORDS.TLS_CA_FORMAT);
 
   const known = CODECS.map((c) => c.name);
   const codecs = (Array.isArray(f.codecs) ? f.codecs : [])
@@ -288,6 +297,7 @@ function accountFromForm(f, base, i, problem) {
     region: region.toUpperCase(),
   });
   Object.assign(out, optionalFlag({}, out, 'mwi', f.mwi), optionalFlag({}, out, 'accept_refer', f.acceptRefer));
+  if (tlsCaFile !== '' || 'tls_ca_file' in out) out.tls_ca_file = tlsCaFile;
   if (password !== '') out.password = password; // empty: the host keeps the stored one
   return out;
 }

@@ -19,7 +19,7 @@ import {
   registrationWords, registrationIsProblem, errorWords, hostWords,
 } from '../lib/callview.js';
 import {
-  CODECS, TRANSPORTS, DND_CODES, WORDS, configToForm, emptySiteForm, siteIsEmpty, moveCodec, matchFromUrl,
+  CODECS, TRANSPORTS, TLS_TRANSPORTS, DND_CODES, WORDS, configToForm, emptySiteForm, siteIsEmpty, moveCodec, matchFromUrl,
   formToConfig, errorSummary, permissionsFor, watchesCookies,
 } from '../lib/optionsform.js';
 import {
@@ -52,6 +52,8 @@ const els = {
   registrar: $('registrar'),
   outboundProxy: $('outbound-proxy'),
   transport: $('transport'),
+  tlsCaFile: $('tls-ca-file'),
+  tlsCaField: $('tls-ca-field'),
   codecs: $('codecs'),
   codecTemplate: $('codec-template'),
   autoAnswer: $('auto-answer'),
@@ -97,6 +99,7 @@ const ACCOUNT_FIELDS = {
   registrar: els.registrar,
   outboundProxy: els.outboundProxy,
   transport: els.transport,
+  tlsCaFile: els.tlsCaFile,
   codecs: els.codecs,
   autoAnswerSeconds: els.autoAnswerSeconds,
   dndCode: els.dndCode,
@@ -219,6 +222,8 @@ function fillAccount(a) {
   els.registrar.value = a.registrar;
   els.outboundProxy.value = a.outboundProxy;
   els.transport.value = a.transport;
+  els.tlsCaFile.value = a.tlsCaFile;
+  showTlsCa();
   codecs = a.codecs.map((c) => ({ ...c }));
   renderCodecs();
   els.autoAnswer.checked = a.autoAnswer;
@@ -229,6 +234,12 @@ function fillAccount(a) {
   els.dndCode.value = a.dndCode;
   els.region.value = a.region;
 }
+
+/** The TLS CA field matters only for TLS and WSS: shown for them (or when one is set). */
+function showTlsCa() {
+  els.tlsCaField.hidden = !TLS_TRANSPORTS.includes(els.transport.value) && els.tlsCaFile.value.trim() === '';
+}
+els.transport.addEventListener('change', showTlsCa);
 
 function readAccount(base) {
   return {
@@ -241,6 +252,7 @@ function readAccount(base) {
     registrar: els.registrar.value,
     outboundProxy: els.outboundProxy.value,
     transport: els.transport.value,
+    tlsCaFile: els.tlsCaFile.value,
     codecs: codecs.map((c) => ({ ...c })),
     autoAnswer: Boolean(els.autoAnswer.checked),
     autoAnswerSeconds: els.autoAnswerSeconds.value,

@@ -163,11 +163,20 @@ test('connects as "options", asks config_get and fills the form; the password is
   assert.equal($('load-status').hidden, true);
 });
 
-test('the transport offers UDP; TCP, TLS and WSS are listed but disabled as coming', () => {
+test('the transport offers UDP, TCP, TLS, WS and WSS; the TLS CA file only for TLS and WSS', () => {
   const opts = $('transport').querySelectorAll('option');
   assert.deepEqual(opts.map((o) => [o.value, o.textContent, Boolean(o.disabled)]), [
-    ['udp', 'UDP', false], ['tcp', 'TCP (coming)', true], ['tls', 'TLS (coming)', true], ['wss', 'WSS (coming)', true],
+    ['udp', 'UDP', false], ['tcp', 'TCP', false], ['tls', 'TLS', false], ['ws', 'WS', false], ['wss', 'WSS', false],
   ]);
+  const was = $('transport').value;
+  $('transport').value = 'tls';
+  $('transport').dispatch('change');
+  assert.equal($('tls-ca-field').hidden, false);
+  $('transport').value = 'udp';
+  $('transport').dispatch('change');
+  assert.equal($('tls-ca-field').hidden, true);
+  $('transport').value = was;
+  $('transport').dispatch('change');
   assert.deepEqual($('dnd-code').querySelectorAll('option').map((o) => o.textContent),
     ['486 Busy Here', '480 Temporarily Unavailable', '603 Decline']);
 });

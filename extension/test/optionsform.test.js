@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   WORDS, configToForm, accountToForm, codecsToForm, moveCodec, isServerAddress, patternProblem, matchFromUrl,
-  formToConfig, errorSummary, permissionsFor, watchesCookies, siteIsEmpty,
+  formToConfig, errorSummary, permissionsFor, watchesCookies, siteIsEmpty, TRANSPORTS,
 } from '../lib/optionsform.js';
 import { useI18n } from '../lib/i18n.js';
 import { fakeI18n } from './fakei18n.js';
@@ -143,8 +143,8 @@ test('formToConfig: a first account gets its user as id; no default_account with
 test('formToConfig: clear words for each problem, tied to the field', () => {
   const f = goodForm();
   Object.assign(f.accounts[0], {
-    user: '', domain: 'pbx example.com', registrar: 'http://x/', outboundProxy: 'a:b:c', transport: 'tls',
-    autoAnswerSeconds: '61', region: 'USA', dndCode: '500',
+    user: '', domain: 'pbx example.com', registrar: 'http://x/', outboundProxy: 'a:b:c', transport: 'sctp',
+    tlsCaFile: 'ca.pem', autoAnswerSeconds: '61', region: 'USA', dndCode: '500',
   });
   f.accounts[0].codecs = f.accounts[0].codecs.map((c) => ({ ...c, enabled: false }));
   const errors = errorsOf(f);
@@ -154,12 +154,26 @@ test('formToConfig: clear words for each problem, tied to the field', () => {
     { field: 'accounts.0.registrar', message: 'Registrar must be host, host:port or sip:host:port' },
     { field: 'accounts.0.outboundProxy', message: 'Outbound proxy must be host, host:port or sip:host:port' },
     { field: 'accounts.0.transport', message: WORDS.TRANSPORT },
+    { field: 'accounts.0.tlsCaFile', message: 'Give the absolute path of the PEM file, for example /etc/ssl/pbx-ca.pem.' },
     { field: 'accounts.0.codecs', message: 'Choose at least one codec' },
     { field: 'accounts.0.autoAnswerSeconds', message: 'Auto-answer after must be a whole number of seconds from 0 to 60' },
     { field: 'accounts.0.dndCode', message: WORDS.DND_CODE },
     { field: 'accounts.0.region', message: 'Default region must be two letters, like US' },
   ]);
   assert.match(errorSummary(errors), /^User is required\. Domain must be host, host:port or sip:host:port\. /);
+});
+
+test('transports: all five can be chosen; a TLS CA file goes with the account only when set', () => {
+  assert.deepEqual(TRANSPORTS.map((tr) => [tr.value, tr.available]), [['udp', true], ['tcp', true], ['tls', true], ['ws', true], ['wss', true]]);
+  const f = goodForm();
+  Object.assign(f.accounts[0], { transport: 'wss', tlsCaFile: ' /etc/ssl/pbx-ca.pem ' });
+  const a = formToConfig(f, loaded).config.accounts[0];
+  assert.equal(a.transport, 'wss');
+  assert.equal(a.tls_ca_file, '/etc/ssl/pbx-ca.pem');
+  assert.equal('tls_ca_file' in formToConfig(goodForm(), loaded).config.accounts[0], false);
+  const win = goodForm();
+  win.accounts[0].tlsCaFile = 'C:\\PBX\\ca.pem';
+  assert.equal(formToConfig(win, loaded).ok, true, 'a Windows path is absolute too');
 });
 
 test('formToConfig: the domain is required; a user with @ or spaces is explained', () => {
