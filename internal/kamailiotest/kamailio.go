@@ -43,6 +43,9 @@ type Options struct {
 	// WSKeepalive is the websocket module's keepalive_timeout in seconds: an idle
 	// WebSocket gets a ping frame after it (0: the module's default, 180 s).
 	WSKeepalive int
+	// DigestAlgorithm is the auth module's hash in its challenges, e.g. "SHA-256"
+	// (empty: MD5).
+	DigestAlgorithm string
 }
 
 // config: REGISTER needs digest auth with the shared password; INVITEs are proxied to
@@ -209,6 +212,9 @@ func StartOpts(t testing.TB, o Options) *Kamailio {
 		}
 		modules = fmt.Sprintf(transportModules, tlsCfg, wsParams)
 		routes = fmt.Sprintf(transportRoutes, wsPort, wssPort)
+	}
+	if o.DigestAlgorithm != "" {
+		modules += fmt.Sprintf("\nmodparam(\"auth\", \"algorithm\", %q)", o.DigestAlgorithm)
 	}
 	if err := os.WriteFile(k.cfg, []byte(fmt.Sprintf(config, port, listen, modules, o.MaxExpires, o.MinExpires, o.Password, routes, ip)), 0o600); err != nil {
 		t.Fatal(err)

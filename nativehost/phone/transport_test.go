@@ -537,3 +537,33 @@ func TestTransportChangeAppliesLive(t *testing.T) {
 		t.Fatalf("REGISTERs %v, want udp/300 udp/0 tls/300", seq)
 	}
 }
+
+// TestRegisterWithSHA256Digest: a registrar that challenges with algorithm=SHA-256
+// (RFC 8760) gets an answer it accepts; a wrong password is still refused in words.
+func TestRegisterWithSHA256Digest(t *testing.T) {
+	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-sha", MaxExpires: 300, DigestAlgorithm: "SHA-256"})
+	p, _ := phoneWith(t, accountJSON("good", "1001", "pw-sha", k.Addr, "udp", "")+","+accountJSON("bad", "1002", "wrong", k.Addr, "udp", ""))
+	// The challenge on the wire names SHA-256 (Kamailio then checks the answer with it).
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	probe := fmt.Sprintf("REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-sha\r\nMax-Forwards: 70\r\n"+
+		"From: <sip:1009@127.0.0.1>;tag=1\r\nTo: <sip:1009@127.0.0.1>\r\nCall-ID: sha@probe\r\nCSeq: 1 REGISTER\r\n"+
+		"Contact: <sip:1009@%s>\r\nContent-Length: 0\r\n\r\n", conn.LocalAddr(), conn.LocalAddr())
+	to, _ := net.ResolveUDPAddr("udp", k.Addr)
+	if _, err := conn.WriteTo([]byte(probe), to); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, _, err := conn.ReadFrom(buf)
+	if err != nil || !strings.Contains(string(buf[:n]), "algorithm=SHA-256") {
+		t.Fatalf("challenge (%v): %s", err, buf[:n])
+	}
+	waitRegistered(t, p, "good", 10*time.Second)
+	devpbxtest.WaitFor(t, "the wrong password refused", 10*time.Second, func() bool {
+		return stateOf(p, "bad").Registration == messaging.RegFailed
+	})
+}
