@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
 	"github.com/tabphone/tabphone/nativehost/messaging"
@@ -140,30 +139,16 @@ func (a *account) subscribe(ctx context.Context, expires int) (int, error) {
 	cid := sip.CallIDHeader(callID)
 	req.AppendHeader(&cid)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: cseq, MethodName: sip.SUBSCRIBE})
-	f, err := a.ensureFlow(ctx)
-	if err != nil {
-		return 0, err
-	}
-	req.AppendHeader(f.contactFor(a.cfg.User))
 	req.AppendHeader(sip.NewHeader("Event", mwiEvent))
 	req.AppendHeader(sip.NewHeader("Accept", mwiContentType))
 	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
-	req.SetDestination(a.server.Addr())
-	req.SetTransport(f.sipTransport()) // over the account's flow, as its REGISTER
-
-	res, err := f.client.Do(ctx, req)
+	res, err := a.doAuthed(ctx, req) // over the account's flow, as its REGISTER
 	if err != nil {
-		return 0, fmt.Errorf("SUBSCRIBE to %s: %w", a.server.Addr(), err)
+		return 0, err
 	}
-	if res.StatusCode == 401 || res.StatusCode == 407 {
-		res, err = f.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.authUser(), Password: a.cfg.Password.Reveal()})
-		if err != nil {
-			return 0, fmt.Errorf("SUBSCRIBE to %s with credentials: %w", a.server.Addr(), err)
-		}
-		m.mu.Lock()
-		m.cseq = max(m.cseq, req.CSeq().SeqNo)
-		m.mu.Unlock()
-	}
+	m.mu.Lock()
+	m.cseq = max(m.cseq, req.CSeq().SeqNo) // an answered challenge used the next CSeq
+	m.mu.Unlock()
 	if !res.IsSuccess() {
 		m.mu.Lock()
 		m.toTag, m.expires = "", 0 // 481 and the like: the next attempt starts afresh

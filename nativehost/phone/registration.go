@@ -223,6 +223,30 @@ func (a *account) dropFlow() {
 	f.close()
 }
 
+// doAuthed sends an out-of-dialog request of the account (REGISTER, SUBSCRIBE) over its
+// flow with our Contact, and answers one 401/407 with the account's credentials.
+func (a *account) doAuthed(ctx context.Context, req *sip.Request) (*sip.Response, error) {
+	f, err := a.ensureFlow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req.AppendHeader(f.contactFor(a.cfg.User))
+	req.SetDestination(a.server.Addr())
+	req.SetTransport(f.sipTransport())
+	what := fmt.Sprintf("%s to %s", req.Method, a.server.Addr())
+	res, err := f.client.Do(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if res.StatusCode == 401 || res.StatusCode == 407 {
+		res, err = f.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.authUser(), Password: a.cfg.Password.Reveal()})
+		if err != nil {
+			return nil, fmt.Errorf("%s with credentials: %w", what, err)
+		}
+	}
+	return res, nil
+}
+
 func (a *account) aor() sip.Uri {
 	return sip.Uri{Scheme: "sip", User: a.cfg.User, Host: a.domain.Host}
 }
@@ -246,29 +270,15 @@ func (a *account) register(ctx context.Context, expires int) (int, error) {
 	callID := sip.CallIDHeader(a.callID)
 	req.AppendHeader(&callID)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: cseq, MethodName: sip.REGISTER})
-	f, err := a.ensureFlow(ctx)
+	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
+	req.AppendHeader(sip.NewHeader("Allow", allowedMethods))
+	res, err := a.doAuthed(ctx, req)
 	if err != nil {
 		return 0, err
 	}
-	req.AppendHeader(f.contactFor(a.cfg.User))
-	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
-	req.AppendHeader(sip.NewHeader("Allow", allowedMethods))
-	req.SetDestination(a.server.Addr())
-	req.SetTransport(f.sipTransport())
-
-	res, err := f.client.Do(ctx, req)
-	if err != nil {
-		return 0, fmt.Errorf("REGISTER to %s: %w", a.server.Addr(), err)
-	}
-	if res.StatusCode == 401 || res.StatusCode == 407 {
-		res, err = f.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.authUser(), Password: a.cfg.Password.Reveal()})
-		if err != nil {
-			return 0, fmt.Errorf("REGISTER to %s with credentials: %w", a.server.Addr(), err)
-		}
-		a.mu.Lock()
-		a.cseq = req.CSeq().SeqNo
-		a.mu.Unlock()
-	}
+	a.mu.Lock()
+	a.cseq = req.CSeq().SeqNo // an answered challenge sent it again with the next CSeq
+	a.mu.Unlock()
 	if res.StatusCode == 423 && expires > 0 && !retried423(ctx) {
 		// Interval Too Brief (RFC 3261 10.3): ask again with the registrar's minimum.
 		if h := res.GetHeader("Min-Expires"); h != nil {
