@@ -73,19 +73,15 @@ func (p *Phone) startMWI(ctx context.Context, acc *account) {
 
 func (a *account) subscribeMWI(ctx context.Context) {
 	kick := a.mwi.kickChan()
-	retry := retryFirst
+	var bo backoff
 	for {
 		granted, err := a.subscribe(ctx, mwiExpires)
 		if ctx.Err() != nil {
 			break
 		}
-		var wait time.Duration
+		wait := bo.next(granted, err)
 		if err != nil {
-			a.p.log.Warn("voicemail subscription failed", "account", a.cfg.ID, "err", err, "retry_in", retry)
-			wait, retry = retry, min(retry*2, retryMax)
-		} else {
-			retry = retryFirst
-			wait = refreshAfter(granted)
+			a.p.log.Warn("voicemail subscription failed", "account", a.cfg.ID, "err", err, "retry_in", wait)
 		}
 		select {
 		case <-ctx.Done():

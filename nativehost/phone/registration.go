@@ -103,29 +103,26 @@ func (a *account) run(ctx context.Context) {
 		return
 	}
 	defer a.dropFlow()
-	retry := retryFirst
+	var bo backoff
 	for {
 		a.setState(messaging.RegRegistering, nil)
 		granted, err := a.register(ctx, a.cfg.Expires)
 		if ctx.Err() != nil {
 			break
 		}
-		var wait time.Duration
+		wait := bo.next(granted, err)
 		if err != nil {
-			a.p.log.Warn("register failed", "account", a.cfg.ID, "err", err, "retry_in", retry)
+			a.p.log.Warn("register failed", "account", a.cfg.ID, "err", err, "retry_in", wait)
 			a.setState(messaging.RegFailed, errorBody(err))
-			wait, retry = retry, min(retry*2, retryMax)
 		} else {
 			a.setState(messaging.RegRegistered, nil)
-			retry = retryFirst
-			wait = refreshAfter(granted)
 		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):
 			continue
 		case <-a.kick:
-			retry = retryFirst
+			bo.reset()
 			continue
 		case <-a.currentFlow().lost():
 			// The server closed the connection (a restart) or the keepalive found it dead:
@@ -153,6 +150,24 @@ func (a *account) grantedAny() bool {
 	defer a.mu.Unlock()
 	return a.expires > 0
 }
+
+// backoff decides the wait before an account's next REGISTER or SUBSCRIBE: the refresh
+// time after a success, retryFirst doubling to retryMax after failures in a row.
+type backoff struct{ retry time.Duration }
+
+// next is the wait after an attempt that was granted `granted` seconds or failed.
+func (b *backoff) next(granted int, err error) time.Duration {
+	if err == nil {
+		b.reset()
+		return refreshAfter(granted)
+	}
+	wait := max(b.retry, retryFirst)
+	b.retry = min(wait*2, retryMax)
+	return wait
+}
+
+// reset starts the backoff over (a success, or a reason to try now).
+func (b *backoff) reset() { b.retry = retryFirst }
 
 // refreshAfter refreshes well before the binding expires (RFC 3261 10.2.4): at 80 %,
 // and never later than 30 s before the end.

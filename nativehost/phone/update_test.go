@@ -1,7 +1,9 @@
 package phone
 
 import (
+	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +71,29 @@ func TestSentencesForCodes(t *testing.T) {
 		if got := Sentence(code); got != want {
 			t.Errorf("Sentence(%d) = %q, want %q", code, got, want)
 		}
+	}
+}
+
+func TestBackoffDoublesToTheCapAndResets(t *testing.T) {
+	var b backoff
+	fail := errors.New("no answer")
+	var got []time.Duration
+	for i := 0; i < 6; i++ {
+		got = append(got, b.next(0, fail))
+	}
+	want := []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second, 60 * time.Second, 60 * time.Second}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("waits %v, want %v", got, want)
+	}
+	if w := b.next(300, nil); w != refreshAfter(300) {
+		t.Fatalf("after a success: %v", w)
+	}
+	if w := b.next(0, fail); w != retryFirst {
+		t.Fatalf("a failure after a success waits %v", w)
+	}
+	b.next(0, fail)
+	b.reset()
+	if w := b.next(0, fail); w != retryFirst {
+		t.Fatalf("after reset: %v", w)
 	}
 }
