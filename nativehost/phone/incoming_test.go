@@ -107,6 +107,18 @@ func kamailioPhone(t *testing.T, extra string) (*kamailiotest.Kamailio, *Phone, 
 	return k, p, ev
 }
 
+// wasRemoteHold reports whether any event of the call said the other side held it.
+func wasRemoteHold(ev *eventLog, id string) bool {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	for _, c := range ev.calls {
+		if c.ID == id && c.RemoteHold {
+			return true
+		}
+	}
+	return false
+}
+
 func endedWith(ev *eventLog, id string) (messaging.Call, bool) {
 	c, ok := ev.lastCall(id)
 	return c, ok && c.State == messaging.CallEnded
@@ -215,13 +227,7 @@ func TestReInvitesFromThePBX(t *testing.T) {
 	if !ok {
 		t.Fatal("no call")
 	}
-	held := false
-	ev.mu.Lock()
-	for _, c := range ev.calls {
-		held = held || (c.ID == in.ID && c.RemoteHold)
-	}
-	ev.mu.Unlock()
-	if !held {
+	if !wasRemoteHold(ev, in.ID) {
 		t.Fatal("the hold was not reported on the call")
 	}
 	_ = p

@@ -71,7 +71,13 @@ func newPhone(t *testing.T, d *devpbxtest.PBX, password string) (*Phone, *eventL
 // newPhoneAt starts a phone for user 1001 at server; extra is more account JSON fields.
 func newPhoneAt(t *testing.T, server, password, extra string) (*Phone, *eventLog) {
 	t.Helper()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":%q,"domain":%q,"codecs":["pcmu"]%s}]}`, password, server, extra)))
+	return newPhoneAs(t, server, "1001", password, extra)
+}
+
+// newPhoneAs starts a phone with one account "work" for user at server.
+func newPhoneAs(t *testing.T, server, user, password, extra string) (*Phone, *eventLog) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`{"accounts":[{"id":"work","user":%q,"password":%q,"domain":%q,"codecs":["pcmu"]%s}]}`, user, password, server, extra)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,7 @@
 package phone
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +11,6 @@ import (
 
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/internal/kamailiotest"
-	"github.com/tabphone/tabphone/media"
-	"github.com/tabphone/tabphone/nativehost/config"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
@@ -129,17 +123,7 @@ func TestReplacesNamingNoCallIsRefused(t *testing.T) {
 // more account JSON fields.
 func phoneFor(t *testing.T, server, user, extra string) (*Phone, *eventLog) {
 	t.Helper()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`{"accounts":[{"id":"work","user":%q,"password":"pw-k","domain":%q,"codecs":["pcmu"]%s}]}`, user, server, extra)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev := &eventLog{}
-	p, err := New(cfg, ev, Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close(context.Background()) })
+	p, ev := newPhoneAs(t, server, user, "pw-k", extra)
 	devpbxtest.WaitFor(t, user+" registered", eventWait, func() bool { return accountState(p).Registration == messaging.RegRegistered })
 	return p, ev
 }

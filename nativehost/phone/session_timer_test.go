@@ -38,13 +38,7 @@ func TestSessionTimerAnsweredThroughKamailio(t *testing.T) {
 	in := connectedIncoming(t, ev)
 	wait(t, "session timer scenario", done)
 	devpbxtest.WaitFor(t, "call ended by the caller", 5*time.Second, func() bool { _, ok := endedWith(ev, in.ID); return ok })
-	held := false
-	ev.mu.Lock()
-	for _, c := range ev.calls {
-		held = held || (c.ID == in.ID && c.RemoteHold)
-	}
-	ev.mu.Unlock()
-	if !held {
+	if !wasRemoteHold(ev, in.ID) {
 		t.Fatal("the UPDATE's sendonly offer was not reported as remote hold")
 	}
 }
