@@ -1,10 +1,6 @@
 package phone
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,41 +14,7 @@ import (
 // "Replaces: replaces" (sipp's -key), expecting code where the scenario says CODE.
 func sippReplacing(t *testing.T, scenario, target, replaces string, code int) <-chan error {
 	t.Helper()
-	bin, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp is not installed (make test installs sip-tester)")
-	}
-	raw, err := os.ReadFile(filepath.Join("testdata", "sipp", scenario))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	f := filepath.Join(dir, scenario)
-	if err := os.WriteFile(f, []byte(strings.ReplaceAll(string(raw), "CODE", fmt.Sprint(code))), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	errFile := filepath.Join(dir, "sipp-errors.log")
-	cmd := exec.Command(bin, "-sf", f, "-m", "1", "-i", "127.0.0.1", "-p", fmt.Sprint(freePort(t)),
-		"-mi", "127.0.0.1", "-mp", fmt.Sprint(freePort(t)), "-rtp_echo", "-timeout", "20s", "-timeout_error", "-nostdin",
-		"-trace_err", "-error_file", errFile, "-trace_msg", "-message_file", errFile+".msg",
-		"-key", "replaces", replaces, "-s", "1001", target)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	done := make(chan error, 1)
-	go func() {
-		err := cmd.Wait()
-		if err != nil {
-			log, _ := os.ReadFile(errFile)
-			msgs, _ := os.ReadFile(errFile + ".msg")
-			err = fmt.Errorf("sipp %s: %v\n%s\n%s%s", scenario, err, out.String(), log, msgs)
-		}
-		done <- err
-	}()
-	return done
+	return sippAt(t, scenario, target, code, nil, "-key", "replaces", replaces)
 }
 
 // replacesFor is the Replaces header a transferee sends us to take over our call id:
