@@ -12,7 +12,7 @@ const MAX_CODECS = 8;
 
 const ACCOUNT_STRINGS = [
   'id', 'display_name', 'user', 'auth_user', 'password', 'domain', 'registrar', 'outbound_proxy',
-  'transport', 'srtp', 'region', 'tls_ca_file',
+  'transport', 'srtp', 'region', 'tls_ca_file', 'ws_path',
 ];
 const ACCOUNT_INTEGERS = ['dnd_code', 'expires', 'keepalive'];
 const ACCOUNT_BOOLEANS = ['register', 'mwi', 'accept_refer'];

@@ -30,6 +30,8 @@ export const TRANSPORTS = Object.freeze([
 
 /** Transports whose server certificate the host checks (against tls_ca_file too). */
 export const TLS_TRANSPORTS = Object.freeze(['tls', 'wss']);
+/** Transports that reach the PBX over a WebSocket (at ws_path). */
+export const WS_TRANSPORTS = Object.freeze(['ws', 'wss']);
 
 /** What Do not disturb answers an incoming call (the reason phrase in the user's language). */
 export const DND_CODES = Object.freeze([
@@ -60,6 +62,7 @@ export const WORDS = Object.freeze({
   get PROXY_FORMAT() { return t('optionsErrorProxyFormat'); },
   get TRANSPORT() { return t('optionsErrorTransport'); },
   get TLS_CA_FORMAT() { return t('optionsTlsCaFormat'); },
+  get WS_PATH_FORMAT() { return t('optionsWsPathFormat'); },
   get CODECS() { return t('optionsErrorCodecs'); },
   get SECONDS() { return t('optionsErrorSeconds', AUTO_ANSWER_MAX_S); },
   get DND_CODE() { return t('optionsErrorDndCode'); },
@@ -116,6 +119,7 @@ export function accountToForm(account) {
     registrar: str(a.registrar),
     outboundProxy: str(a.outbound_proxy),
     tlsCaFile: str(a.tls_ca_file),
+    wsPath: str(a.ws_path),
     transport: str(a.transport) || 'udp',
     codecs: codecsToForm(a.codecs),
     autoAnswer: a.auto_answer?.enabled === true,
@@ -245,6 +249,7 @@ function accountFromForm(f, base, i, problem) {
   const outboundProxy = str(f.outboundProxy).trim();
   const transport = str(f.transport) || 'udp';
   const tlsCaFile = str(f.tlsCaFile).trim();
+  const wsPath = str(f.wsPath).trim();
   const region = str(f.region).trim();
 
   if (displayName.length > MAX_NAME_CHARS) problem(at('displayName'), WORDS.NAME_TOO_LONG);
@@ -258,6 +263,8 @@ function accountFromForm(f, base, i, problem) {
   if (outboundProxy !== '' && !isServerAddress(outboundProxy)) problem(at('outboundProxy'), WORDS.PROXY_FORMAT);
   if (!TRANSPORTS.some((tr) => tr.available && tr.value === transport)) problem(at('transport'), WORDS.TRANSPORT);
   // The host starts in any directory: only an absolute path names one file.
+  // The host's rule: an absolute URL path, no spaces, no query or fragment.
+  if (wsPath !== '' && !/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]{0,255}$/.test(wsPath)) problem(at('wsPath'), WORDS.WS_PATH_FORMAT);
   if (tlsCaFile !== '' && (!/^(\/|[A-Za-z]:[\\/])/.test(tlsCaFile) || tlsCaFile.length > 4096)) problem(at('tlsCaFile'), WORDS.TLS_CA_FORMAT);
 
   const known = CODECS.map((c) => c.name);
@@ -298,6 +305,7 @@ function accountFromForm(f, base, i, problem) {
   });
   Object.assign(out, optionalFlag({}, out, 'mwi', f.mwi), optionalFlag({}, out, 'accept_refer', f.acceptRefer));
   if (tlsCaFile !== '' || 'tls_ca_file' in out) out.tls_ca_file = tlsCaFile;
+  if (wsPath !== '' || 'ws_path' in out) out.ws_path = wsPath;
   if (password !== '') out.password = password; // empty: the host keeps the stored one
   return out;
 }

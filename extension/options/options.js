@@ -19,7 +19,7 @@ import {
   registrationWords, registrationIsProblem, errorWords, hostWords,
 } from '../lib/callview.js';
 import {
-  CODECS, TRANSPORTS, TLS_TRANSPORTS, DND_CODES, WORDS, configToForm, emptySiteForm, siteIsEmpty, moveCodec, matchFromUrl,
+  CODECS, TRANSPORTS, TLS_TRANSPORTS, WS_TRANSPORTS, DND_CODES, WORDS, configToForm, emptySiteForm, siteIsEmpty, moveCodec, matchFromUrl,
   formToConfig, errorSummary, permissionsFor, watchesCookies,
 } from '../lib/optionsform.js';
 import {
@@ -54,6 +54,8 @@ const els = {
   transport: $('transport'),
   tlsCaFile: $('tls-ca-file'),
   tlsCaField: $('tls-ca-field'),
+  wsPath: $('ws-path'),
+  wsPathField: $('ws-path-field'),
   codecs: $('codecs'),
   codecTemplate: $('codec-template'),
   autoAnswer: $('auto-answer'),
@@ -100,6 +102,7 @@ const ACCOUNT_FIELDS = {
   outboundProxy: els.outboundProxy,
   transport: els.transport,
   tlsCaFile: els.tlsCaFile,
+  wsPath: els.wsPath,
   codecs: els.codecs,
   autoAnswerSeconds: els.autoAnswerSeconds,
   dndCode: els.dndCode,
@@ -223,7 +226,8 @@ function fillAccount(a) {
   els.outboundProxy.value = a.outboundProxy;
   els.transport.value = a.transport;
   els.tlsCaFile.value = a.tlsCaFile;
-  showTlsCa();
+  els.wsPath.value = a.wsPath;
+  showTransportFields();
   codecs = a.codecs.map((c) => ({ ...c }));
   renderCodecs();
   els.autoAnswer.checked = a.autoAnswer;
@@ -235,11 +239,16 @@ function fillAccount(a) {
   els.region.value = a.region;
 }
 
-/** The TLS CA field matters only for TLS and WSS: shown for them (or when one is set). */
-function showTlsCa() {
-  els.tlsCaField.hidden = !TLS_TRANSPORTS.includes(els.transport.value) && els.tlsCaFile.value.trim() === '';
+/**
+ * Fields that matter for some transports only: the TLS CA file for TLS and WSS, the
+ * WebSocket path for WS and WSS; shown for them (or when one is set).
+ */
+function showTransportFields() {
+  const tr = els.transport.value;
+  els.tlsCaField.hidden = !TLS_TRANSPORTS.includes(tr) && els.tlsCaFile.value.trim() === '';
+  els.wsPathField.hidden = !WS_TRANSPORTS.includes(tr) && els.wsPath.value.trim() === '';
 }
-els.transport.addEventListener('change', showTlsCa);
+els.transport.addEventListener('change', showTransportFields);
 
 function readAccount(base) {
   return {
@@ -253,6 +262,7 @@ function readAccount(base) {
     outboundProxy: els.outboundProxy.value,
     transport: els.transport.value,
     tlsCaFile: els.tlsCaFile.value,
+    wsPath: els.wsPath.value,
     codecs: codecs.map((c) => ({ ...c })),
     autoAnswer: Boolean(els.autoAnswer.checked),
     autoAnswerSeconds: els.autoAnswerSeconds.value,

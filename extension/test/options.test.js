@@ -163,7 +163,7 @@ test('connects as "options", asks config_get and fills the form; the password is
   assert.equal($('load-status').hidden, true);
 });
 
-test('the transport offers UDP, TCP, TLS, WS and WSS; the TLS CA file only for TLS and WSS', () => {
+test('the transport offers UDP, TCP, TLS, WS and WSS; the TLS CA file and the WebSocket path only where they apply', () => {
   const opts = $('transport').querySelectorAll('option');
   assert.deepEqual(opts.map((o) => [o.value, o.textContent, Boolean(o.disabled)]), [
     ['udp', 'UDP', false], ['tcp', 'TCP', false], ['tls', 'TLS', false], ['ws', 'WS', false], ['wss', 'WSS', false],
@@ -172,9 +172,14 @@ test('the transport offers UDP, TCP, TLS, WS and WSS; the TLS CA file only for T
   $('transport').value = 'tls';
   $('transport').dispatch('change');
   assert.equal($('tls-ca-field').hidden, false);
+  assert.equal($('ws-path-field').hidden, true);
+  $('transport').value = 'wss';
+  $('transport').dispatch('change');
+  assert.deepEqual([$('tls-ca-field').hidden, $('ws-path-field').hidden], [false, false]);
   $('transport').value = 'udp';
   $('transport').dispatch('change');
   assert.equal($('tls-ca-field').hidden, true);
+  assert.equal($('ws-path-field').hidden, true);
   $('transport').value = was;
   $('transport').dispatch('change');
   assert.deepEqual($('dnd-code').querySelectorAll('option').map((o) => o.textContent),

@@ -174,6 +174,15 @@ test('transports: all five can be chosen; a TLS CA file goes with the account on
   const win = goodForm();
   win.accounts[0].tlsCaFile = 'C:\\PBX\\ca.pem';
   assert.equal(formToConfig(win, loaded).ok, true, 'a Windows path is absolute too');
+  const ws = goodForm();
+  Object.assign(ws.accounts[0], { transport: 'wss', wsPath: ' /ws ' });
+  assert.equal(formToConfig(ws, loaded).config.accounts[0].ws_path, '/ws');
+  assert.equal('ws_path' in formToConfig(goodForm(), loaded).config.accounts[0], false);
+  for (const bad of ['ws', '/w s', '/ws?x=1', '/ws#top']) {
+    const f2 = goodForm();
+    f2.accounts[0].wsPath = bad;
+    assert.deepEqual(errorsOf(f2), [{ field: 'accounts.0.wsPath', message: WORDS.WS_PATH_FORMAT }], bad);
+  }
 });
 
 test('formToConfig: the domain is required; a user with @ or spaces is explained', () => {

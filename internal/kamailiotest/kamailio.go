@@ -46,6 +46,9 @@ type Options struct {
 	// DigestAlgorithm is the auth module's hash in its challenges, e.g. "SHA-256"
 	// (empty: MD5).
 	DigestAlgorithm string
+	// WSPath, when set, is the only HTTP path where a WebSocket handshake is taken
+	// (404 elsewhere), as on Asterisk's /ws.
+	WSPath string
 }
 
 // config: REGISTER needs digest auth with the shared password; INVITEs are proxied to
@@ -130,6 +133,7 @@ const transportRoutes = `event_route[xhttp:request] {
 	set_reply_close();
 	set_reply_no_connect();
 	if ($Rp != %[1]d && $Rp != %[2]d) { xhttp_reply("403", "Forbidden", "", ""); exit; }
+	%[3]s
 	if ($hdr(Upgrade) =~ "websocket" && $hdr(Connection) =~ "Upgrade" && $rm =~ "GET") {
 		xlog("L_NOTICE", "WS-HANDSHAKE proto=$pr src=$si:$sp\n");
 		if (ws_handle_handshake()) { exit; }
@@ -211,7 +215,11 @@ func StartOpts(t testing.TB, o Options) *Kamailio {
 			wsParams = fmt.Sprintf("modparam(\"websocket\", \"keepalive_timeout\", %d)\nmodparam(\"websocket\", \"keepalive_interval\", 1)", o.WSKeepalive)
 		}
 		modules = fmt.Sprintf(transportModules, tlsCfg, wsParams)
-		routes = fmt.Sprintf(transportRoutes, wsPort, wssPort)
+		pathCheck := ""
+		if o.WSPath != "" {
+			pathCheck = fmt.Sprintf(`if ($hu != "%s") { xlog("L_NOTICE", "WS-WRONG-PATH $hu\n"); xhttp_reply("404", "Not Found", "", ""); exit; }`, o.WSPath)
+		}
+		routes = fmt.Sprintf(transportRoutes, wsPort, wssPort, pathCheck)
 	}
 	if o.DigestAlgorithm != "" {
 		modules += fmt.Sprintf("\nmodparam(\"auth\", \"algorithm\", %q)", o.DigestAlgorithm)

@@ -69,6 +69,9 @@ type Account struct {
 	// TLSCAFile: a PEM file of CA certificates trusted besides the system roots for
 	// this account's TLS and WSS server.
 	TLSCAFile string `json:"tls_ca_file,omitempty"`
+	// WSPath: the HTTP path of the PBX's WebSocket for WS and WSS ("/ws" on Asterisk);
+	// empty means "/".
+	WSPath string `json:"ws_path,omitempty"`
 }
 
 // Registers reports whether the account registers (the default).
@@ -199,6 +202,9 @@ func (c *Config) normalize() error {
 		}
 		if len(a.TLSCAFile) > 4096 || (a.TLSCAFile != "" && !filepath.IsAbs(a.TLSCAFile)) {
 			return fmt.Errorf("%w: account %q: tls_ca_file must be an absolute path", ErrInvalid, a.ID)
+		}
+		if a.WSPath != "" && !validWSPath(a.WSPath) {
+			return fmt.Errorf("%w: account %q: ws_path must be a path such as /ws (at most 256 characters, no spaces, no ? or #)", ErrInvalid, a.ID)
 		}
 		if len(a.Codecs) == 0 {
 			a.Codecs = []string{"opus", "g722", "pcmu", "pcma"}
@@ -346,4 +352,17 @@ func ParseServer(s string) (Server, error) {
 	}
 	srv.Host, srv.Port = host, p
 	return srv, nil
+}
+
+// validWSPath accepts an absolute URL path of the characters RFC 3986 allows in one.
+func validWSPath(p string) bool {
+	if len(p) > 256 || !strings.HasPrefix(p, "/") {
+		return false
+	}
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/-._~!$&'()*+,;=:@%", r)) {
+			return false
+		}
+	}
+	return true
 }

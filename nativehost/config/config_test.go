@@ -93,3 +93,16 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("oversized file: %v", err)
 	}
 }
+
+func TestWSPathChecked(t *testing.T) {
+	for _, good := range []string{"", "/", "/ws", "/sip/ws-1", "/a;b=c"} {
+		if _, err := Parse([]byte(`{"accounts":[{"id":"a","user":"1","domain":"pbx","transport":"wss","ws_path":"` + good + `"}]}`)); err != nil {
+			t.Errorf("%q refused: %v", good, err)
+		}
+	}
+	for _, bad := range []string{"ws", "/w s", "/ws?x=1", "/ws#f", "/" + strings.Repeat("a", 300)} {
+		if _, err := Parse([]byte(`{"accounts":[{"id":"a","user":"1","domain":"pbx","transport":"wss","ws_path":"` + bad + `"}]}`)); err == nil {
+			t.Errorf("%q taken", bad)
+		}
+	}
+}

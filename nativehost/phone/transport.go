@@ -247,7 +247,7 @@ func (a *account) dialFlow(ctx context.Context) (*flow, error) {
 				return nil, err
 			}
 		}
-		ws, err = dialWS(ctx, network, addr, cfg, p.log)
+		ws, err = dialWS(ctx, network, addr, a.cfg.WSPath, cfg, p.log)
 		if err != nil {
 			return nil, err
 		}

@@ -567,3 +567,18 @@ func TestRegisterWithSHA256Digest(t *testing.T) {
 		return stateOf(p, "bad").Registration == messaging.RegFailed
 	})
 }
+
+// TestWSPathOfThePBX: a PBX that takes WebSockets on one path only (Asterisk's /ws)
+// refuses the handshake on "/"; the account's ws_path reaches it.
+func TestWSPathOfThePBX(t *testing.T) {
+	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw-w", MaxExpires: 300, Transports: true, WSPath: "/ws"})
+	p, _ := phoneWith(t, accountJSON("path", "1001", "pw-w", k.WS, "ws", `,"ws_path":"/ws"`)+","+
+		accountJSON("root", "1002", "pw-w", k.WS, "ws", ""))
+	waitRegistered(t, p, "path", 10*time.Second)
+	devpbxtest.WaitFor(t, "the account without the path refused", 10*time.Second, func() bool {
+		return stateOf(p, "root").Registration == messaging.RegFailed
+	})
+	if !strings.Contains(k.Log(), "WS-WRONG-PATH /") {
+		t.Fatal("the handshake on / never reached the PBX")
+	}
+}

@@ -45,14 +45,18 @@ type addrConn struct {
 func (c *addrConn) LocalAddr() net.Addr  { return c.local }
 func (c *addrConn) RemoteAddr() net.Addr { return c.remote }
 
-// dialWS opens a ws:// or wss:// connection with the "sip" subprotocol to addr.
-func dialWS(ctx context.Context, network, addr string, cfg *tls.Config, log *slog.Logger) (*wsBridge, error) {
+// dialWS opens a ws:// or wss:// connection with the "sip" subprotocol to addr and
+// path ("/" when empty).
+func dialWS(ctx context.Context, network, addr, path string, cfg *tls.Config, log *slog.Logger) (*wsBridge, error) {
 	scheme := "ws"
 	if network == netWSS {
 		scheme = "wss"
 	}
+	if path == "" {
+		path = "/"
+	}
 	d := websocket.Dialer{Subprotocols: []string{"sip"}, TLSClientConfig: cfg, HandshakeTimeout: dialTimeout}
-	remote, res, err := d.DialContext(ctx, scheme+"://"+addr+"/", nil)
+	remote, res, err := d.DialContext(ctx, scheme+"://"+addr+path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("WebSocket to %s: %w", addr, err)
 	}
