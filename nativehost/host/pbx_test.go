@@ -3,15 +3,13 @@ package host
 import (
 	"encoding/json"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tabphone/tabphone/internal/kamailiotest"
+	"github.com/tabphone/tabphone/internal/sipptest"
 	"github.com/tabphone/tabphone/nativehost/history"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 )
@@ -20,46 +18,7 @@ import (
 // CODE in the scenario replaced by code, and returns its result.
 func sippCaller(t *testing.T, scenario, target string, code int) <-chan error {
 	t.Helper()
-	bin, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp is not installed (make test installs sip-tester)")
-	}
-	raw, err := os.ReadFile(filepath.Join("..", "phone", "testdata", "sipp", scenario))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	f := filepath.Join(dir, scenario)
-	if err := os.WriteFile(f, []byte(strings.ReplaceAll(string(raw), "CODE", fmt.Sprint(code))), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	port := func() int {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	}
-	cmd := exec.Command(bin, "-sf", f, "-m", "1", "-i", "127.0.0.1", "-p", fmt.Sprint(port()), "-mi", "127.0.0.1",
-		"-mp", fmt.Sprint(port()), "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
-		"-error_file", filepath.Join(dir, "errors.log"), "-s", "1001", target)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	done := make(chan error, 1)
-	go func() {
-		err := cmd.Wait()
-		if err != nil {
-			log, _ := os.ReadFile(filepath.Join(dir, "errors.log"))
-			err = fmt.Errorf("sipp %s: %v\n%s", scenario, err, log)
-		}
-		done <- err
-	}()
-	return done
+	return sipptest.Run(t, filepath.Join("..", "phone", "testdata", "sipp", scenario), target, code, nil)
 }
 
 // TestDNDRejectsWithTheCodeAndHistorySaysMissed runs the whole host in Do not disturb

@@ -2,16 +2,13 @@ package phone
 
 import (
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/internal/kamailiotest"
+	"github.com/tabphone/tabphone/internal/sipptest"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
@@ -30,61 +27,11 @@ func sippCallee(t *testing.T, scenario string, code int) (string, <-chan error) 
 
 func sippAt(t *testing.T, scenario, target string, code int, addr *string, extra ...string) <-chan error {
 	t.Helper()
-	bin, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp is not installed (make test installs sip-tester)")
-	}
-	raw, err := os.ReadFile(filepath.Join("testdata", "sipp", scenario))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := filepath.Join(t.TempDir(), scenario)
-	if err := os.WriteFile(f, []byte(strings.ReplaceAll(string(raw), "CODE", fmt.Sprint(code))), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	port, mport := freePort(t), freePort(t)
-	errFile := filepath.Join(t.TempDir(), "sipp-errors.log")
-	args := []string{"-sf", f, "-m", "1", "-i", "127.0.0.1", "-p", fmt.Sprint(port),
-		"-mi", "127.0.0.1", "-mp", fmt.Sprint(mport), "-rtp_echo", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
-		"-error_file", errFile, "-trace_msg", "-message_file", errFile + ".msg"}
-	args = append(args, extra...)
-	if target != "" { // a caller; without a target sipp waits as the callee on port
-		args = append(args, "-s", "1001", target)
-	}
-	if addr != nil {
-		*addr = fmt.Sprintf("127.0.0.1:%d", port)
-	}
-	cmd := exec.Command(bin, args...)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	done := make(chan error, 1)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	go func() {
-		err := cmd.Wait()
-		if err != nil {
-			log, _ := os.ReadFile(errFile)
-			msgs, _ := os.ReadFile(errFile + ".msg")
-			log = append(log, msgs...)
-			err = fmt.Errorf("sipp %s: %v\n%s", scenario, err, log)
-		}
-		done <- err
-	}()
-	return done
+	return sipptest.Run(t, filepath.Join("testdata", "sipp", scenario), target, code, addr, extra...)
 }
 
-// freePort returns a UDP port that was free a moment ago (sipp binds it itself; its
-// default media port 6000 would collide between runs).
-func freePort(t *testing.T) int {
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
+// freePort returns a UDP port that was free a moment ago.
+func freePort(t *testing.T) int { return sipptest.FreePort(t) }
 
 func wait(t *testing.T, what string, ch <-chan error) {
 	t.Helper()
