@@ -302,7 +302,7 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 	if ct := sess.InviteResponse.Contact(); ct != nil {
 		remote = ct.Address
 	}
-	c.setDialog(&dialog{do: sess.Do, write: sess.WriteRequest, target: remote, ids: outgoingIDs(req, sess.InviteResponse)})
+	c.setDialog(&dialog{do: answered(sess.Do), write: sess.WriteRequest, target: remote, ids: outgoingIDs(req, sess.InviteResponse)})
 	p.startSessionTimer(c, timerFromResponse(sess.InviteResponse), true, sess.InviteResponse)
 	p.update(c, func(in *messaging.Call) {
 		in.State, in.Codec, in.AnsweredAt = messaging.CallConnected, codec.Name, time.Now().UnixMilli()
@@ -368,10 +368,10 @@ func (p *Phone) bye(sess *sipgo.DialogClientSession, invite *sip.Request) {
 
 // dialog is what in-call requests need from either side's sipgo dialog session.
 type dialog struct {
-	do     func(context.Context, *sip.Request) (*sip.Response, error) // a request with a transaction
-	write  func(*sip.Request) error                                   // an ACK, without one
-	target sip.Uri                                                    // the remote target (its Contact)
-	ids    dialogIDs                                                  // to name it in a Replaces (transfer.go)
+	do     requestFunc              // a request with a transaction; never a nil response with a nil error
+	write  func(*sip.Request) error // an ACK, without one
+	target sip.Uri                  // the remote target (its Contact)
+	ids    dialogIDs                // to name it in a Replaces (transfer.go)
 }
 
 func (c *call) setDialog(d *dialog) {

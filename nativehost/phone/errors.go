@@ -1,6 +1,7 @@
 package phone
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -17,6 +18,25 @@ var (
 	ErrBadStatus     = errors.New("bad status")
 	ErrBadDTMF       = errors.New("bad DTMF keys")
 )
+
+// errNoResponse: the transaction ended without a final response and without an error
+// (sipgo reports a transaction its transport closed under it that way).
+var errNoResponse = errors.New("the transaction ended without a response")
+
+// requestFunc sends a request in a transaction and returns its final response.
+type requestFunc func(context.Context, *sip.Request) (*sip.Response, error)
+
+// answered makes a sipgo request function return errNoResponse instead of a nil
+// response with a nil error.
+func answered(do requestFunc) requestFunc {
+	return func(ctx context.Context, req *sip.Request) (*sip.Response, error) {
+		res, err := do(ctx, req)
+		if err == nil && res == nil {
+			return nil, errNoResponse
+		}
+		return res, err
+	}
+}
 
 // SIPError is a failure the other side or the PBX answered with.
 type SIPError struct {

@@ -170,7 +170,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if ct := req.Contact(); ct != nil {
 		target = ct.Address
 	}
-	c.setDialog(&dialog{do: dlg.Do, write: dlg.WriteRequest, target: target, ids: incomingIDs(req, dlg.InviteResponse)})
+	c.setDialog(&dialog{do: answered(dlg.Do), write: dlg.WriteRequest, target: target, ids: incomingIDs(req, dlg.InviteResponse)})
 	p.startSessionTimer(c, timer, false, req)
 	if auto {
 		p.events.Beep(c.id)

@@ -249,12 +249,16 @@ func (a *account) doAuthed(ctx context.Context, req *sip.Request) (*sip.Response
 	req.SetDestination(a.server.Addr())
 	req.SetTransport(f.sipTransport())
 	what := fmt.Sprintf("%s to %s", req.Method, a.server.Addr())
-	res, err := f.client.Do(ctx, req)
+	res, err := answered(func(ctx context.Context, req *sip.Request) (*sip.Response, error) {
+		return f.client.Do(ctx, req)
+	})(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if res.StatusCode == 401 || res.StatusCode == 407 {
-		res, err = f.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.authUser(), Password: a.cfg.Password.Reveal()})
+		res, err = answered(func(ctx context.Context, req *sip.Request) (*sip.Response, error) {
+			return f.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.authUser(), Password: a.cfg.Password.Reveal()})
+		})(ctx, req)
 		if err != nil {
 			return nil, fmt.Errorf("%s with credentials: %w", what, err)
 		}

@@ -1,6 +1,7 @@
 package phone
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/nativehost/config"
 	"github.com/tabphone/tabphone/nativehost/messaging"
@@ -95,5 +97,19 @@ func TestBackoffDoublesToTheCapAndResets(t *testing.T) {
 	b.reset()
 	if w := b.next(0, fail); w != retryFirst {
 		t.Fatalf("after reset: %v", w)
+	}
+}
+
+// sipgo's Do returns no response and no error when the transaction ended without one
+// (its transport closed, as at exit): that must be an error, not a nil response.
+func TestAnsweredTurnsNoResponseIntoAnError(t *testing.T) {
+	none := answered(func(context.Context, *sip.Request) (*sip.Response, error) { return nil, nil })
+	if res, err := none(context.Background(), nil); res != nil || !errors.Is(err, errNoResponse) {
+		t.Fatalf("got %v, %v", res, err)
+	}
+	ok := &sip.Response{StatusCode: 200}
+	some := answered(func(context.Context, *sip.Request) (*sip.Response, error) { return ok, nil })
+	if res, err := some(context.Background(), nil); res != ok || err != nil {
+		t.Fatalf("got %v, %v", res, err)
 	}
 }
