@@ -19,10 +19,12 @@ const answerTimeout = 5 * time.Second
 // the SDP), the browser leg is built once both the PBX leg's codec and the browser's
 // offer are known, then packets flow both ways.
 type Call struct {
-	log    *slog.Logger
-	net    *BrowserNet
-	pbx    *PBXLeg
-	offers []Codec
+	log     *slog.Logger
+	net     *BrowserNet
+	pbx     *PBXLeg
+	offers  []Codec
+	sec     Security
+	offered []Crypto // our SDES keys in our offer, one per suite
 
 	// OnAnswer receives the browser leg's answer SDP, or the error that stopped it. It is
 	// called from a media goroutine, never with a lock held.
@@ -42,15 +44,34 @@ type Call struct {
 	closed       bool
 	toPBX        *rewriter
 	toBrowser    *rewriter
+	proto        string  // the PBX leg's m= transport
+	local        *Crypto // our SDES key in use; nil: plain RTP
 }
 
-// NewCall opens the PBX leg's RTP socket on localIP and starts reading from it.
-func NewCall(n *BrowserNet, localIP net.IP, codecs []Codec, log *slog.Logger) (*Call, error) {
-	pbx, err := ListenPBX(localIP)
+// NewCall opens the PBX leg's sockets on localIP and starts reading from them. sec is
+// the media the PBX leg speaks; an SDES call makes one key per suite for its offer.
+func NewCall(n *BrowserNet, localIP net.IP, codecs []Codec, sec Security, log *slog.Logger) (*Call, error) {
+	if sec == SecurityDTLS {
+		return nil, fmt.Errorf("%w: WebRTC media (dtls) on the PBX leg", ErrSecurity)
+	}
+	c := &Call{log: log, net: n, offers: codecs, sec: sec, proto: ProtoAVP}
+	if sec == SecuritySDES {
+		c.proto = ProtoSAVP
+	}
+	if sec == SecuritySDES || sec == SecuritySDESOptional {
+		for i, suite := range cryptoSuites {
+			k, err := NewCrypto(i+1, suite)
+			if err != nil {
+				return nil, err
+			}
+			c.offered = append(c.offered, k)
+		}
+	}
+	pbx, err := ListenPBX(localIP, log)
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{log: log, net: n, pbx: pbx, offers: codecs}
+	c.pbx = pbx
 	go c.pbxToBrowser()
 	return c, nil
 }
@@ -58,18 +79,31 @@ func NewCall(n *BrowserNet, localIP net.IP, codecs []Codec, log *slog.Logger) (*
 // NewIncomingCall answers an incoming offer: the first of prefs the offer carries
 // becomes the call's codec (with the offerer's payload type) and the PBX leg sends to the
 // offer's address at once.
-func NewIncomingCall(n *BrowserNet, localIP net.IP, offer []byte, prefs []Codec, log *slog.Logger) (*Call, Negotiated, error) {
+//
+// The answer keeps the offer's profile (RTP/AVP, RTP/SAVP with a=crypto) when sec
+// allows it; otherwise the error wraps ErrSecurity and says why, for a 488.
+func NewIncomingCall(n *BrowserNet, localIP net.IP, offer []byte, prefs []Codec, sec Security, log *slog.Logger) (*Call, Negotiated, error) {
 	neg, err := SelectFromOffer(offer, prefs)
 	if err != nil {
 		return nil, Negotiated{}, err
 	}
-	c, err := NewCall(n, localIP, prefs, log)
+	local, remote, err := keysForOffer(neg, sec, nil)
 	if err != nil {
 		return nil, Negotiated{}, err
 	}
-	c.pbx.SetRemote(neg.Remote)
+	c, err := NewCall(n, localIP, prefs, sec, log)
+	if err != nil {
+		return nil, Negotiated{}, err
+	}
+	if err := c.pbx.SetKeys(local, remote); err != nil {
+		c.Close()
+		return nil, Negotiated{}, err
+	}
+	c.pbx.SetRemote(neg.Remote, neg.RTCP)
+	c.pbx.SetClockRate(neg.Codec.ClockRate)
 	c.mu.Lock()
 	c.neg = &neg
+	c.proto, c.local = neg.Proto, local
 	c.toPBX = newRewriter(neg.Codec.samplesPer20ms())
 	c.toBrowser = newRewriter(neg.Codec.samplesPer20ms())
 	c.mu.Unlock()
@@ -88,8 +122,12 @@ func (c *Call) Answer(sessionID uint64) []byte {
 // currentSDPLocked describes our side as it stands: the negotiated codec on our port.
 func (c *Call) currentSDPLocked(direction string) []byte {
 	a := c.pbx.LocalAddr()
-	return BuildSDP(OfferParams{SessionID: c.sessionID, Version: c.sdpVersion, IP: a.IP, Port: a.Port,
-		Codecs: []Codec{c.neg.Codec}, DTMFPT: c.neg.DTMFPT, Direction: direction})
+	p := OfferParams{SessionID: c.sessionID, Version: c.sdpVersion, IP: a.IP, Port: a.Port,
+		Codecs: []Codec{c.neg.Codec}, DTMFPT: c.neg.DTMFPT, Direction: direction, Proto: c.proto}
+	if c.local != nil {
+		p.Crypto = []Crypto{*c.local}
+	}
+	return BuildSDP(p)
 }
 
 // answerDirection mirrors the offerer's direction (RFC 3264 6.1): they send only, we
@@ -107,28 +145,36 @@ func answerDirection(offer string) string {
 }
 
 // Reoffer answers a re-INVITE's offer during the call (hold, resume, session refresh,
-// a moved media server). The codec must stay the one both legs carry; the PBX leg
-// follows the new address and direction. The SDP version rises only when our answer
-// changes (RFC 3264 8).
+// a moved media server, new SRTP keys). The codec must stay the one both legs carry;
+// the PBX leg follows the new address, direction and keys. The SDP version rises only
+// when our answer changes (RFC 3264 8).
 func (c *Call) Reoffer(offer []byte) (answer []byte, direction string, err error) {
 	c.mu.Lock()
 	if c.neg == nil {
 		c.mu.Unlock()
 		return nil, "", ErrClosed
 	}
-	codec := c.neg.Codec
+	codec, current := c.neg.Codec, c.local
 	c.mu.Unlock()
 	n, err := SelectFromOffer(offer, []Codec{codec})
 	if err != nil {
 		return nil, "", err
 	}
-	c.pbx.SetRemote(n.Remote)
+	local, remote, err := keysForOffer(n, c.sec, current)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := c.pbx.SetKeys(local, remote); err != nil {
+		return nil, "", err
+	}
+	c.pbx.SetRemote(n.Remote, n.RTCP)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	dir := answerDirection(n.Direction)
-	if c.neg.Direction != n.Direction || c.neg.Codec.PT != n.Codec.PT {
+	if c.neg.Direction != n.Direction || c.neg.Codec.PT != n.Codec.PT || c.proto != n.Proto || c.local != local {
 		c.sdpVersion++
 	}
+	c.proto, c.local = n.Proto, local
 	c.neg.Direction, c.neg.DTMFPT = n.Direction, n.DTMFPT
 	if c.neg.Codec.PT != n.Codec.PT {
 		c.neg.Codec.PT = n.Codec.PT // same codec, renumbered by the PBX
@@ -153,18 +199,31 @@ func (c *Call) HoldOffer(on bool) ([]byte, error) {
 	return c.currentSDPLocked(dir), nil
 }
 
-// SetHoldAnswer applies the PBX's answer to a hold or resume offer: the media address
-// may move.
+// SetHoldAnswer applies the PBX's answer to a hold or resume offer (or to our refresh
+// of the session): the media address may move and the PBX may send with a new key.
 func (c *Call) SetHoldAnswer(answer []byte) error {
 	c.mu.Lock()
-	codec := c.neg.Codec
+	if c.neg == nil {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	codec, local := c.neg.Codec, c.local
 	c.mu.Unlock()
 	n, err := ParseAnswer(answer, []Codec{codec})
 	if err != nil {
 		return err
 	}
+	if local != nil {
+		remote, ok := matchingCrypto(n.Crypto, []Crypto{*local})
+		if !ok {
+			return fmt.Errorf("%w: the PBX's answer drops the SRTP key", ErrSecurity)
+		}
+		if err := c.pbx.SetKeys(local, remote); err != nil {
+			return err
+		}
+	}
 	if n.Remote != nil {
-		c.pbx.SetRemote(n.Remote)
+		c.pbx.SetRemote(n.Remote, n.RTCP)
 	}
 	return nil
 }
@@ -180,23 +239,37 @@ func (c *Call) CurrentOffer() ([]byte, error) {
 	return c.currentSDPLocked("sendrecv"), nil
 }
 
-// Offer returns the SDP offer for the PBX.
+// Offer returns the SDP offer for the PBX: RTP/SAVP with our keys when SRTP is
+// required, RTP/AVP with our keys when it is optional (the PBX may answer plain).
 func (c *Call) Offer(sessionID uint64) []byte {
 	c.mu.Lock()
 	c.sessionID, c.sdpVersion = sessionID, sessionID
+	proto := c.proto
 	c.mu.Unlock()
 	a := c.pbx.LocalAddr()
-	return BuildSDP(OfferParams{SessionID: sessionID, Version: sessionID, IP: a.IP, Port: a.Port, Codecs: c.offers})
+	return BuildSDP(OfferParams{SessionID: sessionID, Version: sessionID, IP: a.IP, Port: a.Port, Codecs: c.offers,
+		Proto: proto, Crypto: c.offered})
 }
 
-// SetPBXAnswer applies the PBX's SDP answer (from a 183 or the 200).
+// SetPBXAnswer applies the PBX's SDP answer (from a 183 or the 200). An answer whose
+// media security the account does not allow (no key where SRTP is required) is an
+// error wrapping ErrSecurity.
 func (c *Call) SetPBXAnswer(sdp []byte) (Negotiated, error) {
 	n, err := ParseAnswer(sdp, c.offers)
 	if err != nil {
 		return Negotiated{}, err
 	}
-	c.pbx.SetRemote(n.Remote)
+	local, remote, err := c.keysFromAnswer(n)
+	if err != nil {
+		return Negotiated{}, err
+	}
+	if err := c.pbx.SetKeys(local, remote); err != nil {
+		return Negotiated{}, err
+	}
+	c.pbx.SetRemote(n.Remote, n.RTCP)
+	c.pbx.SetClockRate(n.Codec.ClockRate)
 	c.mu.Lock()
+	c.local = local
 	if c.neg != nil && c.neg.Codec.Key == n.Codec.Key {
 		c.neg = &n
 		c.mu.Unlock()

@@ -22,18 +22,28 @@ func browserPeer(t *testing.T, c Codec) (*webrtc.PeerConnection, *webrtc.TrackLo
 // unchanged in both directions, with the PBX leg's payload type and one SSRC per leg.
 func TestCallRelaysBothWays(t *testing.T) {
 	for _, codec := range []Codec{PCMU, Opus} {
-		t.Run(codec.Name, func(t *testing.T) { relayBothWays(t, codec) })
+		t.Run(codec.Name, func(t *testing.T) { relayBothWays(t, codec, SecurityOff) })
 	}
 }
 
-func relayBothWays(t *testing.T, codec Codec) {
+// TestSDESCallRelaysBothWays is the same relay with the PBX leg in SDES-SRTP: the fake
+// PBX takes our offered key for the suite it chooses and answers with its own, and
+// only ciphertext crosses the PBX leg.
+func TestSDESCallRelaysBothWays(t *testing.T) {
+	for _, sec := range []Security{SecuritySDES, SecuritySDESOptional} {
+		t.Run(sec.String(), func(t *testing.T) { relayBothWays(t, PCMU, sec) })
+	}
+}
+
+func relayBothWays(t *testing.T, codec Codec, sec Security) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	bnet := &BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}, remoteOK: machineIPs()}
-	call, err := NewCall(bnet, net.IPv4(127, 0, 0, 1), []Codec{Opus, PCMU}, log)
+	call, err := NewCall(bnet, net.IPv4(127, 0, 0, 1), []Codec{Opus, PCMU}, sec, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer call.Close()
+	offer := string(call.Offer(1))
 
 	pbx, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -46,7 +56,12 @@ func relayBothWays(t *testing.T, codec Codec) {
 	}
 	answer := codec
 	answer.PT = pbxPT
-	if _, err := call.SetPBXAnswer(BuildSDP(OfferParams{IP: net.IPv4(127, 0, 0, 1), Port: pbx.LocalAddr().(*net.UDPAddr).Port, Codecs: []Codec{answer}})); err != nil {
+	params := OfferParams{IP: net.IPv4(127, 0, 0, 1), Port: pbx.LocalAddr().(*net.UDPAddr).Port, Codecs: []Codec{answer}}
+	end := fakePBXEnd{}
+	if sec != SecurityOff {
+		end, params.Proto, params.Crypto = sdesPBXEnd(t, offer, SuiteAESCM128SHA1_32)
+	}
+	if _, err := call.SetPBXAnswer(BuildSDP(params)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -96,7 +111,7 @@ func relayBothWays(t *testing.T, codec Codec) {
 		if err != nil {
 			continue
 		}
-		if err := atPBX.Unmarshal(got[:n]); err != nil {
+		if err := atPBX.Unmarshal(end.open(t, got[:n])); err != nil {
 			t.Fatal(err)
 		}
 		break
@@ -114,7 +129,7 @@ func relayBothWays(t *testing.T, codec Codec) {
 			t.Fatal("nothing from the PBX reached the browser")
 		}
 		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pbxPT, SequenceNumber: seq, Timestamp: uint32(seq) * 160, SSRC: 42}, Payload: theirs}).Marshal()
-		if _, err := pbx.WriteToUDP(b, leg); err != nil {
+		if _, err := pbx.WriteToUDP(end.seal(t, b), leg); err != nil {
 			t.Fatal(err)
 		}
 		select {

@@ -16,6 +16,9 @@ type Negotiated struct {
 	DTMFPT    int          // telephone-event payload type, -1 when none
 	Remote    *net.UDPAddr // where the PBX wants RTP; nil when the stream is on hold (0.0.0.0)
 	Direction string       // sendrecv, sendonly, recvonly or inactive, as the PBX wrote it
+	Proto     string       // the m= line's transport: RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVPF…
+	RTCP      *net.UDPAddr // the a=rtcp address; nil: the port after Remote's
+	Crypto    []Crypto     // the usable a=crypto attributes, in the SDP's order
 }
 
 // OfferParams are what we put into an SDP offer or answer.
@@ -27,10 +30,13 @@ type OfferParams struct {
 	Codecs    []Codec
 	Direction string // "" means sendrecv
 	DTMFPT    int    // telephone-event payload type: 0 means TelephoneEventPT, -1 none
+	Proto     string // "" means RTP/AVP
+	Crypto    []Crypto
 }
 
-// BuildSDP writes an RTP/AVP audio SDP (RFC 4566, RFC 3264) with the codecs in order of
-// preference plus telephone-event.
+// BuildSDP writes an audio SDP (RFC 4566, RFC 3264) with the codecs in order of
+// preference plus telephone-event, RTP/AVP unless p.Proto says otherwise, with an
+// a=crypto line for each SDES key (RFC 4568).
 func BuildSDP(p OfferParams) []byte {
 	ip := p.IP.String()
 	fams := "IP4"
@@ -54,7 +60,11 @@ func BuildSDP(p OfferParams) []byte {
 	if dtmf > 0 {
 		pts = append(pts, strconv.Itoa(dtmf))
 	}
-	fmt.Fprintf(&b, "m=audio %d RTP/AVP %s\r\n", p.Port, strings.Join(pts, " "))
+	proto := p.Proto
+	if proto == "" {
+		proto = ProtoAVP
+	}
+	fmt.Fprintf(&b, "m=audio %d %s %s\r\n", p.Port, proto, strings.Join(pts, " "))
 	for _, c := range p.Codecs {
 		if c.Channels > 1 {
 			fmt.Fprintf(&b, "a=rtpmap:%d %s/%d/%d\r\n", c.PT, c.Name, c.ClockRate, c.Channels)
@@ -69,6 +79,9 @@ func BuildSDP(p OfferParams) []byte {
 		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", dtmf, dtmf)
 	}
 	fmt.Fprintf(&b, "a=ptime:20\r\na=%s\r\n", dir)
+	for _, c := range p.Crypto {
+		fmt.Fprintf(&b, "a=crypto:%s\r\n", c)
+	}
 	return []byte(b.String())
 }
 
@@ -79,7 +92,31 @@ type audioStream struct {
 	formats   []uint8
 	rtpmap    map[uint8]string // "PCMU/8000"
 	direction string
+	proto     string
+	rtcpPort  int // a=rtcp, 0 when absent
+	crypto    []Crypto
 }
+
+// The m= line transports we know (RFC 3551, RFC 3711, RFC 5124, RFC 5764).
+const (
+	ProtoAVP       = "RTP/AVP"
+	ProtoSAVP      = "RTP/SAVP"
+	ProtoAVPF      = "RTP/AVPF"
+	ProtoSAVPF     = "RTP/SAVPF"
+	ProtoDTLSSAVP  = "UDP/TLS/RTP/SAVP"
+	ProtoDTLSSAVPF = "UDP/TLS/RTP/SAVPF"
+)
+
+func knownProto(p string) bool {
+	switch p {
+	case ProtoAVP, ProtoSAVP, ProtoAVPF, ProtoSAVPF, ProtoDTLSSAVP, ProtoDTLSSAVPF:
+		return true
+	}
+	return false
+}
+
+// maxCryptoAttrs caps the a=crypto lines read from one stream.
+const maxCryptoAttrs = 16
 
 // parseAudio reads the first audio m= section of an SDP. It is lenient about order and
 // unknown lines (PBXs differ) but strict about sizes and numbers.
@@ -116,11 +153,11 @@ func parseAudio(body []byte) (audioStream, error) {
 			if err != nil || port < 0 || port > 65535 {
 				return audioStream{}, fmt.Errorf("%w: bad port in m=%s", ErrBadSDP, val)
 			}
-			if !strings.HasPrefix(f[2], "RTP/") {
+			if !knownProto(f[2]) {
 				inAudio = false
 				continue
 			}
-			st.port = port
+			st.port, st.proto = port, f[2]
 			for _, s := range f[3:] {
 				pt, err := strconv.Atoi(s)
 				if err != nil || pt < 0 || pt > 127 {
@@ -159,6 +196,22 @@ func parseAudio(body []byte) (audioStream, error) {
 					return audioStream{}, fmt.Errorf("%w: bad rtpmap %q", ErrBadSDP, arg)
 				}
 				st.rtpmap[uint8(pt)] = strings.TrimSpace(enc)
+			case "crypto":
+				if !inAudio || len(st.crypto) >= maxCryptoAttrs {
+					continue
+				}
+				if c, err := ParseCrypto(arg); err == nil {
+					st.crypto = append(st.crypto, c)
+				}
+			case "rtcp":
+				if !inAudio {
+					continue
+				}
+				port, err := strconv.Atoi(strings.Fields(arg + " ")[0])
+				if err != nil || port <= 0 || port > 65535 {
+					return audioStream{}, fmt.Errorf("%w: bad a=rtcp:%s", ErrBadSDP, arg)
+				}
+				st.rtcpPort = port
 			}
 		}
 	}
@@ -217,7 +270,7 @@ func (st audioStream) codecFor(pt uint8) (name string, rate uint32, channels uin
 
 func (st audioStream) negotiated(c Codec, pt uint8) Negotiated {
 	c.PT = pt
-	n := Negotiated{Codec: c, DTMFPT: -1, Direction: st.direction}
+	n := Negotiated{Codec: c, DTMFPT: -1, Direction: st.direction, Proto: st.proto, Crypto: st.crypto}
 	for _, f := range st.formats {
 		if name, rate, _, ok := st.codecFor(f); ok && strings.EqualFold(name, "telephone-event") && rate == 8000 {
 			n.DTMFPT = int(f)
@@ -226,6 +279,9 @@ func (st audioStream) negotiated(c Codec, pt uint8) Negotiated {
 	}
 	if st.port != 0 && !st.addr.IsUnspecified() {
 		n.Remote = &net.UDPAddr{IP: st.addr, Port: st.port}
+		if st.rtcpPort != 0 {
+			n.RTCP = &net.UDPAddr{IP: st.addr, Port: st.rtcpPort}
+		}
 	}
 	return n
 }

@@ -53,7 +53,7 @@ func TestSelectFromOfferUsesOurPreference(t *testing.T) {
 
 func TestIncomingAnswerUsesTheOfferersNumbers(t *testing.T) {
 	offer := []byte("v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 96 0 97\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:97 telephone-event/8000\r\n")
-	c, neg, err := NewIncomingCall(&BrowserNet{}, net.IPv4(127, 0, 0, 1), offer, []Codec{PCMU, Opus}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c, neg, err := NewIncomingCall(&BrowserNet{}, net.IPv4(127, 0, 0, 1), offer, []Codec{PCMU, Opus}, SecurityOff, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestIncomingAnswerUsesTheOfferersNumbers(t *testing.T) {
 		t.Fatalf("answer:\n%s", ans)
 	}
 	noDTMF := []byte("v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 8\r\n")
-	c2, _, err := NewIncomingCall(&BrowserNet{}, net.IPv4(127, 0, 0, 1), noDTMF, []Codec{PCMA}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c2, _, err := NewIncomingCall(&BrowserNet{}, net.IPv4(127, 0, 0, 1), noDTMF, []Codec{PCMA}, SecurityOff, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func FuzzParseAnswer(f *testing.F) {
 
 func TestReofferHoldResumeAndOfferless(t *testing.T) {
 	offer := []byte("v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n")
-	c, _, err := NewIncomingCall(&BrowserNet{}, net.IPv4(127, 0, 0, 1), offer, []Codec{PCMU}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c, _, err := NewIncomingCall(&BrowserNet{}, net.IPv4(127, 0, 0, 1), offer, []Codec{PCMU}, SecurityOff, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -200,6 +200,14 @@ func (c *Config) normalize() error {
 		default:
 			return fmt.Errorf("%w: account %q: transport %q is not udp, tcp, tls, ws or wss", ErrInvalid, a.ID, a.Transport)
 		}
+		a.SRTP = strings.ToLower(a.SRTP)
+		switch a.SRTP {
+		case "":
+			a.SRTP = "auto"
+		case "auto", "off", "sdes", "sdes-optional", "dtls":
+		default:
+			return fmt.Errorf("%w: account %q: srtp %q is not off, sdes, sdes-optional, dtls or auto", ErrInvalid, a.ID, a.SRTP)
+		}
 		if len(a.TLSCAFile) > 4096 || (a.TLSCAFile != "" && !filepath.IsAbs(a.TLSCAFile)) {
 			return fmt.Errorf("%w: account %q: tls_ca_file must be an absolute path", ErrInvalid, a.ID)
 		}

@@ -124,7 +124,7 @@ func (p *Phone) startOutgoing(acc *account, target sip.Uri, shown string, prep f
 			return "", err
 		}
 	}
-	m, err := media.NewCall(p.bnet, fl.ip, media.CodecsByName(acc.cfg.Codecs), p.log)
+	m, err := media.NewCall(p.bnet, fl.ip, media.CodecsByName(acc.cfg.Codecs), acc.security(), p.log)
 	if err != nil {
 		return "", fmt.Errorf("open media: %w", err)
 	}
@@ -290,7 +290,7 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 	}
 	if _, err := c.media.SetPBXAnswer(sess.InviteResponse.Body()); err != nil {
 		p.log.Warn("unusable answer SDP", "call", c.id, "err", err)
-		reason.Message = "The other side cannot use any of our audio codecs"
+		reason.Message = answerSDPWords(err)
 		p.ackAndBye(sess, req)
 		return
 	}

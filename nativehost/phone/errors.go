@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/emiago/sipgo/sip"
+	"github.com/tabphone/tabphone/media"
 )
 
 // Sentinel errors of intents; the host maps them to protocol error codes.
@@ -83,4 +85,13 @@ func Sentence(code int) string {
 		return "The call failed"
 	}
 	return "SIP error"
+}
+
+// answerSDPWords says why a call's media could not be agreed, for the user: a media
+// security mismatch names both sides' settings, anything else is a codec problem.
+func answerSDPWords(err error) string {
+	if errors.Is(err, media.ErrSecurity) {
+		return "Call refused: secure media does not match (" + strings.TrimPrefix(err.Error(), media.ErrSecurity.Error()+": ") + ")"
+	}
+	return "The other side cannot use any of our audio codecs"
 }

@@ -2,6 +2,7 @@ package phone
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -79,10 +80,17 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if f := acc.currentFlow(); f != nil && strings.EqualFold(req.Transport(), f.network) {
 		fl = f
 	}
-	m, _, err := media.NewIncomingCall(p.bnet, fl.ip, req.Body(), media.CodecsByName(acc.cfg.Codecs), p.log)
+	m, _, err := media.NewIncomingCall(p.bnet, fl.ip, req.Body(), media.CodecsByName(acc.cfg.Codecs), acc.security(), p.log)
 	if err != nil {
 		p.log.Warn("incoming offer refused", "err", err)
 		respond(tx, req, 488, "Not Acceptable Here")
+		if errors.Is(err, media.ErrSecurity) {
+			// The user should know a call came and why it could not be taken.
+			now := time.Now().UnixMilli()
+			p.events.CallChanged(messaging.Call{ID: p.newCallID(), Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
+				State: messaging.CallEnded, StartedAt: now, EndedAt: now,
+				EndReason: &messaging.EndReason{SIPCode: 488, Message: answerSDPWords(err)}})
+		}
 		return
 	}
 	dlg, err := fl.dsc.ReadInvite(req, tx)

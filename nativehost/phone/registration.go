@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tabphone/tabphone/media"
 	"strconv"
 	"strings"
 	"sync"
@@ -322,6 +323,12 @@ func (a *account) register(ctx context.Context, expires int) (int, error) {
 type retry423Key struct{}
 
 func retried423(ctx context.Context) bool { return ctx.Value(retry423Key{}) != nil }
+
+// security is the media the account's PBX leg speaks (config validated the value).
+func (a *account) security() media.Security {
+	sec, _ := media.SecurityFor(a.cfg.SRTP, a.cfg.Transport)
+	return sec
+}
 
 func (a *account) authUser() string {
 	if a.cfg.AuthUser != "" {
