@@ -54,6 +54,7 @@ type BrowserLeg struct {
 	pc    *webrtc.PeerConnection
 	track *webrtc.TrackLocalStaticRTP
 	log   *slog.Logger
+	pt    uint8 // the payload type the browser leg was built with
 }
 
 // NewBrowserLeg makes a peer connection that can only negotiate codec (plus nothing
@@ -84,7 +85,7 @@ func NewBrowserLeg(n *BrowserNet, codec Codec, log *slog.Logger) (*BrowserLeg, e
 		return nil, fmt.Errorf("add track: %w", err)
 	}
 	go drainRTCP(sender)
-	return &BrowserLeg{pc: pc, track: track, log: log}, nil
+	return &BrowserLeg{pc: pc, track: track, log: log, pt: codec.PT}, nil
 }
 
 // drainRTCP reads the browser's RTCP so the interceptors (NACK, reports) keep working.

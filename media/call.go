@@ -29,6 +29,10 @@ type Call struct {
 	// OnAnswer receives the browser leg's answer SDP, or the error that stopped it. It is
 	// called from a media goroutine, never with a lock held.
 	OnAnswer func(sdp string, err error)
+	// OnRestart asks the softphone window for a fresh offer: the PBX leg's codec changed
+	// (a 200 from another fork than the 183) and the browser leg, which carries exactly
+	// one codec, must be built again. Called like OnAnswer.
+	OnRestart func()
 
 	dtmfMu sync.Mutex // one DTMF string at a time
 
@@ -42,6 +46,7 @@ type Call struct {
 	browserOffer string
 	browser      *BrowserLeg
 	closed       bool
+	gen          int // counts codec changes; a browser leg built for an older one is dropped
 	toPBX        *rewriter
 	toBrowser    *rewriter
 	proto        string  // the PBX leg's m= transport
@@ -275,16 +280,29 @@ func (c *Call) SetPBXAnswer(sdp []byte) (Negotiated, error) {
 		c.mu.Unlock()
 		return n, nil // a 200 after a 183 with the same codec: nothing to rebuild
 	}
+	changed := c.neg != nil // a 200 from another fork than the 183, with another codec
 	c.neg = &n
 	if c.sessionID == 0 {
 		c.sessionID, c.sdpVersion = uint64(time.Now().Unix()), uint64(time.Now().Unix())
 	}
 	c.toPBX = newRewriter(n.Codec.samplesPer20ms())
 	c.toBrowser = newRewriter(n.Codec.samplesPer20ms())
+	c.gen++
+	old := c.browser
+	c.browser = nil
 	start := c.browserOffer != ""
 	c.mu.Unlock()
-	if start {
+	if old != nil {
+		old.Close()
+	}
+	switch {
+	case start:
 		go c.buildBrowserLeg()
+	case changed && c.OnRestart != nil:
+		// The window's offer was used for the old codec (or is being answered now: that
+		// answer is dropped): it must offer again.
+		c.log.Info("PBX codec changed, browser leg restarts", "codec", n.Codec.Name)
+		c.OnRestart()
 	}
 	return n, nil
 }
@@ -325,7 +343,7 @@ func (c *Call) buildBrowserLeg() {
 		c.mu.Unlock()
 		return
 	}
-	codec, offer, old := c.neg.Codec, c.browserOffer, c.browser
+	codec, offer, old, gen := c.neg.Codec, c.browserOffer, c.browser, c.gen
 	c.browser, c.browserOffer = nil, ""
 	c.mu.Unlock()
 	if old != nil {
@@ -335,14 +353,18 @@ func (c *Call) buildBrowserLeg() {
 	sdp, leg, err := c.answerBrowser(codec, offer)
 	if err == nil {
 		c.mu.Lock()
+		stale := c.gen != gen
 		if c.closed {
 			err = ErrClosed
-		} else {
+		} else if !stale {
 			c.browser = leg
 		}
 		c.mu.Unlock()
-		if err != nil {
+		if err != nil || stale {
 			leg.Close()
+		}
+		if stale {
+			return // SetPBXAnswer asked the window for a new offer
 		}
 	}
 	if c.OnAnswer != nil {
@@ -397,7 +419,7 @@ func (c *Call) pbxToBrowser() {
 			c.mu.Unlock()
 			continue
 		}
-		out := c.toBrowser.rewrite(p, c.neg.Codec.PT)
+		out := c.toBrowser.rewrite(p, leg.pt)
 		c.mu.Unlock()
 		out.Payload = append([]byte(nil), p.Payload...) // buf is reused by the next read
 		if err := leg.WriteRTP(out); err != nil {
