@@ -19,13 +19,25 @@ export const CODECS = Object.freeze([
   Object.freeze({ name: 'pcma', get label() { return t('optionsCodecPcma'); } }),
 ]);
 
-/** SIP transports; only UDP works in the host for now. */
+/** SIP transports the host speaks. */
 export const TRANSPORTS = Object.freeze([
   Object.freeze({ value: 'udp', label: 'UDP', available: true }),
   Object.freeze({ value: 'tcp', label: 'TCP', available: true }),
   Object.freeze({ value: 'tls', label: 'TLS', available: true }),
   Object.freeze({ value: 'ws', label: 'WS', available: true }),
   Object.freeze({ value: 'wss', label: 'WSS', available: true }),
+]);
+
+/**
+ * The media the PBX leg speaks (the account's `srtp`, docs/config.md), in words: "auto"
+ * first, since it follows the transport and suits most PBXs.
+ */
+export const SRTP_MODES = Object.freeze([
+  Object.freeze({ value: 'auto', get label() { return t('optionsSrtpAuto'); } }),
+  Object.freeze({ value: 'off', get label() { return t('optionsSrtpOff'); } }),
+  Object.freeze({ value: 'sdes-optional', get label() { return t('optionsSrtpSdesOptional'); } }),
+  Object.freeze({ value: 'sdes', get label() { return t('optionsSrtpSdes'); } }),
+  Object.freeze({ value: 'dtls', get label() { return t('optionsSrtpDtls'); } }),
 ]);
 
 /** Transports whose server certificate the host checks (against tls_ca_file too). */
@@ -61,6 +73,7 @@ export const WORDS = Object.freeze({
   get REGISTRAR_FORMAT() { return t('optionsErrorRegistrarFormat'); },
   get PROXY_FORMAT() { return t('optionsErrorProxyFormat'); },
   get TRANSPORT() { return t('optionsErrorTransport'); },
+  get SRTP() { return t('optionsErrorSrtp'); },
   get TLS_CA_FORMAT() { return t('optionsTlsCaFormat'); },
   get WS_PATH_FORMAT() { return t('optionsWsPathFormat'); },
   get CODECS() { return t('optionsErrorCodecs'); },
@@ -121,6 +134,7 @@ export function accountToForm(account) {
     tlsCaFile: str(a.tls_ca_file),
     wsPath: str(a.ws_path),
     transport: str(a.transport) || 'udp',
+    srtp: SRTP_MODES.some((m) => m.value === a.srtp) ? a.srtp : 'auto',
     codecs: codecsToForm(a.codecs),
     autoAnswer: a.auto_answer?.enabled === true,
     autoAnswerSeconds: String(seconds),
@@ -248,6 +262,7 @@ function accountFromForm(f, base, i, problem) {
   const registrar = str(f.registrar).trim();
   const outboundProxy = str(f.outboundProxy).trim();
   const transport = str(f.transport) || 'udp';
+  const srtp = str(f.srtp) || 'auto';
   const tlsCaFile = str(f.tlsCaFile).trim();
   const wsPath = str(f.wsPath).trim();
   const region = str(f.region).trim();
@@ -262,6 +277,7 @@ function accountFromForm(f, base, i, problem) {
   if (registrar !== '' && !isServerAddress(registrar)) problem(at('registrar'), WORDS.REGISTRAR_FORMAT);
   if (outboundProxy !== '' && !isServerAddress(outboundProxy)) problem(at('outboundProxy'), WORDS.PROXY_FORMAT);
   if (!TRANSPORTS.some((tr) => tr.available && tr.value === transport)) problem(at('transport'), WORDS.TRANSPORT);
+  if (!SRTP_MODES.some((m) => m.value === srtp)) problem(at('srtp'), WORDS.SRTP);
   // The host starts in any directory: only an absolute path names one file.
   // The host's rule: an absolute URL path, no spaces, no query or fragment.
   if (wsPath !== '' && !/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]{0,255}$/.test(wsPath)) problem(at('wsPath'), WORDS.WS_PATH_FORMAT);
@@ -285,7 +301,7 @@ function accountFromForm(f, base, i, problem) {
   if (!DND_CODES.some((d) => d.code === dndCode)) problem(at('dndCode'), WORDS.DND_CODE);
   if (region !== '' && !/^[a-z]{2}$/i.test(region)) problem(at('region'), WORDS.REGION);
 
-  // Fields the page does not show (srtp, expires, register, keepalive) stay as they were.
+  // Fields the page does not show (expires, register, keepalive) stay as they were.
   const out = { ...(isPlainObject(base) ? base : {}) };
   delete out.password_set;
   delete out.password;
@@ -298,6 +314,7 @@ function accountFromForm(f, base, i, problem) {
     registrar,
     outbound_proxy: outboundProxy,
     transport,
+    srtp,
     codecs,
     auto_answer: optionalFlag({ enabled: Boolean(f.autoAnswer), seconds }, out.auto_answer, 'from_pbx', f.autoAnswerFromPbx),
     dnd_code: dndCode,

@@ -19,7 +19,7 @@ import {
   registrationWords, registrationIsProblem, errorWords, hostWords,
 } from '../lib/callview.js';
 import {
-  CODECS, TRANSPORTS, TLS_TRANSPORTS, WS_TRANSPORTS, DND_CODES, WORDS, configToForm, emptySiteForm, siteIsEmpty, moveCodec, matchFromUrl,
+  CODECS, TRANSPORTS, SRTP_MODES, TLS_TRANSPORTS, WS_TRANSPORTS, DND_CODES, WORDS, configToForm, emptySiteForm, siteIsEmpty, moveCodec, matchFromUrl,
   formToConfig, errorSummary, permissionsFor, watchesCookies,
 } from '../lib/optionsform.js';
 import {
@@ -52,6 +52,7 @@ const els = {
   registrar: $('registrar'),
   outboundProxy: $('outbound-proxy'),
   transport: $('transport'),
+  srtp: $('srtp'),
   tlsCaFile: $('tls-ca-file'),
   tlsCaField: $('tls-ca-field'),
   wsPath: $('ws-path'),
@@ -101,6 +102,7 @@ const ACCOUNT_FIELDS = {
   registrar: els.registrar,
   outboundProxy: els.outboundProxy,
   transport: els.transport,
+  srtp: els.srtp,
   tlsCaFile: els.tlsCaFile,
   wsPath: els.wsPath,
   codecs: els.codecs,
@@ -157,6 +159,7 @@ function fillSelect(select, choices, value) {
 }
 
 fillSelect(els.transport, TRANSPORTS.map((tr) => ({ value: tr.value, label: tr.label, disabled: !tr.available })), 'udp');
+fillSelect(els.srtp, SRTP_MODES.map((m) => ({ value: m.value, label: m.label })), 'auto');
 fillSelect(els.dndCode, DND_CODES.map((d) => ({ value: String(d.code), label: d.label })), '486');
 
 function codecLabel(name) {
@@ -225,6 +228,7 @@ function fillAccount(a) {
   els.registrar.value = a.registrar;
   els.outboundProxy.value = a.outboundProxy;
   els.transport.value = a.transport;
+  els.srtp.value = a.srtp;
   els.tlsCaFile.value = a.tlsCaFile;
   els.wsPath.value = a.wsPath;
   showTransportFields();
@@ -261,6 +265,7 @@ function readAccount(base) {
     registrar: els.registrar.value,
     outboundProxy: els.outboundProxy.value,
     transport: els.transport.value,
+    srtp: els.srtp.value,
     tlsCaFile: els.tlsCaFile.value,
     wsPath: els.wsPath.value,
     codecs: codecs.map((c) => ({ ...c })),

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   WORDS, configToForm, accountToForm, codecsToForm, moveCodec, isServerAddress, patternProblem, matchFromUrl,
-  formToConfig, errorSummary, permissionsFor, watchesCookies, siteIsEmpty, TRANSPORTS,
+  formToConfig, errorSummary, permissionsFor, watchesCookies, siteIsEmpty, TRANSPORTS, SRTP_MODES,
 } from '../lib/optionsform.js';
 import { useI18n } from '../lib/i18n.js';
 import { fakeI18n } from './fakei18n.js';
@@ -161,6 +161,22 @@ test('formToConfig: clear words for each problem, tied to the field', () => {
     { field: 'accounts.0.region', message: 'Default region must be two letters, like US' },
   ]);
   assert.match(errorSummary(errors), /^User is required\. Domain must be host, host:port or sip:host:port\. /);
+});
+
+test('call encryption: each srtp value round-trips in words; an unknown one is a problem, a missing one is auto', () => {
+  assert.deepEqual(SRTP_MODES.map((m) => m.value), ['auto', 'off', 'sdes-optional', 'sdes', 'dtls']);
+  for (const m of SRTP_MODES) assert.ok(m.label && !m.label.startsWith('options'), `words for ${m.value}`);
+  assert.equal(goodForm().accounts[0].srtp, 'off');
+  for (const value of ['sdes', 'sdes-optional', 'dtls', 'auto']) {
+    const f = goodForm();
+    f.accounts[0].srtp = value;
+    assert.equal(formToConfig(f, loaded).config.accounts[0].srtp, value);
+  }
+  assert.equal(accountToForm({ user: '1' }).srtp, 'auto');
+  assert.equal(accountToForm({ user: '1', srtp: 'zrtp' }).srtp, 'auto');
+  const bad = goodForm();
+  bad.accounts[0].srtp = 'zrtp';
+  assert.deepEqual(errorsOf(bad), [{ field: 'accounts.0.srtp', message: WORDS.SRTP }]);
 });
 
 test('transports: all five can be chosen; a TLS CA file goes with the account only when set', () => {
