@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // FileName is the history file's name in the config directory.
@@ -52,7 +52,7 @@ type Entry struct {
 }
 
 // FromCall turns an ended call into an entry.
-func FromCall(c messaging.Call) Entry {
+func FromCall(c protocol.Call) Entry {
 	e := Entry{ID: c.ID, Account: c.Account, Direction: c.Direction, Number: c.Number, Name: c.Name,
 		StartedAt: c.StartedAt, AnsweredAt: c.AnsweredAt, EndedAt: c.EndedAt}
 	if c.EndReason != nil {

@@ -6,19 +6,19 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 func TestFromCall(t *testing.T) {
 	cases := []struct {
-		c    messaging.Call
+		c    protocol.Call
 		want string
 		secs int64
 	}{
-		{messaging.Call{ID: "1", Direction: "incoming", StartedAt: 1000, AnsweredAt: 2000, EndedAt: 62000}, Answered, 60},
-		{messaging.Call{ID: "2", Direction: "incoming", StartedAt: 1000, EndedAt: 5000, EndReason: &messaging.EndReason{Message: "Missed call"}}, Missed, 0},
-		{messaging.Call{ID: "3", Direction: "outgoing", StartedAt: 1000, AnsweredAt: 1500, EndedAt: 3500}, Outgoing, 2},
-		{messaging.Call{ID: "4", Direction: "outgoing", StartedAt: 1000, EndedAt: 1200}, Failed, 0},
+		{protocol.Call{ID: "1", Direction: "incoming", StartedAt: 1000, AnsweredAt: 2000, EndedAt: 62000}, Answered, 60},
+		{protocol.Call{ID: "2", Direction: "incoming", StartedAt: 1000, EndedAt: 5000, EndReason: &protocol.EndReason{Message: "Missed call"}}, Missed, 0},
+		{protocol.Call{ID: "3", Direction: "outgoing", StartedAt: 1000, AnsweredAt: 1500, EndedAt: 3500}, Outgoing, 2},
+		{protocol.Call{ID: "4", Direction: "outgoing", StartedAt: 1000, EndedAt: 1200}, Failed, 0},
 	}
 	for _, tc := range cases {
 		e := FromCall(tc.c)

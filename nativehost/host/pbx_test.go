@@ -11,7 +11,7 @@ import (
 	"github.com/tabphone/tabphone/internal/kamailiotest"
 	"github.com/tabphone/tabphone/internal/sipptest"
 	"github.com/tabphone/tabphone/nativehost/history"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // sippCaller runs one scripted caller from the phone's testdata against target, with
@@ -30,21 +30,21 @@ func TestDNDRejectsWithTheCodeAndHistorySaysMissed(t *testing.T) {
 	s := start(t, dir)
 	events := s.stream()
 	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
-	await(t, events, "registered in DND", func(e messaging.Envelope) bool {
-		var st messaging.State
-		return e.Type == messaging.TypeState && json.Unmarshal(e.Data, &st) == nil && st.Status == "dnd" &&
-			len(st.Accounts) == 1 && st.Accounts[0].Registration == messaging.RegRegistered && st.Accounts[0].DNDCode == 603
+	await(t, events, "registered in DND", func(e protocol.Envelope) bool {
+		var st protocol.State
+		return e.Type == protocol.TypeState && json.Unmarshal(e.Data, &st) == nil && st.Status == "dnd" &&
+			len(st.Accounts) == 1 && st.Accounts[0].Registration == protocol.RegRegistered && st.Accounts[0].DNDCode == 603
 	})
 
 	done := sippCaller(t, "invite_rejected.xml", k.Addr, 603)
-	ended := await(t, events, "the rejected call's event", func(e messaging.Envelope) bool {
-		if e.Type == messaging.TypeIncoming {
+	ended := await(t, events, "the rejected call's event", func(e protocol.Envelope) bool {
+		if e.Type == protocol.TypeIncoming {
 			t.Fatalf("DND rang: %s", e.Data)
 		}
-		return e.Type == messaging.TypeCall
+		return e.Type == protocol.TypeCall
 	})
-	var ce messaging.CallEvent
-	if err := json.Unmarshal(ended.Data, &ce); err != nil || ce.Call.State != messaging.CallEnded || ce.Call.EndReason == nil ||
+	var ce protocol.CallEvent
+	if err := json.Unmarshal(ended.Data, &ce); err != nil || ce.Call.State != protocol.CallEnded || ce.Call.EndReason == nil ||
 		ce.Call.EndReason.SIPCode != 603 {
 		t.Fatalf("call event %s", ended.Data)
 	}
@@ -81,14 +81,14 @@ func TestVoicemailInTheAccountState(t *testing.T) {
 	s := start(t, dir)
 	events := s.stream()
 	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
-	await(t, events, "registered", func(e messaging.Envelope) bool {
-		var st messaging.State
-		return e.Type == messaging.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == 1 &&
-			st.Accounts[0].Registration == messaging.RegRegistered
+	await(t, events, "registered", func(e protocol.Envelope) bool {
+		var st protocol.State
+		return e.Type == protocol.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == 1 &&
+			st.Accounts[0].Registration == protocol.RegRegistered
 	})
 	done := sippCaller(t, "uac_notify_mwi.xml", k.Addr, 200)
-	st := await(t, events, "a state with voicemail", func(e messaging.Envelope) bool {
-		return e.Type == messaging.TypeState && strings.Contains(string(e.Data), `"voicemail"`)
+	st := await(t, events, "a state with voicemail", func(e protocol.Envelope) bool {
+		return e.Type == protocol.TypeState && strings.Contains(string(e.Data), `"voicemail"`)
 	})
 	if !strings.Contains(string(st.Data), `"voicemail":{"waiting":true,"new":3,"old":5,"urgent_new":1}`) {
 		t.Fatalf("state %s", st.Data)

@@ -7,12 +7,12 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // answeredAfter runs a caller through Kamailio whose INVITE carries hint and returns
 // the incoming call and how long after its arrival it was answered by itself.
-func answeredAfter(t *testing.T, autoAnswer, hint string) (messaging.Call, time.Duration) {
+func answeredAfter(t *testing.T, autoAnswer, hint string) (protocol.Call, time.Duration) {
 	t.Helper()
 	k, _, ev := kamailioPhone(t, `,"auto_answer":`+autoAnswer)
 	done := sippAt(t, "invite_hint.xml", k.Addr, 0, nil, "-key", "hint", hint)

@@ -12,7 +12,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
 	"github.com/tabphone/tabphone/media"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // byeTimeout bounds waiting for the answer to our BYE.
@@ -40,13 +40,13 @@ type call struct {
 	// Set before the call starts, never changed: a transfer's extra INVITE headers
 	// (Referred-By, Replaces) and a watcher of its state (the NOTIFYs of an accepted REFER).
 	extra    []sip.Header
-	onChange func(messaging.Call)
+	onChange func(protocol.Call)
 
 	mu sync.Mutex
-	in messaging.Call
+	in protocol.Call
 }
 
-func (c *call) info() messaging.Call {
+func (c *call) info() protocol.Call {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.in
@@ -79,9 +79,9 @@ func (c *call) hangupRequested() bool {
 }
 
 // update changes the call's info and reports it. An ended call does not change again.
-func (p *Phone) update(c *call, f func(*messaging.Call)) {
+func (p *Phone) update(c *call, f func(*protocol.Call)) {
 	c.mu.Lock()
-	if c.in.State == messaging.CallEnded {
+	if c.in.State == protocol.CallEnded {
 		c.mu.Unlock()
 		return
 	}
@@ -129,7 +129,7 @@ func (p *Phone) startOutgoing(acc *account, target sip.Uri, shown string, prep f
 		return "", fmt.Errorf("open media: %w", err)
 	}
 	c := &call{id: p.newCallID(), sipCallID: uuid.NewString(), acct: acc, fl: fl, media: m, hangup: make(chan struct{})}
-	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "outgoing", Number: shown, State: messaging.CallCalling, StartedAt: time.Now().UnixMilli()}
+	c.in = protocol.Call{ID: c.id, Account: acc.cfg.ID, Direction: "outgoing", Number: shown, State: protocol.CallCalling, StartedAt: time.Now().UnixMilli()}
 	if prep != nil {
 		prep(c)
 	}
@@ -229,7 +229,7 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 
 // runOutgoing drives one outgoing call from INVITE to its end.
 func (p *Phone) runOutgoing(c *call, target sip.Uri) {
-	reason := &messaging.EndReason{Message: "Call ended"}
+	reason := &protocol.EndReason{Message: "Call ended"}
 	defer func() { p.finish(c, reason) }()
 
 	inviteCtx, cancelInvite := context.WithCancel(context.Background())
@@ -238,10 +238,10 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 		select {
 		case <-c.hangup:
 			cancelInvite() // WaitAnswer sends CANCEL (RFC 3261 9.1)
-			if c.info().State != messaging.CallConnected {
+			if c.info().State != protocol.CallConnected {
 				// The CANCEL transaction may take a while (no provisional response yet, or
 				// no 487): the user sees the call end now.
-				p.finish(c, &messaging.EndReason{Message: "Call cancelled"})
+				p.finish(c, &protocol.EndReason{Message: "Call cancelled"})
 			}
 		case <-inviteCtx.Done():
 		}
@@ -304,8 +304,8 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 	}
 	c.setDialog(&dialog{do: answered(sess.Do), write: sess.WriteRequest, target: remote, ids: outgoingIDs(req, sess.InviteResponse)})
 	p.startSessionTimer(c, timerFromResponse(sess.InviteResponse), true, sess.InviteResponse)
-	p.update(c, func(in *messaging.Call) {
-		in.State, in.Codec, in.AnsweredAt = messaging.CallConnected, codec.Name, time.Now().UnixMilli()
+	p.update(c, func(in *protocol.Call) {
+		in.State, in.Codec, in.AnsweredAt = protocol.CallConnected, codec.Name, time.Now().UnixMilli()
 	})
 
 	select {
@@ -323,17 +323,17 @@ func (p *Phone) onProvisional(c *call, res *sip.Response) {
 	if !res.IsProvisional() || res.StatusCode == 100 {
 		return
 	}
-	state := messaging.CallRinging
+	state := protocol.CallRinging
 	if len(res.Body()) > 0 {
 		if _, err := c.media.SetPBXAnswer(res.Body()); err == nil {
-			state = messaging.CallEarly
+			state = protocol.CallEarly
 		} else {
 			p.log.Warn("unusable early media SDP", "call", c.id, "err", err)
 		}
 	}
 	codec, _ := c.media.Codec()
-	p.update(c, func(in *messaging.Call) {
-		if in.State != messaging.CallEarly {
+	p.update(c, func(in *protocol.Call) {
+		if in.State != protocol.CallEarly {
 			in.State = state
 		}
 		in.Codec = codec.Name
@@ -433,7 +433,7 @@ func (p *Phone) Hold(callID string, on bool) error {
 	if len(req.GetHeaders("Session-Expires")) > 0 {
 		p.startSessionTimer(c, timerFromResponse(res), true, nil)
 	}
-	p.update(c, func(in *messaging.Call) { in.Held = on })
+	p.update(c, func(in *protocol.Call) { in.Held = on })
 	return nil
 }
 
@@ -482,7 +482,7 @@ func (p *Phone) Mute(callID string, on bool) error {
 		return err
 	}
 	c.media.SetMuted(on)
-	p.update(c, func(in *messaging.Call) { in.Muted = on })
+	p.update(c, func(in *protocol.Call) { in.Muted = on })
 	return nil
 }
 
@@ -500,15 +500,15 @@ func (p *Phone) viaOutboundProxy(invite *sip.Request) bool {
 }
 
 // finish removes the call and reports it ended, once.
-func (p *Phone) finish(c *call, reason *messaging.EndReason) {
+func (p *Phone) finish(c *call, reason *protocol.EndReason) {
 	c.finishOnce.Do(func() {
 		c.timer.stop()
 		c.media.Close()
 		p.mu.Lock()
 		delete(p.calls, c.id)
 		p.mu.Unlock()
-		p.update(c, func(in *messaging.Call) {
-			in.State, in.EndedAt, in.EndReason = messaging.CallEnded, time.Now().UnixMilli(), reason
+		p.update(c, func(in *protocol.Call) {
+			in.State, in.EndedAt, in.EndReason = protocol.CallEnded, time.Now().UnixMilli(), reason
 		})
 	})
 }

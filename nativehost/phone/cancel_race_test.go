@@ -7,7 +7,7 @@ import (
 
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/nativehost/history"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // directCaller is a phone whose server is a sipp caller that sends straight to the
@@ -42,7 +42,7 @@ func TestCancelCrossingTheAnswer(t *testing.T) {
 	ended := 0
 	ev.mu.Lock()
 	for _, e := range ev.calls {
-		if e.ID == in.ID && e.State == messaging.CallEnded {
+		if e.ID == in.ID && e.State == protocol.CallEnded {
 			ended++
 		}
 	}
@@ -86,7 +86,7 @@ func TestCancelRacingTheAnswer(t *testing.T) {
 				ev.mu.Lock()
 				defer ev.mu.Unlock()
 				for _, c := range ev.calls {
-					if c.State == messaging.CallEnded {
+					if c.State == protocol.CallEnded {
 						id = c.ID
 						return true
 					}
@@ -97,7 +97,7 @@ func TestCancelRacingTheAnswer(t *testing.T) {
 			ended := 0
 			ev.mu.Lock()
 			for _, e := range ev.calls {
-				if e.State == messaging.CallEnded {
+				if e.State == protocol.CallEnded {
 					ended++
 				}
 			}

@@ -11,7 +11,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/tabphone/tabphone/media"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // declineCode answers a call the user declines (RFC 3261 21.4.24: Busy Here, as desk
@@ -68,9 +68,9 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if p.Status() == "dnd" && replaced == nil {
 		p.log.Info("DND: call rejected", "from", number)
 		respond(tx, req, acc.cfg.DNDCode, reasonPhrase(acc.cfg.DNDCode))
-		p.events.CallChanged(messaging.Call{ID: p.newCallID(), Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
-			State: messaging.CallEnded, StartedAt: time.Now().UnixMilli(), EndedAt: time.Now().UnixMilli(),
-			EndReason: &messaging.EndReason{SIPCode: acc.cfg.DNDCode, Message: "Missed: Do not disturb"}})
+		p.events.CallChanged(protocol.Call{ID: p.newCallID(), Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
+			State: protocol.CallEnded, StartedAt: time.Now().UnixMilli(), EndedAt: time.Now().UnixMilli(),
+			EndReason: &protocol.EndReason{SIPCode: acc.cfg.DNDCode, Message: "Missed: Do not disturb"}})
 		return
 	}
 	// The call lives on the flow the INVITE came in on: the UDP socket or the account's
@@ -96,8 +96,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	arrived := time.Now()
 	c := &call{id: p.newCallID(), sipCallID: req.CallID().Value(), acct: acc, fl: fl, media: m, hangup: make(chan struct{}), inc: &incoming{answer: make(chan struct{})}}
 	codec, _ := m.Codec()
-	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
-		State: messaging.CallRinging, Codec: codec.Name, StartedAt: arrived.UnixMilli()}
+	c.in = protocol.Call{ID: c.id, Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
+		State: protocol.CallRinging, Codec: codec.Name, StartedAt: arrived.UnixMilli()}
 	var autoAnswer <-chan time.Time
 	if replaced != nil {
 		c.in.Replaces = replaced.id
@@ -116,7 +116,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	defer p.wg.Done()
-	reason := &messaging.EndReason{Message: "Call ended"}
+	reason := &protocol.EndReason{Message: "Call ended"}
 	defer func() { p.finish(c, reason) }()
 
 	// A CANCEL is answered by sipgo's transaction layer; the transaction itself ends only
@@ -175,8 +175,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if auto {
 		p.events.Beep(c.id)
 	}
-	p.update(c, func(in *messaging.Call) {
-		in.State, in.AnsweredAt = messaging.CallConnected, time.Now().UnixMilli()
+	p.update(c, func(in *protocol.Call) {
+		in.State, in.AnsweredAt = protocol.CallConnected, time.Now().UnixMilli()
 	})
 	if replaced != nil {
 		replaced.requestHangup()
@@ -213,7 +213,7 @@ func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		body = answer
 		held := dir == "sendonly" || dir == "inactive"
-		p.update(c, func(in *messaging.Call) { in.RemoteHold = held })
+		p.update(c, func(in *protocol.Call) { in.RemoteHold = held })
 	} else {
 		offer, err := c.media.CurrentOffer()
 		if err != nil {
@@ -281,7 +281,7 @@ func (p *Phone) connectedCalls() []*call {
 	defer p.mu.Unlock()
 	var out []*call
 	for _, c := range p.calls {
-		if c.info().State == messaging.CallConnected {
+		if c.info().State == protocol.CallConnected {
 			out = append(out, c)
 		}
 	}

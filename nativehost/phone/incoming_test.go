@@ -9,7 +9,7 @@ import (
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/internal/kamailiotest"
 	"github.com/tabphone/tabphone/internal/sipptest"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // sipp runs one scripted caller (testdata/sipp) against target and returns its
@@ -50,7 +50,7 @@ func kamailioPhone(t *testing.T, extra string) (*kamailiotest.Kamailio, *Phone, 
 	t.Helper()
 	k := kamailiotest.Start(t, "pw-k", 300)
 	p, ev := newPhoneAt(t, k.Addr, "pw-k", extra)
-	devpbxtest.WaitFor(t, "registered at Kamailio", 10*time.Second, func() bool { return accountState(p).Registration == messaging.RegRegistered })
+	devpbxtest.WaitFor(t, "registered at Kamailio", 10*time.Second, func() bool { return accountState(p).Registration == protocol.RegRegistered })
 	return k, p, ev
 }
 
@@ -66,9 +66,9 @@ func wasRemoteHold(ev *eventLog, id string) bool {
 	return false
 }
 
-func endedWith(ev *eventLog, id string) (messaging.Call, bool) {
+func endedWith(ev *eventLog, id string) (protocol.Call, bool) {
 	c, ok := ev.lastCall(id)
-	return c, ok && c.State == messaging.CallEnded
+	return c, ok && c.State == protocol.CallEnded
 }
 
 func TestIncomingAnsweredThroughKamailio(t *testing.T) {
@@ -76,7 +76,7 @@ func TestIncomingAnsweredThroughKamailio(t *testing.T) {
 	done := sipp(t, "invite_answered.xml", k.Addr, 0)
 	devpbxtest.WaitFor(t, "incoming event", 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
 	in, _ := ev.firstIncoming()
-	if in.Direction != "incoming" || in.State != messaging.CallRinging || in.Number != "alice" || in.Name != "Alice Caller" || in.Codec != "PCMU" {
+	if in.Direction != "incoming" || in.State != protocol.CallRinging || in.Number != "alice" || in.Name != "Alice Caller" || in.Codec != "PCMU" {
 		t.Fatalf("incoming: %+v", in)
 	}
 	if err := p.Answer(in.ID); err != nil {
@@ -233,11 +233,11 @@ func TestOutgoingEarlyMediaThenAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	devpbxtest.WaitFor(t, "early media", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallEarly })
+	devpbxtest.WaitFor(t, "early media", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == protocol.CallEarly })
 	if c, _ := ev.lastCall(id); c.Codec != "PCMU" {
 		t.Fatalf("early media codec %q", c.Codec)
 	}
-	devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallConnected })
+	devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == protocol.CallConnected })
 	if err := p.Hangup(id); err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestOutgoing401Then407(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	devpbxtest.WaitFor(t, "connected after two challenges", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallConnected })
+	devpbxtest.WaitFor(t, "connected after two challenges", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == protocol.CallConnected })
 	if err := p.Hangup(id); err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func TestIntervalTooBriefAsksAgainWithMinExpires(t *testing.T) {
 		if e := accountState(p).Error; e != nil {
 			t.Logf("registration error: %+v", e)
 		}
-		return accountState(p).Registration == messaging.RegRegistered
+		return accountState(p).Registration == protocol.RegRegistered
 	})
 	p.mu.Lock()
 	granted := p.accounts[0].expires
@@ -282,10 +282,10 @@ func TestCallWaitingHoldsTheFirstCall(t *testing.T) {
 	if err := p.Answer(one.ID); err != nil {
 		t.Fatal(err)
 	}
-	devpbxtest.WaitFor(t, "first call connected", 5*time.Second, func() bool { c, _ := ev.lastCall(one.ID); return c.State == messaging.CallConnected })
+	devpbxtest.WaitFor(t, "first call connected", 5*time.Second, func() bool { c, _ := ev.lastCall(one.ID); return c.State == protocol.CallConnected })
 
 	second := sipp(t, "invite_answered.xml", k.Addr, 0)
-	var two messaging.Call
+	var two protocol.Call
 	devpbxtest.WaitFor(t, "second call rings while the first is up", 10*time.Second, func() bool {
 		ev.mu.Lock()
 		defer ev.mu.Unlock()

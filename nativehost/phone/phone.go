@@ -17,7 +17,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // Events receives what the phone reports. Methods are called without any phone lock
@@ -26,11 +26,11 @@ type Events interface {
 	// StateChanged says the snapshot (accounts, calls) changed.
 	StateChanged()
 	// CallChanged reports one call's new state.
-	CallChanged(messaging.Call)
+	CallChanged(protocol.Call)
 	// WebRTCAnswer delivers the browser leg's answer for a call, or why there is none.
 	WebRTCAnswer(callID, sdp string, err error)
 	// Incoming announces a new ringing call (after its CallChanged).
-	Incoming(messaging.Call)
+	Incoming(protocol.Call)
 	// Beep says an auto-answered call was just connected: the window plays the beep.
 	Beep(callID string)
 }
@@ -317,7 +317,7 @@ func (p *Phone) SetStatus(s string) error {
 }
 
 // Snapshot returns the accounts and live calls.
-func (p *Phone) Snapshot() ([]messaging.AccountState, []messaging.Call) {
+func (p *Phone) Snapshot() ([]protocol.AccountState, []protocol.Call) {
 	p.mu.Lock()
 	accs := append([]*account(nil), p.accounts...)
 	calls := make([]*call, 0, len(p.calls))
@@ -325,11 +325,11 @@ func (p *Phone) Snapshot() ([]messaging.AccountState, []messaging.Call) {
 		calls = append(calls, c)
 	}
 	p.mu.Unlock()
-	as := make([]messaging.AccountState, 0, len(accs))
+	as := make([]protocol.AccountState, 0, len(accs))
 	for _, a := range accs {
 		as = append(as, a.state())
 	}
-	cs := make([]messaging.Call, 0, len(calls))
+	cs := make([]protocol.Call, 0, len(calls))
 	for _, c := range calls {
 		cs = append(cs, c.info())
 	}

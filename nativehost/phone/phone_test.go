@@ -13,25 +13,25 @@ import (
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // eventLog records what the phone reports.
 type eventLog struct {
 	mu       sync.Mutex
-	calls    []messaging.Call
-	incoming []messaging.Call
+	calls    []protocol.Call
+	incoming []protocol.Call
 	beeps    []string
 }
 
 func (e *eventLog) StateChanged() {}
-func (e *eventLog) CallChanged(c messaging.Call) {
+func (e *eventLog) CallChanged(c protocol.Call) {
 	e.mu.Lock()
 	e.calls = append(e.calls, c)
 	e.mu.Unlock()
 }
 func (e *eventLog) WebRTCAnswer(string, string, error) {}
-func (e *eventLog) Incoming(c messaging.Call) {
+func (e *eventLog) Incoming(c protocol.Call) {
 	e.mu.Lock()
 	e.incoming = append(e.incoming, c)
 	e.mu.Unlock()
@@ -43,16 +43,16 @@ func (e *eventLog) Beep(id string) {
 }
 
 // firstIncoming returns the first incoming call announced, if any.
-func (e *eventLog) firstIncoming() (messaging.Call, bool) {
+func (e *eventLog) firstIncoming() (protocol.Call, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.incoming) == 0 {
-		return messaging.Call{}, false
+		return protocol.Call{}, false
 	}
 	return e.incoming[0], true
 }
 
-func (e *eventLog) lastCall(id string) (messaging.Call, bool) {
+func (e *eventLog) lastCall(id string) (protocol.Call, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for i := len(e.calls) - 1; i >= 0; i-- {
@@ -60,7 +60,7 @@ func (e *eventLog) lastCall(id string) (messaging.Call, bool) {
 			return e.calls[i], true
 		}
 	}
-	return messaging.Call{}, false
+	return protocol.Call{}, false
 }
 
 func newPhone(t *testing.T, d *devpbxtest.PBX, password string) (*Phone, *eventLog) {
@@ -91,7 +91,7 @@ func newPhoneAs(t *testing.T, server, user, password, extra string) (*Phone, *ev
 	return p, ev
 }
 
-func accountState(p *Phone) messaging.AccountState {
+func accountState(p *Phone) protocol.AccountState {
 	as, _ := p.Snapshot()
 	return as[0]
 }
@@ -99,7 +99,7 @@ func accountState(p *Phone) messaging.AccountState {
 func TestWrongPasswordIsReportedWithoutRetryStorm(t *testing.T) {
 	d := devpbxtest.Start(t, "1001:right-password\n")
 	p, _ := newPhone(t, d, "wrong-password")
-	devpbxtest.WaitFor(t, "registration failure in the state", 10*time.Second, func() bool { return accountState(p).Registration == messaging.RegFailed })
+	devpbxtest.WaitFor(t, "registration failure in the state", 10*time.Second, func() bool { return accountState(p).Registration == protocol.RegFailed })
 	st := accountState(p)
 	if st.Error == nil || st.Error.SIPCode != 403 || st.Error.Message == "" {
 		t.Fatalf("failure not explained: %+v", st.Error)
@@ -114,7 +114,7 @@ func TestWrongPasswordIsReportedWithoutRetryStorm(t *testing.T) {
 	if failures["1001"] != first || first == 0 {
 		t.Fatalf("failed attempts went from %d to %d in 2 s", first, failures["1001"])
 	}
-	if accountState(p).Registration != messaging.RegFailed {
+	if accountState(p).Registration != protocol.RegFailed {
 		t.Fatal("state changed without a new attempt")
 	}
 }
@@ -122,7 +122,7 @@ func TestWrongPasswordIsReportedWithoutRetryStorm(t *testing.T) {
 func TestRegisterCallHangupUnregister(t *testing.T) {
 	d := devpbxtest.Start(t, "1001:pw-1001\n")
 	p, ev := newPhone(t, d, "pw-1001")
-	devpbxtest.WaitFor(t, "registered", 10*time.Second, func() bool { return accountState(p).Registration == messaging.RegRegistered })
+	devpbxtest.WaitFor(t, "registered", 10*time.Second, func() bool { return accountState(p).Registration == protocol.RegRegistered })
 	if !d.Registered(t, "1001") {
 		t.Fatal("devpbx has no binding")
 	}
@@ -137,7 +137,7 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	}
 	devpbxtest.WaitFor(t, "connected", 10*time.Second, func() bool {
 		c, _ := ev.lastCall(id)
-		return c.State == messaging.CallConnected
+		return c.State == protocol.CallConnected
 	})
 	if c, _ := ev.lastCall(id); c.Codec != "PCMU" || c.AnsweredAt == 0 {
 		t.Fatalf("connected call: %+v", c)
@@ -185,7 +185,7 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	})
 	devpbxtest.WaitFor(t, "ended event", 5*time.Second, func() bool {
 		c, _ := ev.lastCall(id)
-		return c.State == messaging.CallEnded
+		return c.State == protocol.CallEnded
 	})
 	if _, calls := p.Snapshot(); len(calls) != 0 {
 		t.Fatalf("ended call still listed: %+v", calls)
@@ -198,7 +198,7 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	devpbxtest.WaitFor(t, "601 connected", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallConnected })
+	devpbxtest.WaitFor(t, "601 connected", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == protocol.CallConnected })
 	txPackets := func() uint64 {
 		var calls []struct {
 			To, State string
@@ -238,7 +238,7 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	}
 	devpbxtest.WaitFor(t, "404 ends the call", 5*time.Second, func() bool {
 		c, _ := ev.lastCall(id)
-		return c.State == messaging.CallEnded
+		return c.State == protocol.CallEnded
 	})
 	if c, _ := ev.lastCall(id); c.EndReason == nil || c.EndReason.SIPCode != 404 || c.EndReason.Message != "Number not found" {
 		t.Fatalf("404: %+v", c.EndReason)

@@ -13,7 +13,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // Registration timing.
@@ -41,7 +41,7 @@ type account struct {
 	mu      sync.Mutex
 	fl      *flow // the connection to the server; nil until dialed or after it was lost
 	reg     string
-	regErr  *messaging.ErrorBody
+	regErr  *protocol.ErrorBody
 	cseq    uint32
 	expires int // granted by the registrar
 }
@@ -67,24 +67,24 @@ func newAccount(p *Phone, a config.Account) (*account, error) {
 	if srv.Port == 0 {
 		srv.Port = defaultPort(a.Transport)
 	}
-	return &account{p: p, cfg: a, server: srv, domain: dom, callID: uuid.NewString(), reg: messaging.RegUnregistered, cseq: 1,
+	return &account{p: p, cfg: a, server: srv, domain: dom, callID: uuid.NewString(), reg: protocol.RegUnregistered, cseq: 1,
 		kick: make(chan struct{}, 1)}, nil
 }
 
-func (a *account) state() messaging.AccountState {
+func (a *account) state() protocol.AccountState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return messaging.AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Transport: a.cfg.Transport, Registration: a.reg, Error: a.regErr,
-		AutoAnswer: messaging.AutoAnswer{Enabled: a.cfg.AutoAnswer.Enabled, Seconds: a.cfg.AutoAnswer.Seconds, FromPBX: a.cfg.AutoAnswer.FromPBX}, DNDCode: a.cfg.DNDCode, Voicemail: a.voicemail()}
+	return protocol.AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Transport: a.cfg.Transport, Registration: a.reg, Error: a.regErr,
+		AutoAnswer: protocol.AutoAnswer{Enabled: a.cfg.AutoAnswer.Enabled, Seconds: a.cfg.AutoAnswer.Seconds, FromPBX: a.cfg.AutoAnswer.FromPBX}, DNDCode: a.cfg.DNDCode, Voicemail: a.voicemail()}
 }
 
 func (a *account) registered() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.reg == messaging.RegRegistered
+	return a.reg == protocol.RegRegistered
 }
 
-func (a *account) setState(reg string, e *messaging.ErrorBody) {
+func (a *account) setState(reg string, e *protocol.ErrorBody) {
 	a.mu.Lock()
 	changed := a.reg != reg || (a.regErr == nil) != (e == nil) || (e != nil && a.regErr != nil && *e != *a.regErr)
 	a.reg, a.regErr = reg, e
@@ -105,7 +105,7 @@ func (a *account) run(ctx context.Context) {
 	defer a.dropFlow()
 	var bo backoff
 	for {
-		a.setState(messaging.RegRegistering, nil)
+		a.setState(protocol.RegRegistering, nil)
 		granted, err := a.register(ctx, a.cfg.Expires)
 		if ctx.Err() != nil {
 			break
@@ -113,9 +113,9 @@ func (a *account) run(ctx context.Context) {
 		wait := bo.next(granted, err)
 		if err != nil {
 			a.p.log.Warn("register failed", "account", a.cfg.ID, "err", err, "retry_in", wait)
-			a.setState(messaging.RegFailed, errorBody(err))
+			a.setState(protocol.RegFailed, errorBody(err))
 		} else {
-			a.setState(messaging.RegRegistered, nil)
+			a.setState(protocol.RegRegistered, nil)
 		}
 		select {
 		case <-ctx.Done():
@@ -129,7 +129,7 @@ func (a *account) run(ctx context.Context) {
 			// our binding points at a connection that is gone. Register again at once
 			// over a new one; if that fails the backoff above applies.
 			a.p.log.Warn("connection to the server lost: registering again", "account", a.cfg.ID)
-			a.setState(messaging.RegFailed, &messaging.ErrorBody{Code: messaging.CodeSIP, Message: "Connection to the PBX lost"})
+			a.setState(protocol.RegFailed, &protocol.ErrorBody{Code: protocol.CodeSIP, Message: "Connection to the PBX lost"})
 			a.dropFlow()
 			continue
 		}
@@ -142,7 +142,7 @@ func (a *account) run(ctx context.Context) {
 		}
 		cancel()
 	}
-	a.setState(messaging.RegUnregistered, nil)
+	a.setState(protocol.RegUnregistered, nil)
 }
 
 func (a *account) grantedAny() bool {
@@ -176,15 +176,15 @@ func refreshAfter(expires int) time.Duration {
 	return max(min(d*8/10, d-30*time.Second), time.Second)
 }
 
-func errorBody(err error) *messaging.ErrorBody {
+func errorBody(err error) *protocol.ErrorBody {
 	if b := tlsErrorBody(err); b != nil {
 		return b
 	}
 	var se *SIPError
 	if errors.As(err, &se) {
-		return &messaging.ErrorBody{Code: messaging.CodeSIP, SIPCode: se.Code, Message: se.Error()}
+		return &protocol.ErrorBody{Code: protocol.CodeSIP, SIPCode: se.Code, Message: se.Error()}
 	}
-	return &messaging.ErrorBody{Code: messaging.CodeSIP, Message: "No answer from the PBX: " + err.Error()}
+	return &protocol.ErrorBody{Code: protocol.CodeSIP, Message: "No answer from the PBX: " + err.Error()}
 }
 
 // contactFor is our Contact on this flow for a user: the flow's address with the

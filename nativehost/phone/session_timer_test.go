@@ -6,7 +6,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 	"github.com/tabphone/tabphone/internal/devpbxtest"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // shortSessionTimers makes one Session-Expires second last 10 ms for the test, so a
@@ -19,7 +19,7 @@ func shortSessionTimers(t *testing.T) {
 }
 
 // connectedIncoming waits for the auto-answered incoming call and returns it.
-func connectedIncoming(t *testing.T, ev *eventLog) messaging.Call {
+func connectedIncoming(t *testing.T, ev *eventLog) protocol.Call {
 	t.Helper()
 	devpbxtest.WaitFor(t, "auto-answered", 10*time.Second, func() bool {
 		c, ok := ev.firstIncoming()

@@ -17,7 +17,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // Transports. Every account has one flow (RFC 5626 3.1) to its server: on UDP the
@@ -342,13 +342,13 @@ func defaultPort(network string) int {
 
 // tlsErrorBody words a refused server certificate, which is a setup problem (a private
 // CA missing from tls_ca_file, a certificate for another name), not a silent PBX.
-func tlsErrorBody(err error) *messaging.ErrorBody {
+func tlsErrorBody(err error) *protocol.ErrorBody {
 	var ve *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
 	var he x509.HostnameError
 	var ci x509.CertificateInvalidError
 	if errors.As(err, &ve) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) {
-		return &messaging.ErrorBody{Code: messaging.CodeSIP, Message: "The PBX's TLS certificate is not trusted (is its CA in tls_ca_file?): " + err.Error()}
+		return &protocol.ErrorBody{Code: protocol.CodeSIP, Message: "The PBX's TLS certificate is not trusted (is its CA in tls_ca_file?): " + err.Error()}
 	}
 	return nil
 }

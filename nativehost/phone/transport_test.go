@@ -14,7 +14,7 @@ import (
 	"github.com/tabphone/tabphone/internal/kamailiotest"
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // stateLog is the event log plus the phone's log messages with their times.
@@ -75,14 +75,14 @@ func phoneWith(t *testing.T, accounts string) (*Phone, *stateLog) {
 	return p, ev
 }
 
-func stateOf(p *Phone, id string) messaging.AccountState {
+func stateOf(p *Phone, id string) protocol.AccountState {
 	as, _ := p.Snapshot()
 	for _, a := range as {
 		if a.ID == id {
 			return a
 		}
 	}
-	return messaging.AccountState{}
+	return protocol.AccountState{}
 }
 
 func accountJSON(id, user, pw, server, transport, extra string) string {
@@ -92,7 +92,7 @@ func accountJSON(id, user, pw, server, transport, extra string) string {
 
 func waitRegistered(t *testing.T, p *Phone, id string, within time.Duration) {
 	t.Helper()
-	devpbxtest.WaitFor(t, id+" registered", within, func() bool { return stateOf(p, id).Registration == messaging.RegRegistered })
+	devpbxtest.WaitFor(t, id+" registered", within, func() bool { return stateOf(p, id).Registration == protocol.RegRegistered })
 }
 
 // flowOf is the account's current flow.
@@ -156,7 +156,7 @@ func TestRegisterAndRingOverEachTransport(t *testing.T) {
 			if err := p.Answer(in.ID); err != nil {
 				t.Fatal(err)
 			}
-			devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.State == messaging.CallConnected })
+			devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.State == protocol.CallConnected })
 			if err := p.Hangup(in.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -214,7 +214,7 @@ func TestTLSRefusesAnUnknownCA(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := phoneWith(t, accountJSON("a", "1001", "pw-c", k.TLS, "tls", fmt.Sprintf(`,"tls_ca_file":%q`, other)))
-	devpbxtest.WaitFor(t, "registration failure", 10*time.Second, func() bool { return stateOf(p, "a").Registration == messaging.RegFailed })
+	devpbxtest.WaitFor(t, "registration failure", 10*time.Second, func() bool { return stateOf(p, "a").Registration == protocol.RegFailed })
 	st := stateOf(p, "a")
 	if st.Error == nil || !strings.HasPrefix(st.Error.Message, "The PBX's TLS certificate is not trusted") {
 		t.Fatalf("error %+v, want a certificate error", st.Error)
@@ -265,7 +265,7 @@ func TestTwoAccountsOnTwoTransports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var callee messaging.Call
+	var callee protocol.Call
 	devpbxtest.WaitFor(t, "the UDP account rings", 10*time.Second, func() bool {
 		ev.mu.Lock()
 		defer ev.mu.Unlock()
@@ -280,7 +280,7 @@ func TestTwoAccountsOnTwoTransports(t *testing.T) {
 	if err := p.Answer(callee.ID); err != nil {
 		t.Fatal(err)
 	}
-	devpbxtest.WaitFor(t, "connected", 10*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallConnected })
+	devpbxtest.WaitFor(t, "connected", 10*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == protocol.CallConnected })
 	if err := p.Hangup(id); err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +319,7 @@ func restartAndReregister(t *testing.T, tp string) {
 	k.Stop() // SIGKILL, and waits until every Kamailio process is gone
 	killed := time.Now()
 	devpbxtest.WaitFor(t, "the phone notices the closed connection", 3*time.Second, func() bool {
-		return stateOf(p, "a").Registration != messaging.RegRegistered
+		return stateOf(p, "a").Registration != protocol.RegRegistered
 	})
 	noticed := time.Since(killed)
 	// Down long enough for the immediate attempt and the one after 5 s to fail. Each
@@ -502,7 +502,7 @@ func TestTwoTCPAccountsAtOneServer(t *testing.T) {
 	if err := p.Answer(in.ID); err != nil {
 		t.Fatal(err)
 	}
-	devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.State == messaging.CallConnected })
+	devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.State == protocol.CallConnected })
 	if err := p.Hangup(in.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -527,7 +527,7 @@ func TestTransportChangeAppliesLive(t *testing.T) {
 	}
 	devpbxtest.WaitFor(t, "registered over TLS", 10*time.Second, func() bool {
 		st := stateOf(p, "a")
-		return st.Transport == "tls" && st.Registration == messaging.RegRegistered
+		return st.Transport == "tls" && st.Registration == protocol.RegRegistered
 	})
 	var seq []string
 	for _, r := range k.Registers() {
@@ -564,7 +564,7 @@ func TestRegisterWithSHA256Digest(t *testing.T) {
 	}
 	waitRegistered(t, p, "good", 10*time.Second)
 	devpbxtest.WaitFor(t, "the wrong password refused", 10*time.Second, func() bool {
-		return stateOf(p, "bad").Registration == messaging.RegFailed
+		return stateOf(p, "bad").Registration == protocol.RegFailed
 	})
 }
 
@@ -576,7 +576,7 @@ func TestWSPathOfThePBX(t *testing.T) {
 		accountJSON("root", "1002", "pw-w", k.WS, "ws", ""))
 	waitRegistered(t, p, "path", 10*time.Second)
 	devpbxtest.WaitFor(t, "the account without the path refused", 10*time.Second, func() bool {
-		return stateOf(p, "root").Registration == messaging.RegFailed
+		return stateOf(p, "root").Registration == protocol.RegFailed
 	})
 	if !strings.Contains(k.Log(), "WS-WRONG-PATH /") {
 		t.Fatal("the handshake on / never reached the PBX")
