@@ -1,11 +1,9 @@
 package host
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 
-	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
 	"github.com/tabphone/tabphone/nativehost/history"
 	"github.com/tabphone/tabphone/nativehost/phone"
@@ -76,16 +74,16 @@ func (h *Host) handle(frame []byte) {
 	env, err := protocol.Decode(frame)
 	if err != nil {
 		h.log.Warn("bad message", "err", err)
-		h.sendEvent(protocol.TypeError, &protocol.ErrorBody{Code: protocol.CodeBadRequest, Message: err.Error()})
+		h.sendEvent(protocol.TypeError, errorBody(err))
 		return
 	}
 	fn, ok := handlers[env.Type]
 	if !ok {
-		h.fail(env.ID, &protocol.ErrorBody{Code: protocol.CodeBadRequest, Message: fmt.Sprintf("unknown message type %q", env.Type)})
+		h.fail(env.ID, fmt.Errorf("%w %q", errUnknownType, env.Type))
 		return
 	}
 	if env.ID == 0 {
-		h.sendEvent(protocol.TypeError, &protocol.ErrorBody{Code: protocol.CodeBadRequest, Message: fmt.Sprintf("%s needs an id", env.Type)})
+		h.sendEvent(protocol.TypeError, errorBody(fmt.Errorf("%s %w", env.Type, errNoID)))
 		return
 	}
 	if slow[env.Type] {
@@ -103,7 +101,7 @@ var slow = map[string]bool{protocol.TypeHold: true, protocol.TypeTransfer: true}
 func (h *Host) run(fn handler, env protocol.Envelope) {
 	data, err := fn(h, env)
 	if err != nil {
-		h.fail(env.ID, errorBody(err))
+		h.fail(env.ID, err)
 		return
 	}
 	h.reply(env.ID, data)
@@ -112,54 +110,18 @@ func (h *Host) run(fn handler, env protocol.Envelope) {
 	}
 }
 
-// errorBody maps errors to protocol error codes with a sentence for the user.
-func errorBody(err error) *protocol.ErrorBody {
-	var eb *protocol.ErrorBody
-	if errors.As(err, &eb) {
-		return eb
-	}
-	code := protocol.CodeInternal
-	switch {
-	case errors.Is(err, errBadRequest):
-		code = protocol.CodeBadRequest
-	case errors.Is(err, phone.ErrBadNumber):
-		code = protocol.CodeBadNumber
-	case errors.Is(err, phone.ErrNoAccount):
-		code = protocol.CodeNoAccount
-	case errors.Is(err, phone.ErrNotRegistered):
-		code = protocol.CodeNotRegistered
-	case errors.Is(err, phone.ErrBadStatus), errors.Is(err, phone.ErrBadDTMF):
-		code = protocol.CodeBadRequest
-	case errors.Is(err, phone.ErrNoCall):
-		code = protocol.CodeNoCall
-	case errors.Is(err, errTooManyKeys):
-		code = protocol.CodeTooLarge
-	case errors.Is(err, media.ErrBadSDP), errors.Is(err, media.ErrNoCommonCodec), errors.Is(err, media.ErrClosed):
-		code = protocol.CodeMedia
-	}
-	return &protocol.ErrorBody{Code: code, Message: err.Error()}
-}
-
-var errBadRequest = errors.New("bad request")
-
-func badRequest(err error) error { return fmt.Errorf("%w: %v", errBadRequest, err) }
-
 func (h *Host) onHello(env protocol.Envelope) (any, error) {
 	var in protocol.Hello
 	if err := decodeData(env.Data, &in); err != nil {
 		return nil, badRequest(err)
 	}
 	if in.Protocol != protocol.Version {
-		// Never exit on skew: the browser would restart us in a loop.
-		return nil, &protocol.ErrorBody{Code: protocol.CodeProtocol, Message: fmt.Sprintf(
-			"The extension speaks protocol %d and the host speaks %d: update both to the same release", in.Protocol, protocol.Version)}
+		// Never exit on skew (an error reply): the browser would restart us in a loop.
+		return nil, &versionError{extension: in.Protocol}
 	}
 	h.log.Info("hello", "extension_version", in.Version)
 	return protocol.Hello{Protocol: protocol.Version, Version: h.opts.Version}, nil
 }
-
-// errNoSession: the phone is bound to a Dialer/PBX session and none is active.
-var errNoSession = &protocol.ErrorBody{Code: protocol.CodeNoSession, Message: "Open the Dialer/PBX to use the phone"}
 
 // currentPhone is the running phone. During the close-soon warning it still takes
 // intents for calls in progress (hang up, mute…); dial refuses new calls then.
@@ -182,13 +144,17 @@ func (h *Host) onSetStatus(env protocol.Envelope) (any, error) {
 
 // setStatus switches DND and saves it, so it survives a restart of the browser.
 func (h *Host) setStatus(p *phone.Phone, in protocol.Status) (any, error) {
-	if err := p.SetStatus(in.Status); err != nil {
+	st, err := statusFromWire(in.Status)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.SetStatus(st); err != nil {
 		return nil, err
 	}
 	h.mu.Lock()
 	next := *h.cfg
 	h.mu.Unlock()
-	next.Status = in.Status
+	next.Status = configStatuses[st]
 	if err := config.Save(h.configPath(), &next); err != nil {
 		h.log.Warn("status not saved", "err", err)
 	}
@@ -216,10 +182,10 @@ func (h *Host) onConfigSet(env protocol.Envelope) (any, error) {
 	h.mu.Unlock()
 	next, err := config.Merge(cur, in)
 	if err != nil {
-		return nil, &protocol.ErrorBody{Code: protocol.CodeConfig, Message: err.Error()}
+		return nil, &configError{stage: configInvalid, err: err}
 	}
 	if err := config.Save(h.configPath(), next); err != nil {
-		return nil, &protocol.ErrorBody{Code: protocol.CodeConfig, Message: "The settings could not be saved: " + err.Error()}
+		return nil, &configError{stage: configNotSaved, err: err}
 	}
 	h.apply(next)
 	return next.Public(), nil

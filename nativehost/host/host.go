@@ -50,8 +50,8 @@ type Host struct {
 	mu        sync.Mutex
 	phone     *phone.Phone
 	cfg       *config.Config
-	configErr *protocol.ErrorBody
-	stopped   bool // the phone was stopped for good
+	configErr error // why the config in force is not config.json's, or the phone did not start
+	stopped   bool  // the phone was stopped for good
 }
 
 // Run serves the browser until stdin ends (the browser closed the port or exited), then
@@ -117,7 +117,7 @@ func (h *Host) readLoop(frames chan<- []byte, errc chan<- error) {
 		f, err := r.ReadFrame()
 		if errors.Is(err, messaging.ErrTooLarge) {
 			h.log.Warn("oversized message dropped", "err", err)
-			h.sendEvent(protocol.TypeError, &protocol.ErrorBody{Code: protocol.CodeTooLarge, Message: err.Error()})
+			h.sendEvent(protocol.TypeError, errorBody(err))
 			continue
 		}
 		if err != nil {
@@ -132,8 +132,8 @@ func (h *Host) loadConfig() {
 	cfg, err := config.Load(h.configPath())
 	if err != nil {
 		h.log.Warn("config not loaded", "err", err)
-		h.setConfigError(&protocol.ErrorBody{Code: protocol.CodeConfig, Message: err.Error()})
-		cfg = &config.Config{Status: "available"}
+		h.setConfigError(&configError{stage: configInvalid, err: err})
+		cfg = &config.Config{Status: config.StatusAvailable}
 	}
 	h.mu.Lock()
 	h.cfg = cfg
@@ -147,7 +147,7 @@ func (h *Host) reload() {
 	cfg, err := config.Load(h.configPath())
 	if err != nil {
 		h.log.Warn("config change not applied", "err", err)
-		h.setConfigError(&protocol.ErrorBody{Code: protocol.CodeConfig, Message: "config.json was not applied, the previous settings stay in force: " + err.Error()})
+		h.setConfigError(&configError{stage: configNotApplied, err: err})
 		h.sendEvent(protocol.TypeState, h.snapshot())
 		return
 	}
@@ -184,7 +184,7 @@ func (h *Host) apply(cfg *config.Config) {
 	h.sendEvent(protocol.TypeState, h.snapshot())
 }
 
-func (h *Host) setConfigError(e *protocol.ErrorBody) {
+func (h *Host) setConfigError(e error) {
 	h.mu.Lock()
 	h.configErr = e
 	h.mu.Unlock()
@@ -208,7 +208,7 @@ func (h *Host) ensurePhone() {
 	p, err := phone.New(h.cfg, (*events)(h), phone.Options{Log: h.log, UserAgent: "Tabphone/" + h.opts.Version, Media: h.opts.Media})
 	if err != nil {
 		h.log.Error("phone did not start", "err", err)
-		h.configErr = &protocol.ErrorBody{Code: protocol.CodeInternal, Message: "The phone could not start: " + err.Error()}
+		h.configErr = &startError{err: err}
 		return
 	}
 	h.phone = p
@@ -232,14 +232,14 @@ func (h *Host) snapshot() protocol.State {
 	h.mu.Lock()
 	p, cfg, cerr := h.phone, h.cfg, h.configErr
 	h.mu.Unlock()
-	status := cfg.Status
-	if p != nil {
-		status = p.Status()
-	}
-	st := protocol.State{Accounts: []protocol.AccountState{}, Calls: []protocol.Call{}, Status: status, ConfigError: cerr,
+	st := protocol.State{Accounts: []protocol.AccountState{}, Calls: []protocol.Call{}, Status: statuses[phone.StatusFromConfig(cfg.Status)],
 		Session: h.sessionState(cfg)}
+	if cerr != nil {
+		st.ConfigError = errorBody(cerr)
+	}
 	if p != nil {
-		st.Accounts, st.Calls = p.Snapshot()
+		st.Status = statuses[p.Status()]
+		st.Accounts, st.Calls = phoneState(p)
 	}
 	return st
 }
@@ -263,13 +263,15 @@ func (h *Host) reply(id int64, data any) {
 	f, err := protocol.Reply(id, data)
 	if err != nil {
 		h.log.Error("encode reply", "err", err)
-		h.send(protocol.ReplyError(id, &protocol.ErrorBody{Code: protocol.CodeInternal, Message: "reply could not be encoded"}))
+		h.fail(id, errUnencodable)
 		return
 	}
 	h.send(f)
 }
 
-func (h *Host) fail(id int64, e *protocol.ErrorBody) {
+// fail answers request id with err (an error event when there is no id to answer).
+func (h *Host) fail(id int64, err error) {
+	e := errorBody(err)
 	if id == 0 {
 		h.sendEvent(protocol.TypeError, e)
 		return
@@ -285,18 +287,18 @@ func (e *events) StateChanged() {
 	h.sendEvent(protocol.TypeState, h.snapshot())
 }
 
-func (e *events) CallChanged(c protocol.Call) {
+func (e *events) CallChanged(c phone.CallInfo) {
 	h := (*Host)(e)
-	h.sendEvent(protocol.TypeCall, protocol.CallEvent{Call: c})
-	if c.State == protocol.CallEnded {
-		if err := h.history.Append(history.FromCall(c)); err != nil {
+	h.sendEvent(protocol.TypeCall, protocol.CallEvent{Call: callOf(c)})
+	if c.State == phone.CallEnded {
+		if err := h.history.Append(history.FromCall(callOf(c))); err != nil {
 			h.log.Warn("history not written", "err", err)
 		}
 	}
 }
 
-func (e *events) Incoming(c protocol.Call) {
-	(*Host)(e).sendEvent(protocol.TypeIncoming, protocol.CallEvent{Call: c})
+func (e *events) Incoming(c phone.CallInfo) {
+	(*Host)(e).sendEvent(protocol.TypeIncoming, protocol.CallEvent{Call: callOf(c)})
 }
 
 func (e *events) Beep(callID string) {
@@ -307,7 +309,7 @@ func (e *events) WebRTCAnswer(callID, sdp string, err error) {
 	h := (*Host)(e)
 	if err != nil {
 		h.log.Warn("browser leg failed", "call", callID, "err", err)
-		h.sendEvent(protocol.TypeError, &protocol.ErrorBody{Code: protocol.CodeMedia, Message: "Audio could not be connected: " + err.Error(), CallID: callID})
+		h.sendEvent(protocol.TypeError, audioErrorBody(callID, err))
 		return
 	}
 	h.sendEvent(protocol.TypeWebRTCAnswer, protocol.WebRTCSDP{CallID: callID, SDP: sdp})

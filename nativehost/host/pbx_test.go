@@ -97,3 +97,51 @@ func TestVoicemailInTheAccountState(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPBXRefusedHoldIsASIPError: the callee answers, then refuses the hold re-INVITE
+// with 488. The extension gets code sip with sip_code 488 (the PBX's answer, not an
+// internal error), the call stays up and not held, and hangs up normally.
+func TestPBXRefusedHoldIsASIPError(t *testing.T) {
+	var callee string
+	done := sipptest.Run(t, filepath.Join("..", "phone", "testdata", "sipp", "uas_hold_refused.xml"), "", 488, &callee)
+	dir := writeConfig(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","domain":%q,"codecs":["pcmu"],"register":false}]}`, callee))
+	s := start(t, dir)
+	events := s.stream()
+	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
+	await(t, events, "hello reply", replyTo(1))
+	s.send(`{"type":"dial","id":2,"data":{"number":"2000"}}`)
+	var dialed protocol.DialResult
+	if r := await(t, events, "dial reply", replyTo(2)); !*r.OK || json.Unmarshal(r.Data, &dialed) != nil {
+		t.Fatalf("dial: %+v %s", r.Error, r.Data)
+	}
+	callIs := func(state string) func(protocol.Envelope) bool {
+		return func(e protocol.Envelope) bool {
+			var ce protocol.CallEvent
+			return e.Type == protocol.TypeCall && json.Unmarshal(e.Data, &ce) == nil && ce.Call.ID == dialed.CallID && ce.Call.State == state
+		}
+	}
+	await(t, events, "the call connected", callIs(protocol.CallConnected))
+
+	s.send(`{"type":"hold","id":3,"data":{"call_id":"` + dialed.CallID + `","hold":true}}`)
+	r := await(t, events, "hold reply", replyTo(3))
+	if r.OK == nil || *r.OK || r.Error == nil || r.Error.Code != protocol.CodeSIP || r.Error.SIPCode != 488 {
+		t.Fatalf("refused hold answered %+v %+v, want code sip with sip_code 488", r, r.Error)
+	}
+	s.send(`{"type":"state_get","id":4}`)
+	var st protocol.State
+	if err := json.Unmarshal(await(t, events, "state reply", replyTo(4)).Data, &st); err != nil || len(st.Calls) != 1 ||
+		st.Calls[0].State != protocol.CallConnected || st.Calls[0].Held {
+		t.Fatalf("after the refused hold: %+v (%v)", st.Calls, err)
+	}
+
+	s.send(`{"type":"hangup","id":5,"data":{"call_id":"` + dialed.CallID + `"}}`)
+	await(t, events, "the call ended", callIs(protocol.CallEnded))
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("callee: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("sipp did not finish")
+	}
+}

@@ -19,10 +19,7 @@ func (h *Host) onSession(s session.Snapshot) {
 	case session.Active, session.Unbound:
 		h.ensurePhone()
 	case session.ClosingSoon:
-		h.sendEvent(protocol.TypeClosingSoon, protocol.ClosingSoon{
-			Message: session.Message, Reason: s.Reason,
-			Deadline: s.Deadline.UnixMilli(), Seconds: int(session.CloseDelay.Seconds()),
-		})
+		h.sendEvent(protocol.TypeClosingSoon, closingSoonOf(s))
 	case session.Closed:
 		h.closeOnce.Do(func() { close(h.closed) })
 	}
@@ -30,16 +27,7 @@ func (h *Host) onSession(s session.Snapshot) {
 }
 
 func (h *Host) sessionState(cfg *config.Config) protocol.SessionState {
-	s := h.session.Snapshot()
-	st := protocol.SessionState{State: string(s.State), Reason: s.Reason, Sites: []protocol.Site{}}
-	if s.State == session.ClosingSoon {
-		st.Deadline = s.Deadline.UnixMilli()
-		st.Message = session.Message
-	}
-	for _, site := range cfg.Sites {
-		st.Sites = append(st.Sites, protocol.Site{URL: site.URL, Match: site.Match, Login: site.Login, SessionCookie: site.SessionCookie})
-	}
-	return st
+	return sessionStateOf(h.session.Snapshot(), cfg.Sites)
 }
 
 func (h *Host) onSessionReport(env protocol.Envelope) (any, error) {

@@ -13,7 +13,6 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // Registration timing.
@@ -40,8 +39,8 @@ type account struct {
 
 	mu      sync.Mutex
 	fl      *flow // the connection to the server; nil until dialed or after it was lost
-	reg     string
-	regErr  *protocol.ErrorBody
+	reg     Registration
+	regErr  error // why the last attempt failed, while reg is RegFailed
 	cseq    uint32
 	expires int // granted by the registrar
 }
@@ -67,26 +66,28 @@ func newAccount(p *Phone, a config.Account) (*account, error) {
 	if srv.Port == 0 {
 		srv.Port = defaultPort(a.Transport)
 	}
-	return &account{p: p, cfg: a, server: srv, domain: dom, callID: uuid.NewString(), reg: protocol.RegUnregistered, cseq: 1,
+	return &account{p: p, cfg: a, server: srv, domain: dom, callID: uuid.NewString(), reg: RegUnregistered, cseq: 1,
 		kick: make(chan struct{}, 1)}, nil
 }
 
-func (a *account) state() protocol.AccountState {
+func (a *account) state() AccountState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return protocol.AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Transport: a.cfg.Transport, Registration: a.reg, Error: a.regErr,
-		AutoAnswer: protocol.AutoAnswer{Enabled: a.cfg.AutoAnswer.Enabled, Seconds: a.cfg.AutoAnswer.Seconds, FromPBX: a.cfg.AutoAnswer.FromPBX}, DNDCode: a.cfg.DNDCode, Voicemail: a.voicemail()}
+	return AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Transport: a.cfg.Transport, Registration: a.reg, Err: a.regErr,
+		AutoAnswer: a.cfg.AutoAnswer, DNDCode: a.cfg.DNDCode, Voicemail: a.voicemail()}
 }
 
 func (a *account) registered() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.reg == protocol.RegRegistered
+	return a.reg == RegRegistered
 }
 
-func (a *account) setState(reg string, e *protocol.ErrorBody) {
+// setState records the registration state and reports a change (a failure that says
+// something new is one).
+func (a *account) setState(reg Registration, e error) {
 	a.mu.Lock()
-	changed := a.reg != reg || (a.regErr == nil) != (e == nil) || (e != nil && a.regErr != nil && *e != *a.regErr)
+	changed := a.reg != reg || (a.regErr == nil) != (e == nil) || (e != nil && a.regErr != nil && e.Error() != a.regErr.Error())
 	a.reg, a.regErr = reg, e
 	a.mu.Unlock()
 	if changed {
@@ -105,7 +106,7 @@ func (a *account) run(ctx context.Context) {
 	defer a.dropFlow()
 	var bo backoff
 	for {
-		a.setState(protocol.RegRegistering, nil)
+		a.setState(RegRegistering, nil)
 		granted, err := a.register(ctx, a.cfg.Expires)
 		if ctx.Err() != nil {
 			break
@@ -113,9 +114,9 @@ func (a *account) run(ctx context.Context) {
 		wait := bo.next(granted, err)
 		if err != nil {
 			a.p.log.Warn("register failed", "account", a.cfg.ID, "err", err, "retry_in", wait)
-			a.setState(protocol.RegFailed, errorBody(err))
+			a.setState(RegFailed, registrationError(err))
 		} else {
-			a.setState(protocol.RegRegistered, nil)
+			a.setState(RegRegistered, nil)
 		}
 		select {
 		case <-ctx.Done():
@@ -129,7 +130,7 @@ func (a *account) run(ctx context.Context) {
 			// our binding points at a connection that is gone. Register again at once
 			// over a new one; if that fails the backoff above applies.
 			a.p.log.Warn("connection to the server lost: registering again", "account", a.cfg.ID)
-			a.setState(protocol.RegFailed, &protocol.ErrorBody{Code: protocol.CodeSIP, Message: "Connection to the PBX lost"})
+			a.setState(RegFailed, ErrConnectionLost)
 			a.dropFlow()
 			continue
 		}
@@ -142,7 +143,7 @@ func (a *account) run(ctx context.Context) {
 		}
 		cancel()
 	}
-	a.setState(protocol.RegUnregistered, nil)
+	a.setState(RegUnregistered, nil)
 }
 
 func (a *account) grantedAny() bool {
@@ -176,15 +177,14 @@ func refreshAfter(expires int) time.Duration {
 	return max(min(d*8/10, d-30*time.Second), time.Second)
 }
 
-func errorBody(err error) *protocol.ErrorBody {
-	if b := tlsErrorBody(err); b != nil {
-		return b
+// registrationError is the failure an account's state shows: a refused certificate
+// is told apart, since only a config change fixes it.
+func registrationError(err error) error {
+	var ce *CertificateError
+	if certificateRefused(err) && !errors.As(err, &ce) {
+		return &CertificateError{Err: err}
 	}
-	var se *SIPError
-	if errors.As(err, &se) {
-		return &protocol.ErrorBody{Code: protocol.CodeSIP, SIPCode: se.Code, Message: se.Error()}
-	}
-	return &protocol.ErrorBody{Code: protocol.CodeSIP, Message: "No answer from the PBX: " + err.Error()}
+	return err
 }
 
 // contactFor is our Contact on this flow for a user: the flow's address with the

@@ -30,5 +30,3 @@ type ErrorBody struct {
 	SIPCode int    `json:"sip_code,omitempty"`
 	CallID  string `json:"call_id,omitempty"`
 }
-
-func (e *ErrorBody) Error() string { return e.Code + ": " + e.Message }
