@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/history"
 	"github.com/tabphone/tabphone/nativehost/phone"
 	"github.com/tabphone/tabphone/nativehost/protocol"
 	"github.com/tabphone/tabphone/nativehost/session"
@@ -205,12 +204,7 @@ func (h *Host) onHistoryGet(env protocol.Envelope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if calls == nil {
-		calls = []history.Entry{}
-	}
-	return struct {
-		Calls []history.Entry `json:"calls"`
-	}{calls}, nil
+	return historyOf(calls), nil
 }
 
 // onDTMF answers at once and plays the keys in the background (220 ms each), after the

@@ -291,7 +291,7 @@ func (e *events) CallChanged(c phone.CallInfo) {
 	h := (*Host)(e)
 	h.sendEvent(protocol.TypeCall, protocol.CallEvent{Call: callOf(c)})
 	if c.State == phone.CallEnded {
-		if err := h.history.Append(history.FromCall(callOf(c))); err != nil {
+		if err := h.history.Append(history.NewEntry(historyCallOf(c))); err != nil {
 			h.log.Warn("history not written", "err", err)
 		}
 	}

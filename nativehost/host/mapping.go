@@ -7,6 +7,7 @@ import (
 
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
+	"github.com/tabphone/tabphone/nativehost/history"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 	"github.com/tabphone/tabphone/nativehost/phone"
 	"github.com/tabphone/tabphone/nativehost/protocol"
@@ -123,6 +124,48 @@ func phoneState(p *phone.Phone) ([]protocol.AccountState, []protocol.Call) {
 		cs = append(cs, callOf(c))
 	}
 	return as, cs
+}
+
+// historyCallOf is an ended call as the history is told it: the reason in the words
+// the extension was sent.
+func historyCallOf(c phone.CallInfo) history.Call {
+	hc := history.Call{ID: c.ID, Account: c.Account, Incoming: c.Direction == phone.Incoming, Number: c.Number, Name: c.Name,
+		StartedAt: c.StartedAt, AnsweredAt: c.AnsweredAt, EndedAt: c.EndedAt}
+	if r := endReasonOf(c.End); r != nil {
+		hc.Reason = r.Message
+	}
+	return hc
+}
+
+var historyDirections = map[string]string{
+	history.DirectionIncoming: protocol.DirectionIncoming,
+	history.DirectionOutgoing: protocol.DirectionOutgoing,
+}
+
+var historyResults = map[string]string{
+	history.Answered: protocol.ResultAnswered,
+	history.Missed:   protocol.ResultMissed,
+	history.Outgoing: protocol.ResultOutgoing,
+	history.Failed:   protocol.ResultFailed,
+}
+
+// historyOf is history_get's reply. A word the host does not know (a hand-edited file)
+// goes out as it is.
+func historyOf(entries []history.Entry) protocol.History {
+	out := protocol.History{Calls: make([]protocol.HistoryCall, 0, len(entries))}
+	for _, e := range entries {
+		dir, ok := historyDirections[e.Direction]
+		if !ok {
+			dir = e.Direction
+		}
+		result, ok := historyResults[e.Result]
+		if !ok {
+			result = e.Result
+		}
+		out.Calls = append(out.Calls, protocol.HistoryCall{ID: e.ID, Account: e.Account, Direction: dir, Number: e.Number, Name: e.Name,
+			Result: result, Reason: e.Reason, StartedAt: e.StartedAt, AnsweredAt: e.AnsweredAt, EndedAt: e.EndedAt, Seconds: e.Seconds})
+	}
+	return out
 }
 
 // statusFromWire reads set_status's status.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
+	"github.com/tabphone/tabphone/nativehost/history"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 	"github.com/tabphone/tabphone/nativehost/phone"
 	"github.com/tabphone/tabphone/nativehost/protocol"
@@ -287,5 +288,36 @@ func TestStateToWire(t *testing.T) {
 		if err != nil || string(b) != r.want {
 			t.Errorf("%s:\n got %s (%v)\nwant %s", r.name, b, err, r.want)
 		}
+	}
+}
+
+// TestHistory: an ended call goes to the history with the reason the extension was
+// sent, and history_get returns the file's entries in the wire's words.
+func TestHistory(t *testing.T) {
+	at := func(ms int64) time.Time { return time.UnixMilli(1764180000000 + ms) }
+	dnd := historyCallOf(phone.CallInfo{ID: "c4", Account: "work", Direction: phone.Incoming, Number: "1003", Name: "Bob", State: phone.CallEnded,
+		StartedAt: at(0), EndedAt: at(0), End: phone.EndReason{Cause: phone.EndDND, SIPCode: 486}})
+	if !dnd.Incoming || dnd.Reason != "Missed: Do not disturb" || dnd.Number != "1003" || dnd.Name != "Bob" || !dnd.StartedAt.Equal(at(0)) {
+		t.Errorf("DND call for the history: %+v", dnd)
+	}
+	out := historyCallOf(phone.CallInfo{ID: "c5", Account: "work", Direction: phone.Outgoing, Number: "600", State: phone.CallEnded,
+		StartedAt: at(0), AnsweredAt: at(1000), EndedAt: at(63500), End: phone.EndReason{Cause: phone.EndRemoteHangup}})
+	b, err := json.Marshal(historyOf([]history.Entry{history.NewEntry(out), history.NewEntry(dnd)}))
+	want := `{"calls":[` +
+		`{"id":"c5","account":"work","direction":"outgoing","number":"600","result":"outgoing","reason":"The other side hung up","started_at":1764180000000,"answered_at":1764180001000,"ended_at":1764180063500,"seconds":62},` +
+		`{"id":"c4","account":"work","direction":"incoming","number":"1003","name":"Bob","result":"missed","reason":"Missed: Do not disturb","started_at":1764180000000,"ended_at":1764180000000,"seconds":0}]}`
+	if err != nil || string(b) != want {
+		t.Errorf("history_get:\n got %s (%v)\nwant %s", b, err, want)
+	}
+	if b, _ := json.Marshal(historyOf(nil)); string(b) != `{"calls":[]}` {
+		t.Errorf("empty history: %s", b)
+	}
+	for file, wire := range map[string]string{history.Answered: "answered", history.Missed: "missed", history.Outgoing: "outgoing", history.Failed: "failed"} {
+		if historyResults[file] != wire {
+			t.Errorf("result %q is %q on the wire", file, historyResults[file])
+		}
+	}
+	if len(historyResults) != 4 || historyDirections[history.DirectionIncoming] != "incoming" || historyDirections[history.DirectionOutgoing] != "outgoing" {
+		t.Error("history words")
 	}
 }

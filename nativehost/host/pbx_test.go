@@ -10,7 +10,6 @@ import (
 
 	"github.com/tabphone/tabphone/internal/kamailiotest"
 	"github.com/tabphone/tabphone/internal/sipptest"
-	"github.com/tabphone/tabphone/nativehost/history"
 	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
@@ -59,16 +58,14 @@ func TestDNDRejectsWithTheCodeAndHistorySaysMissed(t *testing.T) {
 
 	s.send(`{"type":"history_get","id":2,"data":{"limit":10}}`)
 	rep := await(t, events, "history_get reply", replyTo(2))
-	var h struct {
-		Calls []history.Entry `json:"calls"`
-	}
+	var h protocol.History
 	if err := json.Unmarshal(rep.Data, &h); err != nil {
 		t.Fatalf("history reply %s: %v", rep.Data, err)
 	}
 	if len(h.Calls) != 1 {
 		t.Fatalf("history %s", rep.Data)
 	}
-	if c := h.Calls[0]; c.Result != history.Missed || c.Direction != "incoming" || c.Number != "alice" || c.Reason != "Missed: Do not disturb" || c.AnsweredAt != 0 {
+	if c := h.Calls[0]; c.Result != protocol.ResultMissed || c.Direction != protocol.DirectionIncoming || c.Number != "alice" || c.Reason != "Missed: Do not disturb" || c.AnsweredAt != 0 {
 		t.Fatalf("history entry %+v", c)
 	}
 }
