@@ -8,7 +8,7 @@ import (
 
 	"github.com/tabphone/tabphone/internal/baresiptest"
 	"github.com/tabphone/tabphone/internal/devpbxtest"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 const (
@@ -66,11 +66,11 @@ func BenchmarkCallSetup(b *testing.B) {
 		for n := 0; n < setupCalls; n++ {
 			t0 := time.Now()
 			callID, from := h.dial("600")
-			h.callState(callID, messaging.CallConnected, from)
+			h.callState(callID, protocol.CallConnected, from)
 			hostTimes = append(hostTimes, time.Since(t0))
 			from = h.mark()
-			h.reply(h.request(messaging.TypeHangup, map[string]string{"call_id": callID}), from)
-			h.callState(callID, messaging.CallEnded, from)
+			h.reply(h.request(protocol.TypeHangup, map[string]string{"call_id": callID}), from)
+			h.callState(callID, protocol.CallEnded, from)
 
 			seen := len(peer.Events())
 			t0 = time.Now()
@@ -96,7 +96,7 @@ func BenchmarkCallCPU(b *testing.B) {
 		_, h, peer := phones(b)
 		callID, from := h.dial("600")
 		leg := connectBrowser(b, h, callID)
-		h.callState(callID, messaging.CallConnected, from)
+		h.callState(callID, protocol.CallConnected, from)
 		hostCPU := measureCPU(b, h.pid())
 		if leg.heard.Load() < int64(callLength/(20*time.Millisecond))/2 {
 			b.Fatalf("the echo brought back only %d packets in %s", leg.heard.Load(), callLength)

@@ -9,7 +9,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/tabphone/tabphone/internal/browserpeer"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // browserLeg is the softphone window's side of a call: it offers PCMU, sends a 20 ms
@@ -33,8 +33,8 @@ func connectBrowser(t testing.TB, h *host, callID string) *browserLeg {
 		}
 	})
 	from := h.mark()
-	h.request(messaging.TypeWebRTCOffer, map[string]string{"call_id": callID, "sdp": browserpeer.Offer(t, pc)})
-	env, _ := h.wait("webrtc_answer", from, 15*time.Second, func(e messaging.Envelope) bool { return e.Type == messaging.TypeWebRTCAnswer })
+	h.request(protocol.TypeWebRTCOffer, map[string]string{"call_id": callID, "sdp": browserpeer.Offer(t, pc)})
+	env, _ := h.wait("webrtc_answer", from, 15*time.Second, func(e protocol.Envelope) bool { return e.Type == protocol.TypeWebRTCAnswer })
 	var ans struct {
 		SDP string `json:"sdp"`
 	}

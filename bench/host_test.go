@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // hostBin is the host as `make build` leaves it (make bench builds first).
@@ -24,7 +25,7 @@ type host struct {
 	w   *messaging.Writer
 
 	mu      sync.Mutex
-	msgs    []messaging.Envelope
+	msgs    []protocol.Envelope
 	changed chan struct{}
 	nextID  int64
 }
@@ -81,7 +82,7 @@ func startHost(t testing.TB, sip, user, password string) *host {
 			if err != nil {
 				return
 			}
-			env, err := messaging.Decode(f)
+			env, err := protocol.Decode(f)
 			if err != nil {
 				continue
 			}
@@ -92,7 +93,7 @@ func startHost(t testing.TB, sip, user, password string) *host {
 			h.mu.Unlock()
 		}
 	}()
-	h.request(messaging.TypeHello, map[string]any{"protocol": 1, "version": "bench"})
+	h.request(protocol.TypeHello, map[string]any{"protocol": 1, "version": "bench"})
 	return h
 }
 
@@ -116,7 +117,7 @@ func (h *host) request(typ string, data any) int64 {
 }
 
 // wait returns the first message from index `from` on that match accepts.
-func (h *host) wait(what string, from int, timeout time.Duration, match func(messaging.Envelope) bool) (messaging.Envelope, int) {
+func (h *host) wait(what string, from int, timeout time.Duration, match func(protocol.Envelope) bool) (protocol.Envelope, int) {
 	h.t.Helper()
 	deadline := time.After(timeout)
 	for {
@@ -147,10 +148,10 @@ func (h *host) mark() int {
 }
 
 // reply waits for the reply to request id and fails on ok:false.
-func (h *host) reply(id int64, from int) messaging.Envelope {
+func (h *host) reply(id int64, from int) protocol.Envelope {
 	h.t.Helper()
-	env, _ := h.wait(fmt.Sprintf("reply %d", id), from, 10*time.Second, func(e messaging.Envelope) bool {
-		return e.Type == messaging.TypeReply && e.ID == id
+	env, _ := h.wait(fmt.Sprintf("reply %d", id), from, 10*time.Second, func(e protocol.Envelope) bool {
+		return e.Type == protocol.TypeReply && e.ID == id
 	})
 	if env.OK == nil || !*env.OK {
 		h.t.Fatalf("request %d failed: %+v", id, env.Error)
@@ -162,8 +163,8 @@ func (h *host) reply(id int64, from int) messaging.Envelope {
 func (h *host) dial(number string) (string, int) {
 	h.t.Helper()
 	from := h.mark()
-	var res messaging.DialResult
-	if err := json.Unmarshal(h.reply(h.request(messaging.TypeDial, map[string]string{"number": number}), from).Data, &res); err != nil {
+	var res protocol.DialResult
+	if err := json.Unmarshal(h.reply(h.request(protocol.TypeDial, map[string]string{"number": number}), from).Data, &res); err != nil {
 		h.t.Fatal(err)
 	}
 	return res.CallID, from
@@ -172,12 +173,12 @@ func (h *host) dial(number string) (string, int) {
 // callState waits for a call event of that call in that state.
 func (h *host) callState(callID, state string, from int) {
 	h.t.Helper()
-	h.wait("call "+callID+" "+state, from, 15*time.Second, func(e messaging.Envelope) bool {
-		if e.Type != messaging.TypeCall {
+	h.wait("call "+callID+" "+state, from, 15*time.Second, func(e protocol.Envelope) bool {
+		if e.Type != protocol.TypeCall {
 			return false
 		}
 		var d struct {
-			Call messaging.Call `json:"call"`
+			Call protocol.Call `json:"call"`
 		}
 		return json.Unmarshal(e.Data, &d) == nil && d.Call.ID == callID && d.Call.State == state
 	})
@@ -186,11 +187,11 @@ func (h *host) callState(callID, state string, from int) {
 // registered waits until the host's state shows the account registered.
 func (h *host) registered() {
 	h.t.Helper()
-	h.wait("registered state", 0, 15*time.Second, func(e messaging.Envelope) bool {
-		if e.Type != messaging.TypeState {
+	h.wait("registered state", 0, 15*time.Second, func(e protocol.Envelope) bool {
+		if e.Type != protocol.TypeState {
 			return false
 		}
-		var s messaging.State
-		return json.Unmarshal(e.Data, &s) == nil && len(s.Accounts) > 0 && s.Accounts[0].Registration == messaging.RegRegistered
+		var s protocol.State
+		return json.Unmarshal(e.Data, &s) == nil && len(s.Accounts) > 0 && s.Accounts[0].Registration == protocol.RegRegistered
 	})
 }

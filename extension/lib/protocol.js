@@ -1,5 +1,5 @@
 // The message set of docs/protocol.md, defined once for the extension. The Go side keeps
-// the same strings in nativehost/messaging/types.go.
+// the same strings in nativehost/protocol.
 
 /** Version of the message set; the host answers hello with its own. */
 export const PROTOCOL_VERSION = 1;

@@ -41,10 +41,10 @@ test('request builders', () => {
 
 // The Go side defines the same strings; a rename on one side only must fail a test.
 // The host may know more types than this extension uses yet (later issues adopt them).
-test('every type the extension uses is known to the host (nativehost/messaging/types.go)', (t) => {
+test('every type the extension uses is known to the host (nativehost/protocol/envelope.go)', (t) => {
   let src;
   try {
-    src = readFileSync(new URL('../../nativehost/messaging/types.go', import.meta.url), 'utf8');
+    src = readFileSync(new URL('../../nativehost/protocol/envelope.go', import.meta.url), 'utf8');
   } catch {
     t.skip('nativehost sources not present');
     return;
@@ -53,16 +53,31 @@ test('every type the extension uses is known to the host (nativehost/messaging/t
   const jsTypes = Object.values(p.MSG).filter((v) => v !== p.MSG.HOST);
   assert.deepEqual(jsTypes.filter((v) => !goTypes.has(v)), [], 'types the host does not know');
   assert.ok(!goTypes.has(p.MSG.HOST), '"host" is the background\'s own message to pages');
-  assert.match(src, /const Protocol = 1\b/);
+  assert.match(src, new RegExp(`const Version = ${p.PROTOCOL_VERSION}\\b`));
+});
+
+// Error codes: the host's are exactly the ones ERR lists before the extension's own.
+test('the error codes match the host (nativehost/protocol/errors.go)', (t) => {
+  let src;
+  try {
+    src = readFileSync(new URL('../../nativehost/protocol/errors.go', import.meta.url), 'utf8');
+  } catch {
+    t.skip('nativehost sources not present');
+    return;
+  }
+  const goCodes = [...src.matchAll(/^\s*Code\w+\s*=\s*"([a-z_]+)"/gm)].map((m) => m[1]).sort();
+  const extensionOnly = [p.ERR.TIMEOUT, p.ERR.HOST_UNAVAILABLE, p.ERR.DISCONNECTED];
+  const jsCodes = Object.values(p.ERR).filter((c) => !extensionOnly.includes(c)).sort();
+  assert.deepEqual(jsCodes, goCodes);
 });
 
 // The session words are the host's too: reasons, states, the warning, the no_session code.
-test('session reasons, states and the warning match the host (nativehost/session, messaging)', (t) => {
+test('session reasons, states and the warning match the host (nativehost/session, protocol)', (t) => {
   let sessionSrc;
   let typesSrc;
   try {
     sessionSrc = readFileSync(new URL('../../nativehost/session/session.go', import.meta.url), 'utf8');
-    typesSrc = readFileSync(new URL('../../nativehost/messaging/types.go', import.meta.url), 'utf8');
+    typesSrc = readFileSync(new URL('../../nativehost/protocol/errors.go', import.meta.url), 'utf8');
   } catch {
     t.skip('nativehost sources not present');
     return;

@@ -27,6 +27,12 @@ var (
 	ErrNoFile = errors.New("no config file")
 )
 
+// Values of Config.Status.
+const (
+	StatusAvailable = "available"
+	StatusDND       = "dnd" // Do not disturb
+)
+
 // Config is the whole file.
 type Config struct {
 	Accounts            []Account `json:"accounts"`
@@ -264,8 +270,8 @@ func (c *Config) normalize() error {
 	}
 	switch c.Status {
 	case "":
-		c.Status = "available"
-	case "available", "dnd":
+		c.Status = StatusAvailable
+	case StatusAvailable, StatusDND:
 	default:
 		return fmt.Errorf("%w: status %q is not available or dnd", ErrInvalid, c.Status)
 	}

@@ -1,5 +1,6 @@
 // Package history keeps the call history in a bounded JSON-lines file
-// (history.jsonl): one line per ended call, newest last.
+// (history.jsonl): one line per ended call, newest last. It is told calls in its own
+// terms (Call); the host translates the phone's calls and the wire's replies.
 package history
 
 import (
@@ -11,8 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"time"
 )
 
 // FileName is the history file's name in the config directory.
@@ -36,7 +36,26 @@ const (
 	Failed   = "failed"   // outgoing, never connected
 )
 
-// Entry is one call.
+// Directions of a call in the history.
+const (
+	DirectionIncoming = "incoming"
+	DirectionOutgoing = "outgoing"
+)
+
+// Call is what the history is told of a call that ended.
+type Call struct {
+	ID         string
+	Account    string
+	Incoming   bool
+	Number     string
+	Name       string
+	Reason     string    // why it ended, in the words the user saw
+	StartedAt  time.Time // the INVITE went out or arrived
+	AnsweredAt time.Time // zero: never connected
+	EndedAt    time.Time
+}
+
+// Entry is one call as history.jsonl keeps it (times in Unix milliseconds).
 type Entry struct {
 	ID         string `json:"id"`
 	Account    string `json:"account"`
@@ -51,27 +70,35 @@ type Entry struct {
 	Seconds    int64  `json:"seconds"` // talk time
 }
 
-// FromCall turns an ended call into an entry.
-func FromCall(c messaging.Call) Entry {
-	e := Entry{ID: c.ID, Account: c.Account, Direction: c.Direction, Number: c.Number, Name: c.Name,
-		StartedAt: c.StartedAt, AnsweredAt: c.AnsweredAt, EndedAt: c.EndedAt}
-	if c.EndReason != nil {
-		e.Reason = c.EndReason.Message
+// NewEntry files an ended call: its direction, its result and its talk time.
+func NewEntry(c Call) Entry {
+	e := Entry{ID: c.ID, Account: c.Account, Direction: DirectionOutgoing, Number: c.Number, Name: c.Name, Reason: c.Reason,
+		StartedAt: unixMilli(c.StartedAt), AnsweredAt: unixMilli(c.AnsweredAt), EndedAt: unixMilli(c.EndedAt)}
+	if c.Incoming {
+		e.Direction = DirectionIncoming
 	}
-	if c.AnsweredAt > 0 && c.EndedAt > c.AnsweredAt {
-		e.Seconds = (c.EndedAt - c.AnsweredAt) / 1000
+	if e.AnsweredAt > 0 && e.EndedAt > e.AnsweredAt {
+		e.Seconds = (e.EndedAt - e.AnsweredAt) / 1000
 	}
 	switch {
-	case c.Direction == "incoming" && c.AnsweredAt > 0:
+	case c.Incoming && e.AnsweredAt > 0:
 		e.Result = Answered
-	case c.Direction == "incoming":
+	case c.Incoming:
 		e.Result = Missed
-	case c.AnsweredAt > 0:
+	case e.AnsweredAt > 0:
 		e.Result = Outgoing
 	default:
 		e.Result = Failed
 	}
 	return e
+}
+
+// unixMilli is a time in the file: Unix milliseconds, 0 for none.
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 // Store appends to and reads the history file. It is safe for concurrent use.

@@ -5,26 +5,30 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"time"
 )
 
-func TestFromCall(t *testing.T) {
+func TestNewEntry(t *testing.T) {
+	at := func(ms int64) time.Time { return time.UnixMilli(ms) }
 	cases := []struct {
-		c    messaging.Call
+		c    Call
 		want string
+		dir  string
 		secs int64
 	}{
-		{messaging.Call{ID: "1", Direction: "incoming", StartedAt: 1000, AnsweredAt: 2000, EndedAt: 62000}, Answered, 60},
-		{messaging.Call{ID: "2", Direction: "incoming", StartedAt: 1000, EndedAt: 5000, EndReason: &messaging.EndReason{Message: "Missed call"}}, Missed, 0},
-		{messaging.Call{ID: "3", Direction: "outgoing", StartedAt: 1000, AnsweredAt: 1500, EndedAt: 3500}, Outgoing, 2},
-		{messaging.Call{ID: "4", Direction: "outgoing", StartedAt: 1000, EndedAt: 1200}, Failed, 0},
+		{Call{ID: "1", Incoming: true, StartedAt: at(1000), AnsweredAt: at(2000), EndedAt: at(62000)}, Answered, DirectionIncoming, 60},
+		{Call{ID: "2", Incoming: true, StartedAt: at(1000), EndedAt: at(5000), Reason: "Missed call"}, Missed, DirectionIncoming, 0},
+		{Call{ID: "3", StartedAt: at(1000), AnsweredAt: at(1500), EndedAt: at(3500)}, Outgoing, DirectionOutgoing, 2},
+		{Call{ID: "4", StartedAt: at(1000), EndedAt: at(1200)}, Failed, DirectionOutgoing, 0},
 	}
 	for _, tc := range cases {
-		e := FromCall(tc.c)
-		if e.Result != tc.want || e.Seconds != tc.secs {
-			t.Errorf("call %s: %s %ds, want %s %ds", tc.c.ID, e.Result, e.Seconds, tc.want, tc.secs)
+		e := NewEntry(tc.c)
+		if e.Result != tc.want || e.Direction != tc.dir || e.Seconds != tc.secs || e.Reason != tc.c.Reason || e.StartedAt != 1000 {
+			t.Errorf("call %s: %+v, want %s %s %ds", tc.c.ID, e, tc.want, tc.dir, tc.secs)
 		}
+	}
+	if e := NewEntry(Call{ID: "5", StartedAt: at(1000)}); e.AnsweredAt != 0 || e.EndedAt != 0 {
+		t.Errorf("unset times are 0 in the file: %+v", e)
 	}
 }
 

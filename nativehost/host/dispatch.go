@@ -1,53 +1,50 @@
 package host
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 
-	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/history"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 	"github.com/tabphone/tabphone/nativehost/phone"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 	"github.com/tabphone/tabphone/nativehost/session"
 )
 
 // handler serves one request type and returns the reply data or an error.
-type handler func(h *Host, env messaging.Envelope) (any, error)
+type handler func(h *Host, env protocol.Envelope) (any, error)
 
 var handlers = map[string]handler{
-	messaging.TypeHello:      (*Host).onHello,
-	messaging.TypePing:       func(*Host, messaging.Envelope) (any, error) { return struct{}{}, nil },
-	messaging.TypeStateGet:   func(h *Host, _ messaging.Envelope) (any, error) { return h.snapshot(), nil },
-	messaging.TypeSession:    (*Host).onSessionReport,
-	messaging.TypeSetStatus:  (*Host).onSetStatus,
-	messaging.TypeConfigGet:  (*Host).onConfigGet,
-	messaging.TypeConfigSet:  (*Host).onConfigSet,
-	messaging.TypeHistoryGet: (*Host).onHistoryGet,
-	messaging.TypeDTMF:       (*Host).onDTMF,
+	protocol.TypeHello:      (*Host).onHello,
+	protocol.TypePing:       func(*Host, protocol.Envelope) (any, error) { return struct{}{}, nil },
+	protocol.TypeStateGet:   func(h *Host, _ protocol.Envelope) (any, error) { return h.snapshot(), nil },
+	protocol.TypeSession:    (*Host).onSessionReport,
+	protocol.TypeSetStatus:  (*Host).onSetStatus,
+	protocol.TypeConfigGet:  (*Host).onConfigGet,
+	protocol.TypeConfigSet:  (*Host).onConfigSet,
+	protocol.TypeHistoryGet: (*Host).onHistoryGet,
+	protocol.TypeDTMF:       (*Host).onDTMF,
 
-	messaging.TypeDial: (*Host).onDial,
-	messaging.TypeHangup: withPhone(func(p *phone.Phone, in messaging.CallRef) (any, error) {
+	protocol.TypeDial: (*Host).onDial,
+	protocol.TypeHangup: withPhone(func(p *phone.Phone, in protocol.CallRef) (any, error) {
 		return struct{}{}, p.Hangup(in.CallID)
 	}),
 	// Declining a ringing call is hanging it up (486 Busy Here).
-	messaging.TypeDecline: withPhone(func(p *phone.Phone, in messaging.CallRef) (any, error) {
+	protocol.TypeDecline: withPhone(func(p *phone.Phone, in protocol.CallRef) (any, error) {
 		return struct{}{}, p.Hangup(in.CallID)
 	}),
-	messaging.TypeAnswer: withPhone(func(p *phone.Phone, in messaging.CallRef) (any, error) {
+	protocol.TypeAnswer: withPhone(func(p *phone.Phone, in protocol.CallRef) (any, error) {
 		return struct{}{}, p.Answer(in.CallID)
 	}),
-	messaging.TypeWebRTCOffer: withPhone(func(p *phone.Phone, in messaging.WebRTCSDP) (any, error) {
+	protocol.TypeWebRTCOffer: withPhone(func(p *phone.Phone, in protocol.WebRTCSDP) (any, error) {
 		return struct{}{}, p.SetBrowserOffer(in.CallID, in.SDP)
 	}),
-	messaging.TypeMute: withPhone(func(p *phone.Phone, in messaging.Mute) (any, error) {
+	protocol.TypeMute: withPhone(func(p *phone.Phone, in protocol.Mute) (any, error) {
 		return struct{}{}, p.Mute(in.CallID, in.Muted)
 	}),
-	messaging.TypeHold: withPhone(func(p *phone.Phone, in messaging.Hold) (any, error) {
+	protocol.TypeHold: withPhone(func(p *phone.Phone, in protocol.Hold) (any, error) {
 		return struct{}{}, p.Hold(in.CallID, in.Hold)
 	}),
-	messaging.TypeTransfer: withPhone(func(p *phone.Phone, in messaging.Transfer) (any, error) {
+	protocol.TypeTransfer: withPhone(func(p *phone.Phone, in protocol.Transfer) (any, error) {
 		if in.ToCallID != "" {
 			return struct{}{}, p.TransferAttended(in.CallID, in.ToCallID)
 		}
@@ -58,7 +55,7 @@ var handlers = map[string]handler{
 // withPhone adapts a call intent: it decodes the request's data into T and runs f with
 // the running phone (an error when there is no Dialer/PBX session).
 func withPhone[T any](f func(p *phone.Phone, in T) (any, error)) handler {
-	return func(h *Host, env messaging.Envelope) (any, error) {
+	return func(h *Host, env protocol.Envelope) (any, error) {
 		var in T
 		if err := decodeData(env.Data, &in); err != nil {
 			return nil, badRequest(err)
@@ -73,19 +70,19 @@ func withPhone[T any](f func(p *phone.Phone, in T) (any, error)) handler {
 
 // handle decodes one frame and answers it. Nothing in a frame can stop the host.
 func (h *Host) handle(frame []byte) {
-	env, err := messaging.Decode(frame)
+	env, err := protocol.Decode(frame)
 	if err != nil {
 		h.log.Warn("bad message", "err", err)
-		h.sendEvent(messaging.TypeError, &messaging.ErrorBody{Code: messaging.CodeBadRequest, Message: err.Error()})
+		h.sendEvent(protocol.TypeError, errorBody(err))
 		return
 	}
 	fn, ok := handlers[env.Type]
 	if !ok {
-		h.fail(env.ID, &messaging.ErrorBody{Code: messaging.CodeBadRequest, Message: fmt.Sprintf("unknown message type %q", env.Type)})
+		h.fail(env.ID, fmt.Errorf("%w %q", errUnknownType, env.Type))
 		return
 	}
 	if env.ID == 0 {
-		h.sendEvent(messaging.TypeError, &messaging.ErrorBody{Code: messaging.CodeBadRequest, Message: fmt.Sprintf("%s needs an id", env.Type)})
+		h.sendEvent(protocol.TypeError, errorBody(fmt.Errorf("%s %w", env.Type, errNoID)))
 		return
 	}
 	if slow[env.Type] {
@@ -98,68 +95,32 @@ func (h *Host) handle(frame []byte) {
 
 // slow intents wait on the PBX (a re-INVITE, a REFER and its NOTIFY); they run beside the
 // read loop. Everything else runs in order, so session reports keep their order.
-var slow = map[string]bool{messaging.TypeHold: true, messaging.TypeTransfer: true}
+var slow = map[string]bool{protocol.TypeHold: true, protocol.TypeTransfer: true}
 
-func (h *Host) run(fn handler, env messaging.Envelope) {
+func (h *Host) run(fn handler, env protocol.Envelope) {
 	data, err := fn(h, env)
 	if err != nil {
-		h.fail(env.ID, errorBody(err))
+		h.fail(env.ID, err)
 		return
 	}
 	h.reply(env.ID, data)
-	if env.Type == messaging.TypeHello {
-		h.sendEvent(messaging.TypeState, h.snapshot())
+	if env.Type == protocol.TypeHello {
+		h.sendEvent(protocol.TypeState, h.snapshot())
 	}
 }
 
-// errorBody maps errors to protocol error codes with a sentence for the user.
-func errorBody(err error) *messaging.ErrorBody {
-	var eb *messaging.ErrorBody
-	if errors.As(err, &eb) {
-		return eb
-	}
-	code := messaging.CodeInternal
-	switch {
-	case errors.Is(err, errBadRequest):
-		code = messaging.CodeBadRequest
-	case errors.Is(err, phone.ErrBadNumber):
-		code = messaging.CodeBadNumber
-	case errors.Is(err, phone.ErrNoAccount):
-		code = messaging.CodeNoAccount
-	case errors.Is(err, phone.ErrNotRegistered):
-		code = messaging.CodeNotRegistered
-	case errors.Is(err, phone.ErrBadStatus), errors.Is(err, phone.ErrBadDTMF):
-		code = messaging.CodeBadRequest
-	case errors.Is(err, phone.ErrNoCall):
-		code = messaging.CodeNoCall
-	case errors.Is(err, errTooManyKeys):
-		code = messaging.CodeTooLarge
-	case errors.Is(err, media.ErrBadSDP), errors.Is(err, media.ErrNoCommonCodec), errors.Is(err, media.ErrClosed):
-		code = messaging.CodeMedia
-	}
-	return &messaging.ErrorBody{Code: code, Message: err.Error()}
-}
-
-var errBadRequest = errors.New("bad request")
-
-func badRequest(err error) error { return fmt.Errorf("%w: %v", errBadRequest, err) }
-
-func (h *Host) onHello(env messaging.Envelope) (any, error) {
-	var in messaging.Hello
+func (h *Host) onHello(env protocol.Envelope) (any, error) {
+	var in protocol.Hello
 	if err := decodeData(env.Data, &in); err != nil {
 		return nil, badRequest(err)
 	}
-	if in.Protocol != messaging.Protocol {
-		// Never exit on skew: the browser would restart us in a loop.
-		return nil, &messaging.ErrorBody{Code: messaging.CodeProtocol, Message: fmt.Sprintf(
-			"The extension speaks protocol %d and the host speaks %d: update both to the same release", in.Protocol, messaging.Protocol)}
+	if in.Protocol != protocol.Version {
+		// Never exit on skew (an error reply): the browser would restart us in a loop.
+		return nil, &versionError{extension: in.Protocol}
 	}
 	h.log.Info("hello", "extension_version", in.Version)
-	return messaging.Hello{Protocol: messaging.Protocol, Version: h.opts.Version}, nil
+	return protocol.Hello{Protocol: protocol.Version, Version: h.opts.Version}, nil
 }
-
-// errNoSession: the phone is bound to a Dialer/PBX session and none is active.
-var errNoSession = &messaging.ErrorBody{Code: messaging.CodeNoSession, Message: "Open the Dialer/PBX to use the phone"}
 
 // currentPhone is the running phone. During the close-soon warning it still takes
 // intents for calls in progress (hang up, mute…); dial refuses new calls then.
@@ -176,19 +137,23 @@ func (h *Host) currentPhone() (*phone.Phone, error) {
 	return h.phone, nil
 }
 
-func (h *Host) onSetStatus(env messaging.Envelope) (any, error) {
-	return withPhone(func(p *phone.Phone, in messaging.Status) (any, error) { return h.setStatus(p, in) })(h, env)
+func (h *Host) onSetStatus(env protocol.Envelope) (any, error) {
+	return withPhone(func(p *phone.Phone, in protocol.Status) (any, error) { return h.setStatus(p, in) })(h, env)
 }
 
 // setStatus switches DND and saves it, so it survives a restart of the browser.
-func (h *Host) setStatus(p *phone.Phone, in messaging.Status) (any, error) {
-	if err := p.SetStatus(in.Status); err != nil {
+func (h *Host) setStatus(p *phone.Phone, in protocol.Status) (any, error) {
+	st, err := statusFromWire(in.Status)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.SetStatus(st); err != nil {
 		return nil, err
 	}
 	h.mu.Lock()
 	next := *h.cfg
 	h.mu.Unlock()
-	next.Status = in.Status
+	next.Status = configStatuses[st]
 	if err := config.Save(h.configPath(), &next); err != nil {
 		h.log.Warn("status not saved", "err", err)
 	}
@@ -198,7 +163,7 @@ func (h *Host) setStatus(p *phone.Phone, in messaging.Status) (any, error) {
 func (h *Host) configPath() string { return filepath.Join(h.opts.ConfigDir, config.FileName) }
 
 // onConfigGet returns the config without passwords (password_set says one is stored).
-func (h *Host) onConfigGet(messaging.Envelope) (any, error) {
+func (h *Host) onConfigGet(protocol.Envelope) (any, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.cfg.Public(), nil
@@ -206,7 +171,7 @@ func (h *Host) onConfigGet(messaging.Envelope) (any, error) {
 
 // onConfigSet validates, saves (atomically, 0600) and applies a config from the options
 // page. Accounts sent without a password keep the stored one.
-func (h *Host) onConfigSet(env messaging.Envelope) (any, error) {
+func (h *Host) onConfigSet(env protocol.Envelope) (any, error) {
 	var in config.Public
 	if err := decodeData(env.Data, &in); err != nil {
 		return nil, badRequest(err)
@@ -216,18 +181,18 @@ func (h *Host) onConfigSet(env messaging.Envelope) (any, error) {
 	h.mu.Unlock()
 	next, err := config.Merge(cur, in)
 	if err != nil {
-		return nil, &messaging.ErrorBody{Code: "config", Message: err.Error()}
+		return nil, &configError{stage: configInvalid, err: err}
 	}
 	if err := config.Save(h.configPath(), next); err != nil {
-		return nil, &messaging.ErrorBody{Code: "config", Message: "The settings could not be saved: " + err.Error()}
+		return nil, &configError{stage: configNotSaved, err: err}
 	}
 	h.apply(next)
 	return next.Public(), nil
 }
 
 // onHistoryGet returns the last calls, newest first.
-func (h *Host) onHistoryGet(env messaging.Envelope) (any, error) {
-	var in messaging.HistoryGet
+func (h *Host) onHistoryGet(env protocol.Envelope) (any, error) {
+	var in protocol.HistoryGet
 	if err := decodeData(env.Data, &in); err != nil {
 		return nil, badRequest(err)
 	}
@@ -239,24 +204,19 @@ func (h *Host) onHistoryGet(env messaging.Envelope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if calls == nil {
-		calls = []history.Entry{}
-	}
-	return struct {
-		Calls []history.Entry `json:"calls"`
-	}{calls}, nil
+	return historyOf(calls), nil
 }
 
 // onDTMF answers at once and plays the keys in the background (220 ms each), after the
 // keys of earlier requests; a failure arrives as an error event for the call.
-func (h *Host) onDTMF(env messaging.Envelope) (any, error) {
-	return withPhone(func(p *phone.Phone, in messaging.DTMF) (any, error) {
+func (h *Host) onDTMF(env protocol.Envelope) (any, error) {
+	return withPhone(func(p *phone.Phone, in protocol.DTMF) (any, error) {
 		err := h.keys.add(func() {
 			if err := p.SendDTMF(in.CallID, in.Digits); err != nil {
 				h.log.Warn("DTMF failed", "call", in.CallID, "err", err)
 				e := errorBody(err)
 				e.CallID = in.CallID
-				h.sendEvent(messaging.TypeError, e)
+				h.sendEvent(protocol.TypeError, e)
 			}
 		})
 		if err != nil {
@@ -267,8 +227,8 @@ func (h *Host) onDTMF(env messaging.Envelope) (any, error) {
 }
 
 // onDial places a call; no new call starts during the close-soon warning.
-func (h *Host) onDial(env messaging.Envelope) (any, error) {
-	return withPhone(func(p *phone.Phone, in messaging.Dial) (any, error) {
+func (h *Host) onDial(env protocol.Envelope) (any, error) {
+	return withPhone(func(p *phone.Phone, in protocol.Dial) (any, error) {
 		if h.session.Snapshot().State == session.ClosingSoon {
 			return nil, errNoSession
 		}
@@ -276,6 +236,6 @@ func (h *Host) onDial(env messaging.Envelope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return messaging.DialResult{CallID: id}, nil
+		return protocol.DialResult{CallID: id}, nil
 	})(h, env)
 }

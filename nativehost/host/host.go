@@ -15,6 +15,7 @@ import (
 	"github.com/tabphone/tabphone/nativehost/history"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 	"github.com/tabphone/tabphone/nativehost/phone"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 	"github.com/tabphone/tabphone/nativehost/session"
 )
 
@@ -49,8 +50,8 @@ type Host struct {
 	mu        sync.Mutex
 	phone     *phone.Phone
 	cfg       *config.Config
-	configErr *messaging.ErrorBody
-	stopped   bool // the phone was stopped for good
+	configErr error // why the config in force is not config.json's, or the phone did not start
+	stopped   bool  // the phone was stopped for good
 }
 
 // Run serves the browser until stdin ends (the browser closed the port or exited), then
@@ -103,7 +104,7 @@ func Run(ctx context.Context, opts Options) error {
 // exits by itself, which closes the port. The extension does not disconnect the port on
 // `close`: the browser would kill a host it disconnects before the unREGISTER is done.
 func (h *Host) closeSession() error {
-	h.sendEvent(messaging.TypeClose, messaging.CloseEvent{Reason: h.session.Snapshot().Reason})
+	h.sendEvent(protocol.TypeClose, protocol.CloseEvent{Reason: h.session.Snapshot().Reason})
 	h.stop()
 	return nil
 }
@@ -116,7 +117,7 @@ func (h *Host) readLoop(frames chan<- []byte, errc chan<- error) {
 		f, err := r.ReadFrame()
 		if errors.Is(err, messaging.ErrTooLarge) {
 			h.log.Warn("oversized message dropped", "err", err)
-			h.sendEvent(messaging.TypeError, &messaging.ErrorBody{Code: messaging.CodeTooLarge, Message: err.Error()})
+			h.sendEvent(protocol.TypeError, errorBody(err))
 			continue
 		}
 		if err != nil {
@@ -131,8 +132,8 @@ func (h *Host) loadConfig() {
 	cfg, err := config.Load(h.configPath())
 	if err != nil {
 		h.log.Warn("config not loaded", "err", err)
-		h.setConfigError(&messaging.ErrorBody{Code: "config", Message: err.Error()})
-		cfg = &config.Config{Status: "available"}
+		h.setConfigError(&configError{stage: configInvalid, err: err})
+		cfg = &config.Config{Status: config.StatusAvailable}
 	}
 	h.mu.Lock()
 	h.cfg = cfg
@@ -146,8 +147,8 @@ func (h *Host) reload() {
 	cfg, err := config.Load(h.configPath())
 	if err != nil {
 		h.log.Warn("config change not applied", "err", err)
-		h.setConfigError(&messaging.ErrorBody{Code: "config", Message: "config.json was not applied, the previous settings stay in force: " + err.Error()})
-		h.sendEvent(messaging.TypeState, h.snapshot())
+		h.setConfigError(&configError{stage: configNotApplied, err: err})
+		h.sendEvent(protocol.TypeState, h.snapshot())
 		return
 	}
 	h.apply(cfg)
@@ -180,10 +181,10 @@ func (h *Host) apply(cfg *config.Config) {
 		}
 	}
 	h.session.SetBound(h.bound())
-	h.sendEvent(messaging.TypeState, h.snapshot())
+	h.sendEvent(protocol.TypeState, h.snapshot())
 }
 
-func (h *Host) setConfigError(e *messaging.ErrorBody) {
+func (h *Host) setConfigError(e error) {
 	h.mu.Lock()
 	h.configErr = e
 	h.mu.Unlock()
@@ -207,7 +208,7 @@ func (h *Host) ensurePhone() {
 	p, err := phone.New(h.cfg, (*events)(h), phone.Options{Log: h.log, UserAgent: "Tabphone/" + h.opts.Version, Media: h.opts.Media})
 	if err != nil {
 		h.log.Error("phone did not start", "err", err)
-		h.configErr = &messaging.ErrorBody{Code: messaging.CodeInternal, Message: "The phone could not start: " + err.Error()}
+		h.configErr = &startError{err: err}
 		return
 	}
 	h.phone = p
@@ -227,18 +228,18 @@ func (h *Host) stop() {
 }
 
 // snapshot is the state event's data.
-func (h *Host) snapshot() messaging.State {
+func (h *Host) snapshot() protocol.State {
 	h.mu.Lock()
 	p, cfg, cerr := h.phone, h.cfg, h.configErr
 	h.mu.Unlock()
-	status := cfg.Status
-	if p != nil {
-		status = p.Status()
-	}
-	st := messaging.State{Accounts: []messaging.AccountState{}, Calls: []messaging.Call{}, Status: status, ConfigError: cerr,
+	st := protocol.State{Accounts: []protocol.AccountState{}, Calls: []protocol.Call{}, Status: statuses[phone.StatusFromConfig(cfg.Status)],
 		Session: h.sessionState(cfg)}
+	if cerr != nil {
+		st.ConfigError = errorBody(cerr)
+	}
 	if p != nil {
-		st.Accounts, st.Calls = p.Snapshot()
+		st.Status = statuses[p.Status()]
+		st.Accounts, st.Calls = phoneState(p)
 	}
 	return st
 }
@@ -250,7 +251,7 @@ func (h *Host) send(frame []byte) {
 }
 
 func (h *Host) sendEvent(typ string, data any) {
-	f, err := messaging.Event(typ, data)
+	f, err := protocol.Event(typ, data)
 	if err != nil {
 		h.log.Error("encode event", "type", typ, "err", err)
 		return
@@ -259,21 +260,23 @@ func (h *Host) sendEvent(typ string, data any) {
 }
 
 func (h *Host) reply(id int64, data any) {
-	f, err := messaging.Reply(id, data)
+	f, err := protocol.Reply(id, data)
 	if err != nil {
 		h.log.Error("encode reply", "err", err)
-		h.send(messaging.ReplyError(id, &messaging.ErrorBody{Code: messaging.CodeInternal, Message: "reply could not be encoded"}))
+		h.fail(id, errUnencodable)
 		return
 	}
 	h.send(f)
 }
 
-func (h *Host) fail(id int64, e *messaging.ErrorBody) {
+// fail answers request id with err (an error event when there is no id to answer).
+func (h *Host) fail(id int64, err error) {
+	e := errorBody(err)
 	if id == 0 {
-		h.sendEvent(messaging.TypeError, e)
+		h.sendEvent(protocol.TypeError, e)
 		return
 	}
-	h.send(messaging.ReplyError(id, e))
+	h.send(protocol.ReplyError(id, e))
 }
 
 // events adapts the host to phone.Events.
@@ -281,35 +284,35 @@ type events Host
 
 func (e *events) StateChanged() {
 	h := (*Host)(e)
-	h.sendEvent(messaging.TypeState, h.snapshot())
+	h.sendEvent(protocol.TypeState, h.snapshot())
 }
 
-func (e *events) CallChanged(c messaging.Call) {
+func (e *events) CallChanged(c phone.CallInfo) {
 	h := (*Host)(e)
-	h.sendEvent(messaging.TypeCall, messaging.CallEvent{Call: c})
-	if c.State == messaging.CallEnded {
-		if err := h.history.Append(history.FromCall(c)); err != nil {
+	h.sendEvent(protocol.TypeCall, protocol.CallEvent{Call: callOf(c)})
+	if c.State == phone.CallEnded {
+		if err := h.history.Append(history.NewEntry(historyCallOf(c))); err != nil {
 			h.log.Warn("history not written", "err", err)
 		}
 	}
 }
 
-func (e *events) Incoming(c messaging.Call) {
-	(*Host)(e).sendEvent(messaging.TypeIncoming, messaging.CallEvent{Call: c})
+func (e *events) Incoming(c phone.CallInfo) {
+	(*Host)(e).sendEvent(protocol.TypeIncoming, protocol.CallEvent{Call: callOf(c)})
 }
 
 func (e *events) Beep(callID string) {
-	(*Host)(e).sendEvent(messaging.TypeBeep, messaging.CallRef{CallID: callID})
+	(*Host)(e).sendEvent(protocol.TypeBeep, protocol.CallRef{CallID: callID})
 }
 
 func (e *events) WebRTCAnswer(callID, sdp string, err error) {
 	h := (*Host)(e)
 	if err != nil {
 		h.log.Warn("browser leg failed", "call", callID, "err", err)
-		h.sendEvent(messaging.TypeError, &messaging.ErrorBody{Code: messaging.CodeMedia, Message: "Audio could not be connected: " + err.Error(), CallID: callID})
+		h.sendEvent(protocol.TypeError, audioErrorBody(callID, err))
 		return
 	}
-	h.sendEvent(messaging.TypeWebRTCAnswer, messaging.WebRTCSDP{CallID: callID, SDP: sdp})
+	h.sendEvent(protocol.TypeWebRTCAnswer, protocol.WebRTCSDP{CallID: callID, SDP: sdp})
 }
 
 // decodeData unmarshals a request's data strictly.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 	"github.com/tabphone/tabphone/nativehost/session"
 )
 
@@ -49,7 +50,7 @@ func (s *pipeSession) send(raw string) {
 }
 
 // next returns the next message, failing after a deadline.
-func (s *pipeSession) next() messaging.Envelope {
+func (s *pipeSession) next() protocol.Envelope {
 	s.t.Helper()
 	ch := make(chan []byte, 1)
 	go func() {
@@ -65,7 +66,7 @@ func (s *pipeSession) next() messaging.Envelope {
 		if !ok {
 			s.t.Fatal("host closed its output")
 		}
-		env, err := messaging.Decode(f)
+		env, err := protocol.Decode(f)
 		if err != nil {
 			s.t.Fatalf("host sent %q: %v", f, err)
 		}
@@ -73,11 +74,11 @@ func (s *pipeSession) next() messaging.Envelope {
 	case <-time.After(5 * time.Second):
 		s.t.Fatal("no message from the host")
 	}
-	return messaging.Envelope{}
+	return protocol.Envelope{}
 }
 
 // until skips events until one of type typ (and id, for replies) arrives.
-func (s *pipeSession) until(typ string, id int64) messaging.Envelope {
+func (s *pipeSession) until(typ string, id int64) protocol.Envelope {
 	s.t.Helper()
 	for i := 0; i < 20; i++ {
 		env := s.next()
@@ -86,51 +87,51 @@ func (s *pipeSession) until(typ string, id int64) messaging.Envelope {
 		}
 	}
 	s.t.Fatalf("no %s %d", typ, id)
-	return messaging.Envelope{}
+	return protocol.Envelope{}
 }
 
 func TestHelloStateAndBadInput(t *testing.T) {
 	s := start(t, t.TempDir()) // no config file: a plain phone with no account
 	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
-	rep := s.until(messaging.TypeReply, 1)
+	rep := s.until(protocol.TypeReply, 1)
 	if rep.OK == nil || !*rep.OK || !bytes.Contains(rep.Data, []byte(`"protocol":1`)) {
 		t.Fatalf("hello reply %+v %s", rep, rep.Data)
 	}
-	st := s.until(messaging.TypeState, 0)
-	var state messaging.State
+	st := s.until(protocol.TypeState, 0)
+	var state protocol.State
 	if err := json.Unmarshal(st.Data, &state); err != nil || state.ConfigError == nil {
 		t.Fatalf("state without the missing-config error: %s", st.Data)
 	}
 
 	// Oversized, malformed, unknown, id-less: each gets an error and the host stays up.
 	s.send(`{"type":"ping","id":2,"data":"` + string(bytes.Repeat([]byte("x"), messaging.MaxIncoming)) + `"}`)
-	if e := s.until(messaging.TypeError, 0); !bytes.Contains(e.Data, []byte(messaging.CodeTooLarge)) {
+	if e := s.until(protocol.TypeError, 0); !bytes.Contains(e.Data, []byte(protocol.CodeTooLarge)) {
 		t.Fatalf("oversized: %s", e.Data)
 	}
 	s.send(`{"type":`)
-	if e := s.until(messaging.TypeError, 0); !bytes.Contains(e.Data, []byte(messaging.CodeBadRequest)) {
+	if e := s.until(protocol.TypeError, 0); !bytes.Contains(e.Data, []byte(protocol.CodeBadRequest)) {
 		t.Fatalf("malformed: %s", e.Data)
 	}
 	s.send(`{"type":"toString","id":3}`)
-	if r := s.until(messaging.TypeReply, 3); *r.OK || r.Error.Code != messaging.CodeBadRequest {
+	if r := s.until(protocol.TypeReply, 3); *r.OK || r.Error.Code != protocol.CodeBadRequest {
 		t.Fatalf("unknown type: %+v", r)
 	}
 	s.send(`{"type":"dial","data":{"number":"600"}}`)
-	s.until(messaging.TypeError, 0)
+	s.until(protocol.TypeError, 0)
 	s.send(`{"type":"dial","id":4,"data":{"number":5}}`)
-	if r := s.until(messaging.TypeReply, 4); *r.OK || r.Error.Code != messaging.CodeBadRequest {
+	if r := s.until(protocol.TypeReply, 4); *r.OK || r.Error.Code != protocol.CodeBadRequest {
 		t.Fatalf("bad data: %+v", r)
 	}
 	s.send(`{"type":"dial","id":5,"data":{"number":"600"}}`)
-	if r := s.until(messaging.TypeReply, 5); *r.OK || r.Error.Code != messaging.CodeNoAccount {
+	if r := s.until(protocol.TypeReply, 5); *r.OK || r.Error.Code != protocol.CodeNoAccount {
 		t.Fatalf("dial without account: %+v", r)
 	}
 	s.send(`{"type":"hello","id":6,"data":{"protocol":99}}`)
-	if r := s.until(messaging.TypeReply, 6); *r.OK || r.Error.Code != messaging.CodeProtocol {
+	if r := s.until(protocol.TypeReply, 6); *r.OK || r.Error.Code != protocol.CodeProtocol {
 		t.Fatalf("protocol skew: %+v", r)
 	}
 	s.send(`{"type":"ping","id":7}`)
-	if r := s.until(messaging.TypeReply, 7); !*r.OK {
+	if r := s.until(protocol.TypeReply, 7); !*r.OK {
 		t.Fatalf("ping after all that: %+v", r)
 	}
 
@@ -153,8 +154,8 @@ func TestHelloStateAndBadInput(t *testing.T) {
 }
 
 // stream reads every frame the host sends from now on, as the browser does.
-func (s *pipeSession) stream() <-chan messaging.Envelope {
-	ch := make(chan messaging.Envelope, 100)
+func (s *pipeSession) stream() <-chan protocol.Envelope {
+	ch := make(chan protocol.Envelope, 100)
 	go func() {
 		defer close(ch)
 		for {
@@ -162,7 +163,7 @@ func (s *pipeSession) stream() <-chan messaging.Envelope {
 			if err != nil {
 				return
 			}
-			env, err := messaging.Decode(f)
+			env, err := protocol.Decode(f)
 			if err != nil {
 				s.t.Errorf("host sent %q: %v", f, err)
 				return
@@ -174,7 +175,7 @@ func (s *pipeSession) stream() <-chan messaging.Envelope {
 }
 
 // await returns the first message from ch that matches, failing after 10 s.
-func await(t *testing.T, ch <-chan messaging.Envelope, what string, match func(messaging.Envelope) bool) messaging.Envelope {
+func await(t *testing.T, ch <-chan protocol.Envelope, what string, match func(protocol.Envelope) bool) protocol.Envelope {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -193,6 +194,6 @@ func await(t *testing.T, ch <-chan messaging.Envelope, what string, match func(m
 }
 
 // replyTo matches the reply to request id.
-func replyTo(id int64) func(messaging.Envelope) bool {
-	return func(e messaging.Envelope) bool { return e.Type == messaging.TypeReply && e.ID == id }
+func replyTo(id int64) func(protocol.Envelope) bool {
+	return func(e protocol.Envelope) bool { return e.Type == protocol.TypeReply && e.ID == id }
 }

@@ -1,14 +1,9 @@
 package host
 
-import (
-	"errors"
-	"sync"
-)
+import "sync"
 
 // maxQueuedKeyRequests caps the dtmf requests waiting to be played.
 const maxQueuedKeyRequests = 64
-
-var errTooManyKeys = errors.New("too many DTMF keys are waiting to be sent")
 
 // keyQueue plays dtmf requests one after another in the order they arrived. Each
 // request is answered at once while its keys take 220 ms each, so two quick key

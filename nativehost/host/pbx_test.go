@@ -10,8 +10,7 @@ import (
 
 	"github.com/tabphone/tabphone/internal/kamailiotest"
 	"github.com/tabphone/tabphone/internal/sipptest"
-	"github.com/tabphone/tabphone/nativehost/history"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // sippCaller runs one scripted caller from the phone's testdata against target, with
@@ -30,21 +29,21 @@ func TestDNDRejectsWithTheCodeAndHistorySaysMissed(t *testing.T) {
 	s := start(t, dir)
 	events := s.stream()
 	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
-	await(t, events, "registered in DND", func(e messaging.Envelope) bool {
-		var st messaging.State
-		return e.Type == messaging.TypeState && json.Unmarshal(e.Data, &st) == nil && st.Status == "dnd" &&
-			len(st.Accounts) == 1 && st.Accounts[0].Registration == messaging.RegRegistered && st.Accounts[0].DNDCode == 603
+	await(t, events, "registered in DND", func(e protocol.Envelope) bool {
+		var st protocol.State
+		return e.Type == protocol.TypeState && json.Unmarshal(e.Data, &st) == nil && st.Status == "dnd" &&
+			len(st.Accounts) == 1 && st.Accounts[0].Registration == protocol.RegRegistered && st.Accounts[0].DNDCode == 603
 	})
 
 	done := sippCaller(t, "invite_rejected.xml", k.Addr, 603)
-	ended := await(t, events, "the rejected call's event", func(e messaging.Envelope) bool {
-		if e.Type == messaging.TypeIncoming {
+	ended := await(t, events, "the rejected call's event", func(e protocol.Envelope) bool {
+		if e.Type == protocol.TypeIncoming {
 			t.Fatalf("DND rang: %s", e.Data)
 		}
-		return e.Type == messaging.TypeCall
+		return e.Type == protocol.TypeCall
 	})
-	var ce messaging.CallEvent
-	if err := json.Unmarshal(ended.Data, &ce); err != nil || ce.Call.State != messaging.CallEnded || ce.Call.EndReason == nil ||
+	var ce protocol.CallEvent
+	if err := json.Unmarshal(ended.Data, &ce); err != nil || ce.Call.State != protocol.CallEnded || ce.Call.EndReason == nil ||
 		ce.Call.EndReason.SIPCode != 603 {
 		t.Fatalf("call event %s", ended.Data)
 	}
@@ -59,16 +58,14 @@ func TestDNDRejectsWithTheCodeAndHistorySaysMissed(t *testing.T) {
 
 	s.send(`{"type":"history_get","id":2,"data":{"limit":10}}`)
 	rep := await(t, events, "history_get reply", replyTo(2))
-	var h struct {
-		Calls []history.Entry `json:"calls"`
-	}
+	var h protocol.History
 	if err := json.Unmarshal(rep.Data, &h); err != nil {
 		t.Fatalf("history reply %s: %v", rep.Data, err)
 	}
 	if len(h.Calls) != 1 {
 		t.Fatalf("history %s", rep.Data)
 	}
-	if c := h.Calls[0]; c.Result != history.Missed || c.Direction != "incoming" || c.Number != "alice" || c.Reason != "Missed: Do not disturb" || c.AnsweredAt != 0 {
+	if c := h.Calls[0]; c.Result != protocol.ResultMissed || c.Direction != protocol.DirectionIncoming || c.Number != "alice" || c.Reason != "Missed: Do not disturb" || c.AnsweredAt != 0 {
 		t.Fatalf("history entry %+v", c)
 	}
 }
@@ -81,19 +78,67 @@ func TestVoicemailInTheAccountState(t *testing.T) {
 	s := start(t, dir)
 	events := s.stream()
 	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
-	await(t, events, "registered", func(e messaging.Envelope) bool {
-		var st messaging.State
-		return e.Type == messaging.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == 1 &&
-			st.Accounts[0].Registration == messaging.RegRegistered
+	await(t, events, "registered", func(e protocol.Envelope) bool {
+		var st protocol.State
+		return e.Type == protocol.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == 1 &&
+			st.Accounts[0].Registration == protocol.RegRegistered
 	})
 	done := sippCaller(t, "uac_notify_mwi.xml", k.Addr, 200)
-	st := await(t, events, "a state with voicemail", func(e messaging.Envelope) bool {
-		return e.Type == messaging.TypeState && strings.Contains(string(e.Data), `"voicemail"`)
+	st := await(t, events, "a state with voicemail", func(e protocol.Envelope) bool {
+		return e.Type == protocol.TypeState && strings.Contains(string(e.Data), `"voicemail"`)
 	})
 	if !strings.Contains(string(st.Data), `"voicemail":{"waiting":true,"new":3,"old":5,"urgent_new":1}`) {
 		t.Fatalf("state %s", st.Data)
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPBXRefusedHoldIsASIPError: the callee answers, then refuses the hold re-INVITE
+// with 488. The extension gets code sip with sip_code 488 (the PBX's answer, not an
+// internal error), the call stays up and not held, and hangs up normally.
+func TestPBXRefusedHoldIsASIPError(t *testing.T) {
+	var callee string
+	done := sipptest.Run(t, filepath.Join("..", "phone", "testdata", "sipp", "uas_hold_refused.xml"), "", 488, &callee)
+	dir := writeConfig(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","domain":%q,"codecs":["pcmu"],"register":false}]}`, callee))
+	s := start(t, dir)
+	events := s.stream()
+	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
+	await(t, events, "hello reply", replyTo(1))
+	s.send(`{"type":"dial","id":2,"data":{"number":"2000"}}`)
+	var dialed protocol.DialResult
+	if r := await(t, events, "dial reply", replyTo(2)); !*r.OK || json.Unmarshal(r.Data, &dialed) != nil {
+		t.Fatalf("dial: %+v %s", r.Error, r.Data)
+	}
+	callIs := func(state string) func(protocol.Envelope) bool {
+		return func(e protocol.Envelope) bool {
+			var ce protocol.CallEvent
+			return e.Type == protocol.TypeCall && json.Unmarshal(e.Data, &ce) == nil && ce.Call.ID == dialed.CallID && ce.Call.State == state
+		}
+	}
+	await(t, events, "the call connected", callIs(protocol.CallConnected))
+
+	s.send(`{"type":"hold","id":3,"data":{"call_id":"` + dialed.CallID + `","hold":true}}`)
+	r := await(t, events, "hold reply", replyTo(3))
+	if r.OK == nil || *r.OK || r.Error == nil || r.Error.Code != protocol.CodeSIP || r.Error.SIPCode != 488 {
+		t.Fatalf("refused hold answered %+v %+v, want code sip with sip_code 488", r, r.Error)
+	}
+	s.send(`{"type":"state_get","id":4}`)
+	var st protocol.State
+	if err := json.Unmarshal(await(t, events, "state reply", replyTo(4)).Data, &st); err != nil || len(st.Calls) != 1 ||
+		st.Calls[0].State != protocol.CallConnected || st.Calls[0].Held {
+		t.Fatalf("after the refused hold: %+v (%v)", st.Calls, err)
+	}
+
+	s.send(`{"type":"hangup","id":5,"data":{"call_id":"` + dialed.CallID + `"}}`)
+	await(t, events, "the call ended", callIs(protocol.CallEnded))
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("callee: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("sipp did not finish")
 	}
 }

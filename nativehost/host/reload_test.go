@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tabphone/tabphone/internal/devpbxtest"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // TestConfigEditsApplyLive edits config.json the two ways editors do (rename over it,
@@ -25,23 +25,23 @@ func TestConfigEditsApplyLive(t *testing.T) {
 	path := filepath.Join(dir, "config.json")
 	s := start(t, dir)
 	events := s.stream()
-	waitState := func(what string, ok func(messaging.State) bool) messaging.State {
+	waitState := func(what string, ok func(protocol.State) bool) protocol.State {
 		t.Helper()
-		var st messaging.State
-		await(t, events, "a state with "+what, func(e messaging.Envelope) bool {
-			st = messaging.State{}
-			return e.Type == messaging.TypeState && json.Unmarshal(e.Data, &st) == nil && ok(st)
+		var st protocol.State
+		await(t, events, "a state with "+what, func(e protocol.Envelope) bool {
+			st = protocol.State{}
+			return e.Type == protocol.TypeState && json.Unmarshal(e.Data, &st) == nil && ok(st)
 		})
 		return st
 	}
-	account := func(st messaging.State) messaging.AccountState {
+	account := func(st protocol.State) protocol.AccountState {
 		if len(st.Accounts) != 1 {
-			return messaging.AccountState{}
+			return protocol.AccountState{}
 		}
 		return st.Accounts[0]
 	}
 	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
-	waitState("the wrong password reported", func(st messaging.State) bool { return account(st).Registration == messaging.RegFailed })
+	waitState("the wrong password reported", func(st protocol.State) bool { return account(st).Registration == protocol.RegFailed })
 
 	// Rename over the file, as atomic writers and many editors do.
 	tmp := path + ".new"
@@ -51,7 +51,7 @@ func TestConfigEditsApplyLive(t *testing.T) {
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
-	st := waitState("registered with the new password", func(st messaging.State) bool { return account(st).Registration == messaging.RegRegistered })
+	st := waitState("registered with the new password", func(st protocol.State) bool { return account(st).Registration == protocol.RegRegistered })
 	if a := account(st); a.AutoAnswer.Seconds != 2 || st.ConfigError != nil {
 		t.Fatalf("after the rename: %+v, config error %v", a, st.ConfigError)
 	}
@@ -60,17 +60,17 @@ func TestConfigEditsApplyLive(t *testing.T) {
 	if err := os.WriteFile(path, []byte(doc("right", 3)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitState("auto-answer 3 s and registered", func(st messaging.State) bool {
+	waitState("auto-answer 3 s and registered", func(st protocol.State) bool {
 		a := account(st)
-		return a.AutoAnswer.Seconds == 3 && a.Registration == messaging.RegRegistered
+		return a.AutoAnswer.Seconds == 3 && a.Registration == protocol.RegRegistered
 	})
 
 	// A broken edit: reported, and the last good config stays.
 	if err := os.WriteFile(path, []byte(`{"accounts": [`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st = waitState("the config error", func(st messaging.State) bool { return st.ConfigError != nil })
-	if a := account(st); a.AutoAnswer.Seconds != 3 || a.Registration != messaging.RegRegistered {
+	st = waitState("the config error", func(st protocol.State) bool { return st.ConfigError != nil })
+	if a := account(st); a.AutoAnswer.Seconds != 3 || a.Registration != protocol.RegRegistered {
 		t.Fatalf("the broken edit changed the account: %+v", a)
 	}
 	if !pbx.Registered(t, "1001") {
@@ -85,13 +85,13 @@ func TestConfigGetSetKeepPasswordsInside(t *testing.T) {
 	dir := writeConfig(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"s3cret-pw","domain":%q,"codecs":["pcmu"]}]}`, pbx.SIP))
 	s := start(t, dir)
 	frames := s.stream()
-	reply := func(id int64) messaging.Envelope {
+	reply := func(id int64) protocol.Envelope {
 		t.Helper()
-		return await(t, frames, fmt.Sprintf("reply %d", id), func(env messaging.Envelope) bool {
+		return await(t, frames, fmt.Sprintf("reply %d", id), func(env protocol.Envelope) bool {
 			if bytes.Contains(env.Data, []byte("s3cret-pw")) {
 				t.Fatalf("the password left the host in %s", env.Type)
 			}
-			return env.Type == messaging.TypeReply && env.ID == id
+			return env.Type == protocol.TypeReply && env.ID == id
 		})
 	}
 	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
@@ -119,7 +119,7 @@ func TestConfigGetSetKeepPasswordsInside(t *testing.T) {
 		t.Fatalf("saved with mode %v", st.Mode())
 	}
 	s.send(`{"type":"config_set","id":4,"data":{"accounts":[{"id":"work","user":"","domain":""}]}}`)
-	if r := reply(4); *r.OK || r.Error.Code != "config" {
+	if r := reply(4); *r.OK || r.Error.Code != protocol.CodeConfig {
 		t.Fatalf("invalid config_set: %+v", r)
 	}
 	devpbxtest.WaitFor(t, "still registered", 5*time.Second, func() bool { return pbx.Registered(t, "1001") })

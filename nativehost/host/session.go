@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 	"github.com/tabphone/tabphone/nativehost/session"
 )
 
@@ -19,31 +19,19 @@ func (h *Host) onSession(s session.Snapshot) {
 	case session.Active, session.Unbound:
 		h.ensurePhone()
 	case session.ClosingSoon:
-		h.sendEvent(messaging.TypeClosingSoon, messaging.ClosingSoon{
-			Message: session.Message, Reason: s.Reason,
-			Deadline: s.Deadline.UnixMilli(), Seconds: int(session.CloseDelay.Seconds()),
-		})
+		h.sendEvent(protocol.TypeClosingSoon, closingSoonOf(s))
 	case session.Closed:
 		h.closeOnce.Do(func() { close(h.closed) })
 	}
-	h.sendEvent(messaging.TypeState, h.snapshot())
+	h.sendEvent(protocol.TypeState, h.snapshot())
 }
 
-func (h *Host) sessionState(cfg *config.Config) messaging.SessionState {
-	s := h.session.Snapshot()
-	st := messaging.SessionState{State: string(s.State), Reason: s.Reason, Sites: []messaging.Site{}}
-	if s.State == session.ClosingSoon {
-		st.Deadline = s.Deadline.UnixMilli()
-		st.Message = session.Message
-	}
-	for _, site := range cfg.Sites {
-		st.Sites = append(st.Sites, messaging.Site{URL: site.URL, Match: site.Match, Login: site.Login, SessionCookie: site.SessionCookie})
-	}
-	return st
+func (h *Host) sessionState(cfg *config.Config) protocol.SessionState {
+	return sessionStateOf(h.session.Snapshot(), cfg.Sites)
 }
 
-func (h *Host) onSessionReport(env messaging.Envelope) (any, error) {
-	var in messaging.SessionReport
+func (h *Host) onSessionReport(env protocol.Envelope) (any, error) {
+	var in protocol.SessionReport
 	if err := decodeData(env.Data, &in); err != nil {
 		return nil, badRequest(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/nativehost/history"
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 	"github.com/tabphone/tabphone/nativehost/session"
 )
 
@@ -33,23 +33,23 @@ func TestLogoutClosesThePhone(t *testing.T) {
 	clock := session.NewManualClock(time.Now())
 	s := startWith(t, dir, clock)
 	events := s.stream()
-	waitEvent := func(what string, match func(messaging.Envelope) bool) messaging.Envelope {
+	waitEvent := func(what string, match func(protocol.Envelope) bool) protocol.Envelope {
 		t.Helper()
 		return await(t, events, what, match)
 	}
-	reply := func(id int64) messaging.Envelope {
+	reply := func(id int64) protocol.Envelope {
 		t.Helper()
 		return await(t, events, fmt.Sprintf("reply %d", id), replyTo(id))
 	}
 	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
 	reply(1)
-	var st messaging.State
-	_ = json.Unmarshal(waitEvent("state", func(e messaging.Envelope) bool { return e.Type == messaging.TypeState }).Data, &st)
+	var st protocol.State
+	_ = json.Unmarshal(waitEvent("state", func(e protocol.Envelope) bool { return e.Type == protocol.TypeState }).Data, &st)
 	if st.Session.State != "waiting" || len(st.Session.Sites) != 1 || len(st.Accounts) != 0 {
 		t.Fatalf("before any session: %+v", st)
 	}
 	s.send(`{"type":"dial","id":2,"data":{"number":"600"}}`)
-	if r := reply(2); *r.OK || r.Error.Code != messaging.CodeNoSession {
+	if r := reply(2); *r.OK || r.Error.Code != protocol.CodeNoSession {
 		t.Fatalf("dial without a session: %+v", r)
 	}
 	if pbx.Registered(t, "1001") {
@@ -79,8 +79,8 @@ func TestLogoutClosesThePhone(t *testing.T) {
 
 	sent := clock.Now()
 	s.send(`{"type":"session","id":6,"data":{"active":false,"reason":"logout"}}`)
-	env := waitEvent("closing_soon", func(e messaging.Envelope) bool { return e.Type == messaging.TypeClosingSoon })
-	var cs messaging.ClosingSoon
+	env := waitEvent("closing_soon", func(e protocol.Envelope) bool { return e.Type == protocol.TypeClosingSoon })
+	var cs protocol.ClosingSoon
 	if err := json.Unmarshal(env.Data, &cs); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestLogoutClosesThePhone(t *testing.T) {
 	}
 	// No new call during the warning.
 	s.send(`{"type":"dial","id":7,"data":{"number":"601"}}`)
-	if r := reply(7); *r.OK || r.Error.Code != messaging.CodeNoSession {
+	if r := reply(7); *r.OK || r.Error.Code != protocol.CodeNoSession {
 		t.Fatalf("dial during the warning: %+v", r)
 	}
 	// Nothing ends before the deadline.
@@ -99,7 +99,7 @@ func TestLogoutClosesThePhone(t *testing.T) {
 		t.Fatal("unregistered before the 5 s were over")
 	}
 	clock.Advance(100 * time.Millisecond)
-	env = waitEvent("close", func(e messaging.Envelope) bool { return e.Type == messaging.TypeClose })
+	env = waitEvent("close", func(e protocol.Envelope) bool { return e.Type == protocol.TypeClose })
 	if string(env.Data) != `{"reason":"logout"}` {
 		t.Fatalf("close: %s", env.Data)
 	}

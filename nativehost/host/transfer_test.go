@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tabphone/tabphone/nativehost/messaging"
+	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
 // transfer with to_call_id is the attended transfer: it reaches the phone's attended
@@ -29,7 +29,7 @@ func TestTransferIntentForms(t *testing.T) {
 	} {
 		s.send(`{"type":"transfer","id":` + strconv.FormatInt(id, 10) + `,"data":` + tc.data + `}`)
 		r := await(t, ch, "transfer reply", replyTo(id))
-		if r.OK == nil || *r.OK || r.Error == nil || r.Error.Code != messaging.CodeNoCall || !strings.Contains(r.Error.Message, tc.msg) {
+		if r.OK == nil || *r.OK || r.Error == nil || r.Error.Code != protocol.CodeNoCall || !strings.Contains(r.Error.Message, tc.msg) {
 			t.Fatalf("transfer %s: %+v %+v", tc.data, r, r.Error)
 		}
 	}

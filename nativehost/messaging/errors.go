@@ -9,9 +9,6 @@ import (
 // bytes have been consumed, so the next frame can still be read.
 var ErrTooLarge = errors.New("frame too large")
 
-// ErrBadMessage reports a frame that is not a JSON object with a string "type".
-var ErrBadMessage = errors.New("bad message")
-
 // FrameError carries the size of a frame that was rejected.
 type FrameError struct {
 	Size  uint32

@@ -7,12 +7,11 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // answeredAfter runs a caller through Kamailio whose INVITE carries hint and returns
 // the incoming call and how long after its arrival it was answered by itself.
-func answeredAfter(t *testing.T, autoAnswer, hint string) (messaging.Call, time.Duration) {
+func answeredAfter(t *testing.T, autoAnswer, hint string) (CallInfo, time.Duration) {
 	t.Helper()
 	k, _, ev := kamailioPhone(t, `,"auto_answer":`+autoAnswer)
 	done := sippAt(t, "invite_hint.xml", k.Addr, 0, nil, "-key", "hint", hint)
@@ -25,7 +24,7 @@ func answeredAfter(t *testing.T, autoAnswer, hint string) (messaging.Call, time.
 	if len(beeps) != 1 || beeps[0] != in.ID {
 		t.Fatalf("beep events %v", beeps)
 	}
-	return in, time.Duration(c.AnsweredAt-c.StartedAt) * time.Millisecond
+	return in, c.AnsweredAt.Sub(c.StartedAt)
 }
 
 func TestCallInfoAnswerAfterDecidesTheDelay(t *testing.T) {
@@ -35,8 +34,8 @@ func TestCallInfoAnswerAfterDecidesTheDelay(t *testing.T) {
 	if delay < 800*time.Millisecond || delay > 1300*time.Millisecond {
 		t.Fatalf("answered after %v, want 1 s", delay)
 	}
-	if in.AutoAnswerAt != in.StartedAt+1000 {
-		t.Fatalf("auto_answer_at %d, started %d", in.AutoAnswerAt, in.StartedAt)
+	if !in.AutoAnswerAt.Equal(in.StartedAt.Add(time.Second)) {
+		t.Fatalf("auto-answer at %v, started %v", in.AutoAnswerAt, in.StartedAt)
 	}
 }
 
@@ -47,8 +46,8 @@ func TestIntercomAlertInfoAnswersAtOnce(t *testing.T) {
 	if delay > 300*time.Millisecond {
 		t.Fatalf("intercom answered after %v, want at once", delay)
 	}
-	if in.AutoAnswerAt != in.StartedAt {
-		t.Fatalf("auto_answer_at %d, started %d", in.AutoAnswerAt, in.StartedAt)
+	if !in.AutoAnswerAt.Equal(in.StartedAt) {
+		t.Fatalf("auto-answer at %v, started %v", in.AutoAnswerAt, in.StartedAt)
 	}
 }
 
@@ -60,15 +59,15 @@ func TestAnswerAfterIgnoredWithoutFromPBX(t *testing.T) {
 	done := sippAt(t, "invite_hint.xml", k.Addr, 0, nil, "-key", "hint", "Call-Info: <sip:127.0.0.1>;answer-after=0")
 	devpbxtest.WaitFor(t, "incoming event", 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
 	in, _ := ev.firstIncoming()
-	if in.AutoAnswerAt != 0 {
+	if !in.AutoAnswerAt.IsZero() {
 		t.Fatalf("auto-answer scheduled without from_pbx: %+v", in)
 	}
 	if err := p.Hangup(in.ID); err != nil {
 		t.Fatal(err)
 	}
 	devpbxtest.WaitFor(t, "declined", 5*time.Second, func() bool { _, ok := endedWith(ev, in.ID); return ok })
-	if c, _ := ev.lastCall(in.ID); c.AnsweredAt != 0 || c.EndReason.Message != "Declined" {
-		t.Fatalf("the hint answered the call: %+v %+v", c, c.EndReason)
+	if c, _ := ev.lastCall(in.ID); !c.AnsweredAt.IsZero() || c.End.Cause != EndDeclined {
+		t.Fatalf("the hint answered the call: %+v %+v", c, c.End)
 	}
 	<-done // the scenario expected a 200 and got 486: its result does not matter here
 }

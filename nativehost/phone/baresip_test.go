@@ -2,6 +2,7 @@ package phone
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,7 +10,6 @@ import (
 	"github.com/tabphone/tabphone/internal/baresiptest"
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/internal/kamailiotest"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // These tests put baresip 1.0, a softphone nobody on this project wrote, on the other
@@ -33,7 +33,7 @@ func withBaresip(t *testing.T, extra string, answerMode string, users ...string)
 			t.Logf("kamailio log:\n%s", k.Log())
 			ev.mu.Lock()
 			for _, c := range ev.calls {
-				t.Logf("our call event: %+v %+v", c, c.EndReason)
+				t.Logf("our call event: %+v %+v", c, c.End)
 			}
 			ev.mu.Unlock()
 		}
@@ -44,16 +44,16 @@ func withBaresip(t *testing.T, extra string, answerMode string, users ...string)
 // us is our number as baresip dials it (Kamailio finds the binding).
 const us = "sip:1001@127.0.0.1"
 
-func waitState(t *testing.T, ev *eventLog, id, state string) messaging.Call {
+func waitState(t *testing.T, ev *eventLog, id string, state CallState) CallInfo {
 	t.Helper()
-	devpbxtest.WaitFor(t, "call "+id+" "+state, eventWait, func() bool { c, _ := ev.lastCall(id); return c.State == state })
+	devpbxtest.WaitFor(t, fmt.Sprintf("call %s in state %d", id, state), eventWait, func() bool { c, _ := ev.lastCall(id); return c.State == state })
 	c, _ := ev.lastCall(id)
 	return c
 }
 
-func waitIncoming(t *testing.T, ev *eventLog, n int) messaging.Call {
+func waitIncoming(t *testing.T, ev *eventLog, n int) CallInfo {
 	t.Helper()
-	var in messaging.Call
+	var in CallInfo
 	devpbxtest.WaitFor(t, "incoming call", eventWait, func() bool {
 		ev.mu.Lock()
 		defer ev.mu.Unlock()
@@ -71,7 +71,7 @@ func TestBaresipCallsUsWeAnswer(t *testing.T) {
 	b := bs[0]
 	b.Dial(us)
 	in := waitIncoming(t, ev, 1)
-	if in.Number != "2001" || in.State != messaging.CallRinging {
+	if in.Number != "2001" || in.State != CallRinging {
 		t.Fatalf("incoming %+v", in)
 	}
 	b.WaitEvent("CALL_RINGING", eventWait, nil) // our 180 reached it
@@ -82,10 +82,10 @@ func TestBaresipCallsUsWeAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.WaitEvent("CALL_ESTABLISHED", eventWait, nil)
-	waitState(t, ev, in.ID, messaging.CallConnected)
+	waitState(t, ev, in.ID, CallConnected)
 	b.Hangup()
-	if c := waitState(t, ev, in.ID, messaging.CallEnded); c.EndReason.Message != "The other side hung up" {
-		t.Fatalf("end %+v", c.EndReason)
+	if c := waitState(t, ev, in.ID, CallEnded); c.End.Cause != EndRemoteHangup {
+		t.Fatalf("end %+v", c.End)
 	}
 }
 
@@ -101,15 +101,15 @@ func TestBaresipCallsUsWeDecline(t *testing.T) {
 	if !strings.HasPrefix(closed.Param, "486 ") {
 		t.Fatalf("baresip saw %q, want 486", closed.Param)
 	}
-	if c := waitState(t, ev, in.ID, messaging.CallEnded); c.EndReason.Message != "Declined" {
-		t.Fatalf("end %+v", c.EndReason)
+	if c := waitState(t, ev, in.ID, CallEnded); c.End.Cause != EndDeclined {
+		t.Fatalf("end %+v", c.End)
 	}
 }
 
 func TestBaresipCallsUsInDND(t *testing.T) {
 	_, p, ev, bs := withBaresip(t, "", "manual", "2001")
 	b := bs[0]
-	if err := p.SetStatus("dnd"); err != nil {
+	if err := p.SetStatus(DND); err != nil {
 		t.Fatal(err)
 	}
 	b.Dial(us)
@@ -125,7 +125,7 @@ func TestBaresipCallsUsInDND(t *testing.T) {
 	}
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
-	if len(ev.calls) != 1 || ev.calls[0].EndReason.Message != "Missed: Do not disturb" {
+	if len(ev.calls) != 1 || ev.calls[0].End.Cause != EndDND {
 		t.Fatalf("missed call not reported: %+v", ev.calls)
 	}
 }
@@ -160,9 +160,9 @@ func TestWeCallBaresipItAnswers(t *testing.T) {
 	if !strings.Contains(in.PeerURI, "1001@") {
 		t.Fatalf("baresip sees the call from %q", in.PeerURI)
 	}
-	waitState(t, ev, id, messaging.CallRinging)
+	waitState(t, ev, id, CallRinging)
 	b.Accept()
-	if c := waitState(t, ev, id, messaging.CallConnected); c.Codec != "PCMU" {
+	if c := waitState(t, ev, id, CallConnected); c.Codec != "PCMU" {
 		t.Fatalf("connected %+v", c)
 	}
 	if err := p.Hangup(id); err != nil {
@@ -171,7 +171,7 @@ func TestWeCallBaresipItAnswers(t *testing.T) {
 	if e := b.WaitEvent("CALL_CLOSED", eventWait, nil); !strings.Contains(e.Param, "reset by peer") {
 		t.Fatalf("baresip closed with %q", e.Param)
 	}
-	waitState(t, ev, id, messaging.CallEnded)
+	waitState(t, ev, id, CallEnded)
 }
 
 func TestWeCallBaresipItIsBusy(t *testing.T) {
@@ -182,13 +182,13 @@ func TestWeCallBaresipItIsBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.WaitEvent("CALL_INCOMING", eventWait, nil)
-	waitState(t, ev, id, messaging.CallRinging) // 180 first: the 486 follows a ringing call
+	waitState(t, ev, id, CallRinging) // 180 first: the 486 follows a ringing call
 	t0 := time.Now()
 	b.Hangup()
-	c := waitState(t, ev, id, messaging.CallEnded)
+	c := waitState(t, ev, id, CallEnded)
 	t.Logf("ended %v after baresip's reject", time.Since(t0))
-	if c.EndReason.SIPCode != 486 || c.EndReason.Message != "Busy" {
-		t.Fatalf("end %+v, want 486 Busy", c.EndReason)
+	if c.End.Cause != EndRejected || c.End.SIPCode != 486 || Sentence(c.End.SIPCode) != "Busy" {
+		t.Fatalf("end %+v, want 486 Busy", c.End)
 	}
 }
 
@@ -201,7 +201,7 @@ func connectedTo(t *testing.T, p *Phone, ev *eventLog, b *baresiptest.Baresip, n
 	}
 	b.WaitEvent("CALL_INCOMING", eventWait, nil)
 	b.Accept()
-	waitState(t, ev, id, messaging.CallConnected)
+	waitState(t, ev, id, CallConnected)
 	b.WaitEvent("CALL_ESTABLISHED", eventWait, nil)
 	return id
 }
@@ -239,7 +239,7 @@ func TestHoldAndResumeFromOurSide(t *testing.T) {
 		t.Fatal("resume not reported")
 	}
 	devpbxtest.WaitFor(t, "baresip got the resume offer", eventWait, func() bool { return countEvents(b, "CALL_REMOTE_SDP", "offer") == offers+2 })
-	if c, _ := ev.lastCall(id); c.State != messaging.CallConnected {
+	if c, _ := ev.lastCall(id); c.State != CallConnected {
 		t.Fatalf("call after resume: %+v", c)
 	}
 }
@@ -252,7 +252,7 @@ func TestHoldAndResumeFromBaresip(t *testing.T) {
 	devpbxtest.WaitFor(t, "remote hold shown", eventWait, func() bool { c, _ := ev.lastCall(id); return c.RemoteHold })
 	b.Resume()
 	devpbxtest.WaitFor(t, "remote hold cleared", eventWait, func() bool { c, _ := ev.lastCall(id); return !c.RemoteHold })
-	if c, _ := ev.lastCall(id); c.State != messaging.CallConnected {
+	if c, _ := ev.lastCall(id); c.State != CallConnected {
 		t.Fatalf("call after resume: %+v", c)
 	}
 }
@@ -279,7 +279,7 @@ func TestBlindTransferBetweenTwoBaresips(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := a.WaitEvent("CALL_ESTABLISHED", eventWait, nil)
-	waitState(t, ev, in.ID, messaging.CallConnected)
+	waitState(t, ev, in.ID, CallConnected)
 	done := make(chan error, 1)
 	go func() { done <- p.Transfer(in.ID, "2002") }()
 	ring := b.WaitEvent("CALL_INCOMING", eventWait, nil)
@@ -292,7 +292,7 @@ func TestBlindTransferBetweenTwoBaresips(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("transfer: %v", err)
 	}
-	waitState(t, ev, in.ID, messaging.CallEnded)
+	waitState(t, ev, in.ID, CallEnded)
 	a.WaitEvent("CALL_CLOSED", eventWait, func(e baresiptest.Event) bool { return e.ID == first.ID })
 	// A and B stay connected without us.
 	if _, err := b.Find("CALL_CLOSED", 500*time.Millisecond, nil); err == nil {
@@ -319,7 +319,7 @@ func TestAttendedTransferBetweenTwoBaresips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, ev, idB, messaging.CallConnected)
+	waitState(t, ev, idB, CallConnected)
 	withB := b.WaitEvent("CALL_ESTABLISHED", eventWait, nil)
 	tc, err := p.call(idB)
 	if err != nil {
@@ -336,8 +336,8 @@ func TestAttendedTransferBetweenTwoBaresips(t *testing.T) {
 	}
 	b.WaitEvent("CALL_ESTABLISHED", eventWait, func(e baresiptest.Event) bool { return e.ID != withB.ID && strings.Contains(e.PeerURI, "2001@") })
 	a.WaitEvent("CALL_ESTABLISHED", eventWait, func(e baresiptest.Event) bool { return strings.Contains(e.PeerURI, "2002@") })
-	waitState(t, ev, idA, messaging.CallEnded)
-	waitState(t, ev, idB, messaging.CallEnded)
+	waitState(t, ev, idA, CallEnded)
+	waitState(t, ev, idB, CallEnded)
 	b.WaitEvent("CALL_CLOSED", eventWait, func(e baresiptest.Event) bool { return e.ID == withB.ID })
 	// The REFER A got named our dialog with B.
 	if !strings.Contains(a.Log(), "Refer-To: <sip:2002@"+k.Addr+wantReplaces) {
@@ -357,12 +357,12 @@ func TestBaresipTransfersUsWhenAllowed(t *testing.T) {
 	t.Cleanup(func() { p.Close(context.Background()) }) // before B stops
 	idA := connectedTo(t, p, ev, a, "2001")
 	a.Transfer("sip:2002@127.0.0.1")
-	var newCall messaging.Call
+	var newCall CallInfo
 	devpbxtest.WaitFor(t, "a new call to B", eventWait, func() bool {
 		ev.mu.Lock()
 		defer ev.mu.Unlock()
 		for _, c := range ev.calls {
-			if c.ID != idA && c.Direction == "outgoing" {
+			if c.ID != idA && c.Direction == Outgoing {
 				newCall = c
 				return true
 			}
@@ -372,12 +372,12 @@ func TestBaresipTransfersUsWhenAllowed(t *testing.T) {
 	if newCall.Number != "2002" || newCall.TransferredBy != "2001" {
 		t.Fatalf("new call %+v", newCall)
 	}
-	waitState(t, ev, newCall.ID, messaging.CallConnected)
+	waitState(t, ev, newCall.ID, CallConnected)
 	b.WaitEvent("CALL_ESTABLISHED", eventWait, func(e baresiptest.Event) bool { return strings.Contains(e.PeerURI, "1001@") })
 	// A hears the NOTIFY with 200 and ends its call with us ("Call transfered").
 	closed := a.WaitEvent("CALL_CLOSED", eventWait, nil)
 	t.Logf("A closed its call: %q", closed.Param)
-	waitState(t, ev, idA, messaging.CallEnded)
+	waitState(t, ev, idA, CallEnded)
 	if !strings.Contains(a.Log(), "SIP/2.0 100 Trying") || !strings.Contains(a.Log(), "Subscription-State: terminated") {
 		t.Fatal("A did not get our NOTIFYs (100 Trying, then the final one)")
 	}
@@ -394,8 +394,8 @@ func TestBaresipTransferDeclinedByDefault(t *testing.T) {
 	devpbxtest.WaitFor(t, "A told of the refusal", eventWait, func() bool { return strings.Contains(a.Log(), "transfer failed: 603 Decline") })
 	// baresip 1.0's menu hangs up a call whose transfer failed: our call ends by its BYE,
 	// and we never placed a call of our own.
-	if c := waitState(t, ev, idA, messaging.CallEnded); c.EndReason.Message != "The other side hung up" {
-		t.Fatalf("our call: %+v", c.EndReason)
+	if c := waitState(t, ev, idA, CallEnded); c.End.Cause != EndRemoteHangup {
+		t.Fatalf("our call: %+v", c.End)
 	}
 	ev.mu.Lock()
 	defer ev.mu.Unlock()

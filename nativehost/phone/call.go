@@ -12,7 +12,6 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
 	"github.com/tabphone/tabphone/media"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // byeTimeout bounds waiting for the answer to our BYE.
@@ -40,13 +39,13 @@ type call struct {
 	// Set before the call starts, never changed: a transfer's extra INVITE headers
 	// (Referred-By, Replaces) and a watcher of its state (the NOTIFYs of an accepted REFER).
 	extra    []sip.Header
-	onChange func(messaging.Call)
+	onChange func(CallInfo)
 
 	mu sync.Mutex
-	in messaging.Call
+	in CallInfo
 }
 
-func (c *call) info() messaging.Call {
+func (c *call) info() CallInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.in
@@ -79,9 +78,9 @@ func (c *call) hangupRequested() bool {
 }
 
 // update changes the call's info and reports it. An ended call does not change again.
-func (p *Phone) update(c *call, f func(*messaging.Call)) {
+func (p *Phone) update(c *call, f func(*CallInfo)) {
 	c.mu.Lock()
-	if c.in.State == messaging.CallEnded {
+	if c.in.State == CallEnded {
 		c.mu.Unlock()
 		return
 	}
@@ -129,7 +128,7 @@ func (p *Phone) startOutgoing(acc *account, target sip.Uri, shown string, prep f
 		return "", fmt.Errorf("open media: %w", err)
 	}
 	c := &call{id: p.newCallID(), sipCallID: uuid.NewString(), acct: acc, fl: fl, media: m, hangup: make(chan struct{})}
-	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "outgoing", Number: shown, State: messaging.CallCalling, StartedAt: time.Now().UnixMilli()}
+	c.in = CallInfo{ID: c.id, Account: acc.cfg.ID, Direction: Outgoing, Number: shown, State: CallCalling, StartedAt: time.Now()}
 	if prep != nil {
 		prep(c)
 	}
@@ -229,7 +228,7 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 
 // runOutgoing drives one outgoing call from INVITE to its end.
 func (p *Phone) runOutgoing(c *call, target sip.Uri) {
-	reason := &messaging.EndReason{Message: "Call ended"}
+	reason := EndReason{Cause: EndHangup}
 	defer func() { p.finish(c, reason) }()
 
 	inviteCtx, cancelInvite := context.WithCancel(context.Background())
@@ -238,10 +237,10 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 		select {
 		case <-c.hangup:
 			cancelInvite() // WaitAnswer sends CANCEL (RFC 3261 9.1)
-			if c.info().State != messaging.CallConnected {
+			if c.info().State != CallConnected {
 				// The CANCEL transaction may take a while (no provisional response yet, or
 				// no 487): the user sees the call end now.
-				p.finish(c, &messaging.EndReason{Message: "Call cancelled"})
+				p.finish(c, EndReason{Cause: EndCancelled})
 			}
 		case <-inviteCtx.Done():
 		}
@@ -250,7 +249,7 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 	req := p.inviteRequest(c, target)
 	sess, err := c.fl.dc.WriteInvite(inviteCtx, req)
 	if err != nil {
-		reason.Message = "Could not send the call: " + err.Error()
+		reason = EndReason{Cause: EndNotSent, Err: err}
 		return
 	}
 	defer sess.Close()
@@ -265,7 +264,7 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 	})
 	if err != nil {
 		if c.hangupRequested() {
-			reason.Message = "Call cancelled"
+			reason.Cause = EndCancelled
 			// A 200 that crossed our CANCEL still makes a dialog: end it (RFC 3261 9.1).
 			if r := sess.InviteResponse; r != nil && r.IsSuccess() {
 				p.ackAndBye(sess, req)
@@ -274,23 +273,25 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 		}
 		var de *sipgo.ErrDialogResponse
 		if errors.As(err, &de) {
-			se := sipError(de.Res)
-			reason.SIPCode, reason.Message = se.Code, Sentence(se.Code)
+			reason = EndReason{Cause: EndRejected, SIPCode: de.Res.StatusCode}
 			return
 		}
-		reason.Message = "No answer from the PBX"
+		reason.Cause = EndNoAnswer
 		p.log.Warn("call failed", "call", c.id, "err", err)
 		return
 	}
 
 	if c.hangupRequested() { // the answer crossed the user's hang-up
-		reason.Message = "Call cancelled"
+		reason.Cause = EndCancelled
 		p.ackAndBye(sess, req)
 		return
 	}
 	if _, err := c.media.SetPBXAnswer(sess.InviteResponse.Body()); err != nil {
 		p.log.Warn("unusable answer SDP", "call", c.id, "err", err)
-		reason.Message = answerSDPWords(err)
+		reason.Cause = EndNoCommonCodec
+		if errors.Is(err, media.ErrSecurity) {
+			reason.Cause, reason.Err = EndMediaSecurity, err
+		}
 		p.ackAndBye(sess, req)
 		return
 	}
@@ -304,16 +305,16 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 	}
 	c.setDialog(&dialog{do: answered(sess.Do), write: sess.WriteRequest, target: remote, ids: outgoingIDs(req, sess.InviteResponse)})
 	p.startSessionTimer(c, timerFromResponse(sess.InviteResponse), true, sess.InviteResponse)
-	p.update(c, func(in *messaging.Call) {
-		in.State, in.Codec, in.AnsweredAt = messaging.CallConnected, codec.Name, time.Now().UnixMilli()
+	p.update(c, func(in *CallInfo) {
+		in.State, in.Codec, in.AnsweredAt = CallConnected, codec.Name, time.Now()
 	})
 
 	select {
 	case <-c.hangup:
-		reason.Message = "Call ended"
+		reason.Cause = EndHangup
 		p.bye(sess, req)
 	case <-sess.Context().Done():
-		reason.Message = "The other side hung up"
+		reason.Cause = EndRemoteHangup
 	}
 }
 
@@ -323,17 +324,17 @@ func (p *Phone) onProvisional(c *call, res *sip.Response) {
 	if !res.IsProvisional() || res.StatusCode == 100 {
 		return
 	}
-	state := messaging.CallRinging
+	state := CallRinging
 	if len(res.Body()) > 0 {
 		if _, err := c.media.SetPBXAnswer(res.Body()); err == nil {
-			state = messaging.CallEarly
+			state = CallEarly
 		} else {
 			p.log.Warn("unusable early media SDP", "call", c.id, "err", err)
 		}
 	}
 	codec, _ := c.media.Codec()
-	p.update(c, func(in *messaging.Call) {
-		if in.State != messaging.CallEarly {
+	p.update(c, func(in *CallInfo) {
+		if in.State != CallEarly {
 			in.State = state
 		}
 		in.Codec = codec.Name
@@ -433,7 +434,7 @@ func (p *Phone) Hold(callID string, on bool) error {
 	if len(req.GetHeaders("Session-Expires")) > 0 {
 		p.startSessionTimer(c, timerFromResponse(res), true, nil)
 	}
-	p.update(c, func(in *messaging.Call) { in.Held = on })
+	p.update(c, func(in *CallInfo) { in.Held = on })
 	return nil
 }
 
@@ -482,7 +483,7 @@ func (p *Phone) Mute(callID string, on bool) error {
 		return err
 	}
 	c.media.SetMuted(on)
-	p.update(c, func(in *messaging.Call) { in.Muted = on })
+	p.update(c, func(in *CallInfo) { in.Muted = on })
 	return nil
 }
 
@@ -500,15 +501,15 @@ func (p *Phone) viaOutboundProxy(invite *sip.Request) bool {
 }
 
 // finish removes the call and reports it ended, once.
-func (p *Phone) finish(c *call, reason *messaging.EndReason) {
+func (p *Phone) finish(c *call, reason EndReason) {
 	c.finishOnce.Do(func() {
 		c.timer.stop()
 		c.media.Close()
 		p.mu.Lock()
 		delete(p.calls, c.id)
 		p.mu.Unlock()
-		p.update(c, func(in *messaging.Call) {
-			in.State, in.EndedAt, in.EndReason = messaging.CallEnded, time.Now().UnixMilli(), reason
+		p.update(c, func(in *CallInfo) {
+			in.State, in.EndedAt, in.End = CallEnded, time.Now(), reason
 		})
 	})
 }

@@ -1,4 +1,5 @@
-// Package phone is the SIP user agent: it registers the configured accounts and places
+// Package phone is the SIP user agent: it registers the configured accounts, places
 // and ends calls with sipgo, and hands each call's media to the media package.
-// The host's protocol layer reads its state and sends it intents.
+// It reports its state in its own types (state.go) and fails with plain Go errors
+// (errors.go); it never sees the wire protocol, which the host translates to.
 package phone

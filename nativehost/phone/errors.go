@@ -4,21 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/tabphone/tabphone/media"
 )
 
-// Sentinel errors of intents; the host maps them to protocol error codes.
+// The phone's errors are plain Go errors: these sentinels (wrapped with context), a
+// *SIPError when the PBX or the other side answered with a failure, a *CertificateError
+// for a server certificate that did not verify. The host maps them to the wire's error
+// codes (nativehost/host mapping.go).
 var (
-	ErrBadNumber     = errors.New("number cannot be dialled")
-	ErrNoAccount     = errors.New("no such account")
+	// ErrBadNumber: the number is neither a dialable number nor a SIP URI.
+	ErrBadNumber = errors.New("number cannot be dialled")
+	// ErrNoAccount: no account has the id (or there is no account at all).
+	ErrNoAccount = errors.New("no such account")
+	// ErrNotRegistered: the account registers and is not registered now.
 	ErrNotRegistered = errors.New("account not registered")
-	ErrNoCall        = errors.New("no such call")
-	ErrClosed        = errors.New("phone closed")
-	ErrBadStatus     = errors.New("bad status")
-	ErrBadDTMF       = errors.New("bad DTMF keys")
+	// ErrNoCall: no call has the id, or the call is not in a state that allows the intent.
+	ErrNoCall = errors.New("no such call")
+	// ErrClosed: the phone is closing or closed.
+	ErrClosed = errors.New("phone closed")
+	// ErrBadStatus: a Status that is neither Available nor DND.
+	ErrBadStatus = errors.New("bad status")
+	// ErrBadDTMF: keys other than 1-32 of 0-9 * # A-D.
+	ErrBadDTMF = errors.New("bad DTMF keys")
+	// ErrConnectionLost: the account's connection to its server ended (the server closed
+	// it, or the keepalive found it dead); the account registers again by itself.
+	ErrConnectionLost = errors.New("connection to the PBX lost")
 )
 
 // errNoResponse: the transaction ended without a final response and without an error
@@ -40,15 +51,29 @@ func answered(do requestFunc) requestFunc {
 	}
 }
 
-// SIPError is a failure the other side or the PBX answered with.
+// SIPError is a failure the other side or the PBX answered with: a REGISTER, a hold
+// re-INVITE, a REFER or the NOTIFY that reports the transfer's result.
 type SIPError struct {
-	Code   int
-	Reason string
+	Code   int    // the final status
+	Reason string // its reason phrase as received
 }
 
 func (e *SIPError) Error() string {
 	return fmt.Sprintf("%s (%d %s)", Sentence(e.Code), e.Code, e.Reason)
 }
+
+// CertificateError is a server's TLS certificate that did not verify against the system
+// roots and the account's tls_ca_file: a setup problem (a private CA missing, a
+// certificate for another name), not a silent PBX.
+type CertificateError struct {
+	Err error // what failed, with the verification error in its chain
+}
+
+func (e *CertificateError) Error() string {
+	return "the PBX's TLS certificate is not trusted (is its CA in tls_ca_file?): " + e.Err.Error()
+}
+
+func (e *CertificateError) Unwrap() error { return e.Err }
 
 func sipError(res *sip.Response) *SIPError {
 	return &SIPError{Code: res.StatusCode, Reason: res.Reason}
@@ -85,13 +110,4 @@ func Sentence(code int) string {
 		return "The call failed"
 	}
 	return "SIP error"
-}
-
-// answerSDPWords says why a call's media could not be agreed, for the user: a media
-// security mismatch names both sides' settings, anything else is a codec problem.
-func answerSDPWords(err error) string {
-	if errors.Is(err, media.ErrSecurity) {
-		return "Call refused: secure media does not match (" + strings.TrimPrefix(err.Error(), media.ErrSecurity.Error()+": ") + ")"
-	}
-	return "The other side cannot use any of our audio codecs"
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/tabphone/tabphone/media"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // declineCode answers a call the user declines (RFC 3261 21.4.24: Busy Here, as desk
@@ -66,12 +65,12 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	number, name := callerID(req)
-	if p.Status() == "dnd" && replaced == nil {
+	if p.Status() == DND && replaced == nil {
 		p.log.Info("DND: call rejected", "from", number)
 		respond(tx, req, acc.cfg.DNDCode, reasonPhrase(acc.cfg.DNDCode))
-		p.events.CallChanged(messaging.Call{ID: p.newCallID(), Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
-			State: messaging.CallEnded, StartedAt: time.Now().UnixMilli(), EndedAt: time.Now().UnixMilli(),
-			EndReason: &messaging.EndReason{SIPCode: acc.cfg.DNDCode, Message: "Missed: Do not disturb"}})
+		now := time.Now()
+		p.events.CallChanged(CallInfo{ID: p.newCallID(), Account: acc.cfg.ID, Direction: Incoming, Number: number, Name: name,
+			State: CallEnded, StartedAt: now, EndedAt: now, End: EndReason{Cause: EndDND, SIPCode: acc.cfg.DNDCode}})
 		return
 	}
 	// The call lives on the flow the INVITE came in on: the UDP socket or the account's
@@ -86,10 +85,9 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 488, "Not Acceptable Here")
 		if errors.Is(err, media.ErrSecurity) {
 			// The user should know a call came and why it could not be taken.
-			now := time.Now().UnixMilli()
-			p.events.CallChanged(messaging.Call{ID: p.newCallID(), Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
-				State: messaging.CallEnded, StartedAt: now, EndedAt: now,
-				EndReason: &messaging.EndReason{SIPCode: 488, Message: answerSDPWords(err)}})
+			now := time.Now()
+			p.events.CallChanged(CallInfo{ID: p.newCallID(), Account: acc.cfg.ID, Direction: Incoming, Number: number, Name: name,
+				State: CallEnded, StartedAt: now, EndedAt: now, End: EndReason{Cause: EndMediaSecurity, SIPCode: 488, Err: err}})
 		}
 		return
 	}
@@ -104,15 +102,15 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	arrived := time.Now()
 	c := &call{id: p.newCallID(), sipCallID: req.CallID().Value(), acct: acc, fl: fl, media: m, hangup: make(chan struct{}), inc: &incoming{answer: make(chan struct{})}}
 	codec, _ := m.Codec()
-	c.in = messaging.Call{ID: c.id, Account: acc.cfg.ID, Direction: "incoming", Number: number, Name: name,
-		State: messaging.CallRinging, Codec: codec.Name, StartedAt: arrived.UnixMilli()}
+	c.in = CallInfo{ID: c.id, Account: acc.cfg.ID, Direction: Incoming, Number: number, Name: name,
+		State: CallRinging, Codec: codec.Name, StartedAt: arrived}
 	var autoAnswer <-chan time.Time
 	if replaced != nil {
 		c.in.Replaces = replaced.id
 		c.requestAnswer()
 	} else if delay, ok := autoAnswerDelay(acc.cfg.AutoAnswer, req); ok {
 		// The delay counts from the INVITE's arrival; ringing starts at once.
-		c.in.AutoAnswerAt = arrived.Add(delay).UnixMilli()
+		c.in.AutoAnswerAt = arrived.Add(delay)
 		timer := time.NewTimer(delay)
 		defer timer.Stop()
 		autoAnswer = timer.C
@@ -124,7 +122,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	defer p.wg.Done()
-	reason := &messaging.EndReason{Message: "Call ended"}
+	reason := EndReason{Cause: EndHangup}
 	defer func() { p.finish(c, reason) }()
 
 	// A CANCEL is answered by sipgo's transaction layer; the transaction itself ends only
@@ -132,12 +130,12 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	cancelled := make(chan struct{})
 	var cancelOnce sync.Once
 	if !tx.OnCancel(func(*sip.Request) { cancelOnce.Do(func() { close(cancelled) }) }) {
-		reason.Message = "Missed call"
+		reason.Cause = EndMissed
 		return
 	}
 	if replaced == nil {
 		if err := dlg.Respond(180, "Ringing", nil, c.contact()); err != nil {
-			reason.Message = "Missed call"
+			reason.Cause = EndMissed
 			return
 		}
 	}
@@ -152,24 +150,24 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	case <-autoAnswer:
 		auto = true
 	case <-c.hangup:
-		reason.SIPCode, reason.Message = declineCode, "Declined"
+		reason = EndReason{Cause: EndDeclined, SIPCode: declineCode}
 		_ = dlg.Respond(declineCode, reasonPhrase(declineCode), nil)
 		return
 	case <-cancelled: // the caller gave up (sipgo answers the CANCEL and sends 487)
-		reason.Message = "Missed call"
+		reason.Cause = EndMissed
 		return
 	case <-tx.Done():
-		reason.Message = "Missed call"
+		reason.Cause = EndMissed
 		return
 	}
 	// Our Contact names the account's user (sipgo's default is the flow's address alone).
 	answerHeaders := append([]sip.Header{c.contact(), sip.NewHeader("Content-Type", "application/sdp")}, timerHeaders(timer)...)
 	if err := dlg.Respond(200, "OK", m.Answer(uint64(arrived.Unix())), answerHeaders...); err != nil {
 		p.log.Warn("answer failed", "call", c.id, "err", err)
-		reason.Message = "The call could not be answered"
+		reason.Cause = EndAnswerFailed
 		select {
 		case <-cancelled: // the caller's CANCEL won the race with our 200
-			reason.Message = "Missed call"
+			reason.Cause = EndMissed
 		default:
 		}
 		return
@@ -183,8 +181,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if auto {
 		p.events.Beep(c.id)
 	}
-	p.update(c, func(in *messaging.Call) {
-		in.State, in.AnsweredAt = messaging.CallConnected, time.Now().UnixMilli()
+	p.update(c, func(in *CallInfo) {
+		in.State, in.AnsweredAt = CallConnected, time.Now()
 	})
 	if replaced != nil {
 		replaced.requestHangup()
@@ -193,7 +191,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	case <-c.hangup:
 		p.byeIncoming(dlg, req, fl)
 	case <-dlg.Context().Done():
-		reason.Message = "The other side hung up"
+		reason.Cause = EndRemoteHangup
 	}
 }
 
@@ -221,7 +219,7 @@ func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		body = answer
 		held := dir == "sendonly" || dir == "inactive"
-		p.update(c, func(in *messaging.Call) { in.RemoteHold = held })
+		p.update(c, func(in *CallInfo) { in.RemoteHold = held })
 	} else {
 		offer, err := c.media.CurrentOffer()
 		if err != nil {
@@ -289,7 +287,7 @@ func (p *Phone) connectedCalls() []*call {
 	defer p.mu.Unlock()
 	var out []*call
 	for _, c := range p.calls {
-		if c.info().State == messaging.CallConnected {
+		if c.info().State == CallConnected {
 			out = append(out, c)
 		}
 	}

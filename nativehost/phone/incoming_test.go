@@ -9,7 +9,6 @@ import (
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/internal/kamailiotest"
 	"github.com/tabphone/tabphone/internal/sipptest"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // sipp runs one scripted caller (testdata/sipp) against target and returns its
@@ -50,7 +49,7 @@ func kamailioPhone(t *testing.T, extra string) (*kamailiotest.Kamailio, *Phone, 
 	t.Helper()
 	k := kamailiotest.Start(t, "pw-k", 300)
 	p, ev := newPhoneAt(t, k.Addr, "pw-k", extra)
-	devpbxtest.WaitFor(t, "registered at Kamailio", 10*time.Second, func() bool { return accountState(p).Registration == messaging.RegRegistered })
+	devpbxtest.WaitFor(t, "registered at Kamailio", 10*time.Second, func() bool { return accountState(p).Registration == RegRegistered })
 	return k, p, ev
 }
 
@@ -66,9 +65,9 @@ func wasRemoteHold(ev *eventLog, id string) bool {
 	return false
 }
 
-func endedWith(ev *eventLog, id string) (messaging.Call, bool) {
+func endedWith(ev *eventLog, id string) (CallInfo, bool) {
 	c, ok := ev.lastCall(id)
-	return c, ok && c.State == messaging.CallEnded
+	return c, ok && c.State == CallEnded
 }
 
 func TestIncomingAnsweredThroughKamailio(t *testing.T) {
@@ -76,16 +75,16 @@ func TestIncomingAnsweredThroughKamailio(t *testing.T) {
 	done := sipp(t, "invite_answered.xml", k.Addr, 0)
 	devpbxtest.WaitFor(t, "incoming event", 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
 	in, _ := ev.firstIncoming()
-	if in.Direction != "incoming" || in.State != messaging.CallRinging || in.Number != "alice" || in.Name != "Alice Caller" || in.Codec != "PCMU" {
+	if in.Direction != Incoming || in.State != CallRinging || in.Number != "alice" || in.Name != "Alice Caller" || in.Codec != "PCMU" {
 		t.Fatalf("incoming: %+v", in)
 	}
 	if err := p.Answer(in.ID); err != nil {
 		t.Fatal(err)
 	}
 	wait(t, "caller's scenario (answer, ACK, BYE)", done)
-	devpbxtest.WaitFor(t, "call ended by the caller's BYE", 5*time.Second, func() bool { c, ok := endedWith(ev, in.ID); return ok && c.AnsweredAt > 0 })
-	if c, _ := ev.lastCall(in.ID); c.EndReason.Message != "The other side hung up" {
-		t.Fatalf("end: %+v", c.EndReason)
+	devpbxtest.WaitFor(t, "call ended by the caller's BYE", 5*time.Second, func() bool { c, ok := endedWith(ev, in.ID); return ok && !c.AnsweredAt.IsZero() })
+	if c, _ := ev.lastCall(in.ID); c.End.Cause != EndRemoteHangup {
+		t.Fatalf("end: %+v", c.End)
 	}
 }
 
@@ -110,14 +109,14 @@ func TestIncomingCancelledIsMissed(t *testing.T) {
 		t.Fatal("no incoming event before the CANCEL")
 	}
 	devpbxtest.WaitFor(t, "missed call", 5*time.Second, func() bool { _, ok := endedWith(ev, in.ID); return ok })
-	if c, _ := ev.lastCall(in.ID); c.AnsweredAt != 0 || c.EndReason.Message != "Missed call" {
-		t.Fatalf("cancelled call: %+v %+v", c, c.EndReason)
+	if c, _ := ev.lastCall(in.ID); !c.AnsweredAt.IsZero() || c.End.Cause != EndMissed {
+		t.Fatalf("cancelled call: %+v %+v", c, c.End)
 	}
 }
 
 func TestDNDRejectsWithTheAccountCodeAndNeverRings(t *testing.T) {
 	k, p, ev := kamailioPhone(t, `,"dnd_code":480`)
-	if err := p.SetStatus("dnd"); err != nil {
+	if err := p.SetStatus(DND); err != nil {
 		t.Fatal(err)
 	}
 	wait(t, "caller gets 480", sipp(t, "invite_rejected.xml", k.Addr, 480))
@@ -126,7 +125,7 @@ func TestDNDRejectsWithTheAccountCodeAndNeverRings(t *testing.T) {
 	}
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
-	if len(ev.calls) != 1 || ev.calls[0].EndReason.SIPCode != 480 || ev.calls[0].EndReason.Message != "Missed: Do not disturb" {
+	if len(ev.calls) != 1 || ev.calls[0].End.SIPCode != 480 || ev.calls[0].End.Cause != EndDND {
 		t.Fatalf("missed call not reported: %+v", ev.calls)
 	}
 }
@@ -136,17 +135,17 @@ func TestAutoAnswerAfterOneSecond(t *testing.T) {
 	done := sipp(t, "invite_answered.xml", k.Addr, 0)
 	devpbxtest.WaitFor(t, "auto-answered", 10*time.Second, func() bool {
 		c, ok := ev.firstIncoming()
-		return ok && func() bool { l, _ := ev.lastCall(c.ID); return l.AnsweredAt > 0 }()
+		return ok && func() bool { l, _ := ev.lastCall(c.ID); return !l.AnsweredAt.IsZero() }()
 	})
 	in, _ := ev.firstIncoming()
 	c, _ := ev.lastCall(in.ID)
-	delay := time.Duration(c.AnsweredAt-c.StartedAt) * time.Millisecond
+	delay := c.AnsweredAt.Sub(c.StartedAt)
 	t.Logf("answered %v after the INVITE arrived", delay)
 	if delay < 800*time.Millisecond || delay > 1200*time.Millisecond {
 		t.Fatalf("auto-answer after %v, want 1 s ± 200 ms", delay)
 	}
-	if in.AutoAnswerAt != in.StartedAt+1000 {
-		t.Fatalf("auto_answer_at %d, started %d", in.AutoAnswerAt, in.StartedAt)
+	if !in.AutoAnswerAt.Equal(in.StartedAt.Add(time.Second)) {
+		t.Fatalf("auto-answer at %v, started %v", in.AutoAnswerAt, in.StartedAt)
 	}
 	ev.mu.Lock()
 	beeps := append([]string(nil), ev.beeps...)
@@ -185,7 +184,7 @@ func TestBlindTransfer(t *testing.T) {
 	done := sipp(t, "transferee.xml", k.Addr, 0)
 	devpbxtest.WaitFor(t, "auto-answered", 10*time.Second, func() bool {
 		c, ok := ev.firstIncoming()
-		return ok && func() bool { l, _ := ev.lastCall(c.ID); return l.AnsweredAt > 0 }()
+		return ok && func() bool { l, _ := ev.lastCall(c.ID); return !l.AnsweredAt.IsZero() }()
 	})
 	in, _ := ev.firstIncoming()
 	if err := p.Transfer(in.ID, "700"); err != nil {
@@ -220,8 +219,8 @@ func TestOutgoingRejectionsInWords(t *testing.T) {
 			wait(t, "callee's scenario", done)
 			devpbxtest.WaitFor(t, "ended", 5*time.Second, func() bool { _, ok := endedWith(ev, id); return ok })
 			c, _ := ev.lastCall(id)
-			if c.EndReason.SIPCode != code || c.EndReason.Message != words {
-				t.Fatalf("end reason %+v, want %d %q", c.EndReason, code, words)
+			if c.End.Cause != EndRejected || c.End.SIPCode != code || Sentence(c.End.SIPCode) != words {
+				t.Fatalf("end reason %+v, want %d %q", c.End, code, words)
 			}
 		})
 	}
@@ -233,11 +232,11 @@ func TestOutgoingEarlyMediaThenAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	devpbxtest.WaitFor(t, "early media", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallEarly })
+	devpbxtest.WaitFor(t, "early media", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == CallEarly })
 	if c, _ := ev.lastCall(id); c.Codec != "PCMU" {
 		t.Fatalf("early media codec %q", c.Codec)
 	}
-	devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallConnected })
+	devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == CallConnected })
 	if err := p.Hangup(id); err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +249,7 @@ func TestOutgoing401Then407(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	devpbxtest.WaitFor(t, "connected after two challenges", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallConnected })
+	devpbxtest.WaitFor(t, "connected after two challenges", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == CallConnected })
 	if err := p.Hangup(id); err != nil {
 		t.Fatal(err)
 	}
@@ -261,10 +260,10 @@ func TestIntervalTooBriefAsksAgainWithMinExpires(t *testing.T) {
 	k := kamailiotest.StartWithMin(t, "pw-k", 3600, 600)
 	p, _ := newPhoneAt(t, k.Addr, "pw-k", `,"expires":300`)
 	devpbxtest.WaitFor(t, "registered after the 423", 10*time.Second, func() bool {
-		if e := accountState(p).Error; e != nil {
+		if e := accountState(p).Err; e != nil {
 			t.Logf("registration error: %+v", e)
 		}
-		return accountState(p).Registration == messaging.RegRegistered
+		return accountState(p).Registration == RegRegistered
 	})
 	p.mu.Lock()
 	granted := p.accounts[0].expires
@@ -282,10 +281,10 @@ func TestCallWaitingHoldsTheFirstCall(t *testing.T) {
 	if err := p.Answer(one.ID); err != nil {
 		t.Fatal(err)
 	}
-	devpbxtest.WaitFor(t, "first call connected", 5*time.Second, func() bool { c, _ := ev.lastCall(one.ID); return c.State == messaging.CallConnected })
+	devpbxtest.WaitFor(t, "first call connected", 5*time.Second, func() bool { c, _ := ev.lastCall(one.ID); return c.State == CallConnected })
 
 	second := sipp(t, "invite_answered.xml", k.Addr, 0)
-	var two messaging.Call
+	var two CallInfo
 	devpbxtest.WaitFor(t, "second call rings while the first is up", 10*time.Second, func() bool {
 		ev.mu.Lock()
 		defer ev.mu.Unlock()

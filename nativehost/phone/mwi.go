@@ -12,7 +12,6 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // Message waiting indication (RFC 3842): with `mwi` on, an account subscribes to the
@@ -38,7 +37,7 @@ type mwiState struct {
 	toTag     string // the notifier's, once a 2xx came: refreshes go in the dialog
 	cseq      uint32
 	expires   int // granted
-	summary   *messaging.Voicemail
+	summary   *Voicemail
 	kick      chan struct{} // subscribe again now (the notifier ended the subscription)
 	kickReady sync.Once
 }
@@ -49,7 +48,7 @@ func (m *mwiState) kickChan() chan struct{} {
 }
 
 // voicemail is the last summary for the account's state (nil: none heard yet).
-func (a *account) voicemail() *messaging.Voicemail {
+func (a *account) voicemail() *Voicemail {
 	a.mwi.mu.Lock()
 	defer a.mwi.mu.Unlock()
 	if a.mwi.summary == nil {
@@ -263,8 +262,8 @@ func (a *account) mwiSubscribed(callID string) bool {
 //	Voice-Message: 2/8 (0/2)
 //
 // Messages-Waiting is required; the voice counts are new/old (urgent new/old).
-func parseMessageSummary(body []byte) (messaging.Voicemail, error) {
-	var v messaging.Voicemail
+func parseMessageSummary(body []byte) (Voicemail, error) {
+	var v Voicemail
 	if len(body) > maxMWIBody {
 		return v, fmt.Errorf("message summary of %d bytes is over %d", len(body), maxMWIBody)
 	}
@@ -284,13 +283,13 @@ func parseMessageSummary(body []byte) (messaging.Voicemail, error) {
 			case "no":
 				v.Waiting, seen = false, true
 			default:
-				return messaging.Voicemail{}, fmt.Errorf("Messages-Waiting %q is not yes or no", value)
+				return Voicemail{}, fmt.Errorf("Messages-Waiting %q is not yes or no", value)
 			}
 		case "voice-message":
 			counts, urgent, _ := strings.Cut(value, "(")
 			n, o, err := countPair(counts)
 			if err != nil {
-				return messaging.Voicemail{}, fmt.Errorf("Voice-Message %q: %w", value, err)
+				return Voicemail{}, fmt.Errorf("Voice-Message %q: %w", value, err)
 			}
 			v.New, v.Old = n, o
 			if urgent = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(urgent), ")")); urgent != "" {
@@ -301,7 +300,7 @@ func parseMessageSummary(body []byte) (messaging.Voicemail, error) {
 		}
 	}
 	if !seen {
-		return messaging.Voicemail{}, fmt.Errorf("no Messages-Waiting line")
+		return Voicemail{}, fmt.Errorf("no Messages-Waiting line")
 	}
 	return v, nil
 }

@@ -7,10 +7,9 @@ import (
 	"time"
 
 	"github.com/tabphone/tabphone/internal/devpbxtest"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
-func voicemailIs(p *Phone, want messaging.Voicemail) bool {
+func voicemailIs(p *Phone, want Voicemail) bool {
 	v := accountState(p).Voicemail
 	return v != nil && *v == want
 }
@@ -22,11 +21,11 @@ func TestMWISubscriptionWithSippNotifier(t *testing.T) {
 	addr, done := sippCallee(t, "uas_mwi.xml", 0)
 	p, _ := newPhoneAt(t, addr, "pw-callee", `,"register":false,"mwi":true`)
 	devpbxtest.WaitFor(t, "2 new, 8 old", 10*time.Second, func() bool {
-		return voicemailIs(p, messaging.Voicemail{Waiting: true, New: 2, Old: 8})
+		return voicemailIs(p, Voicemail{Waiting: true, New: 2, Old: 8})
 	})
 	t0 := time.Now()
 	devpbxtest.WaitFor(t, "the refresh, then 0 new, 10 old", 10*time.Second, func() bool {
-		return voicemailIs(p, messaging.Voicemail{Waiting: false, New: 0, Old: 10})
+		return voicemailIs(p, Voicemail{Waiting: false, New: 0, Old: 10})
 	})
 	t.Logf("refreshed and notified %v after the first summary (subscription granted for 2 s)", time.Since(t0))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -41,17 +40,17 @@ func TestMWISubscriptionWithSippNotifier(t *testing.T) {
 func TestUnsolicitedMWIFromTheRegistrar(t *testing.T) {
 	k, p, _ := kamailioPhone(t, "")
 	wait(t, "NOTIFY through Kamailio answered 200", sipp(t, "uac_notify_mwi.xml", k.Addr, 200))
-	want := messaging.Voicemail{Waiting: true, New: 3, Old: 5, UrgentNew: 1}
+	want := Voicemail{Waiting: true, New: 3, Old: 5, UrgentNew: 1}
 	devpbxtest.WaitFor(t, "voicemail in the state", 5*time.Second, func() bool { return voicemailIs(p, want) })
 
 	p.mu.Lock()
 	acc := p.accounts[0]
 	p.mu.Unlock()
 	acc.mwi.mu.Lock()
-	acc.mwi.summary = &messaging.Voicemail{} // a stranger's 3/5 would show
+	acc.mwi.summary = &Voicemail{} // a stranger's 3/5 would show
 	acc.mwi.mu.Unlock()
 	wait(t, "stranger's NOTIFY refused", sipp(t, "uac_notify_mwi.xml", p.conn.LocalAddr().String(), 403))
-	if v := accountState(p).Voicemail; v == nil || *v != (messaging.Voicemail{}) {
+	if v := accountState(p).Voicemail; v == nil || *v != (Voicemail{}) {
 		t.Fatalf("a stranger changed the voicemail: %+v", v)
 	}
 }
@@ -59,18 +58,18 @@ func TestUnsolicitedMWIFromTheRegistrar(t *testing.T) {
 func TestParseMessageSummary(t *testing.T) {
 	for _, tc := range []struct {
 		body string
-		want messaging.Voicemail
+		want Voicemail
 		ok   bool
 	}{
-		{"Messages-Waiting: yes\r\nMessage-Account: sip:alice@vm.example.com\r\nVoice-Message: 2/8 (0/2)\r\n", messaging.Voicemail{Waiting: true, New: 2, Old: 8, UrgentOld: 2}, true},
-		{"messages-waiting:no\nvoice-message:0/0\n", messaging.Voicemail{}, true},
-		{"Messages-Waiting: yes\r\n", messaging.Voicemail{Waiting: true}, true},
-		{"Messages-Waiting: yes\r\nFax-Message: 1/0\r\nVoice-Message: 4/1\r\n", messaging.Voicemail{Waiting: true, New: 4, Old: 1}, true},
-		{"Messages-Waiting: maybe\r\n", messaging.Voicemail{}, false},
-		{"Voice-Message: 2/8\r\n", messaging.Voicemail{}, false},
-		{"Messages-Waiting: yes\r\nVoice-Message: 2\r\n", messaging.Voicemail{}, false},
-		{"Messages-Waiting: yes\r\nVoice-Message: 99999999999/1\r\n", messaging.Voicemail{}, false},
-		{"Messages-Waiting: yes\r\n" + strings.Repeat("X: y\r\n", 1000), messaging.Voicemail{}, false},
+		{"Messages-Waiting: yes\r\nMessage-Account: sip:alice@vm.example.com\r\nVoice-Message: 2/8 (0/2)\r\n", Voicemail{Waiting: true, New: 2, Old: 8, UrgentOld: 2}, true},
+		{"messages-waiting:no\nvoice-message:0/0\n", Voicemail{}, true},
+		{"Messages-Waiting: yes\r\n", Voicemail{Waiting: true}, true},
+		{"Messages-Waiting: yes\r\nFax-Message: 1/0\r\nVoice-Message: 4/1\r\n", Voicemail{Waiting: true, New: 4, Old: 1}, true},
+		{"Messages-Waiting: maybe\r\n", Voicemail{}, false},
+		{"Voice-Message: 2/8\r\n", Voicemail{}, false},
+		{"Messages-Waiting: yes\r\nVoice-Message: 2\r\n", Voicemail{}, false},
+		{"Messages-Waiting: yes\r\nVoice-Message: 99999999999/1\r\n", Voicemail{}, false},
+		{"Messages-Waiting: yes\r\n" + strings.Repeat("X: y\r\n", 1000), Voicemail{}, false},
 	} {
 		v, err := parseMessageSummary([]byte(tc.body))
 		if (err == nil) != tc.ok || (tc.ok && v != tc.want) {

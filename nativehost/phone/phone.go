@@ -17,7 +17,6 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // Events receives what the phone reports. Methods are called without any phone lock
@@ -26,11 +25,11 @@ type Events interface {
 	// StateChanged says the snapshot (accounts, calls) changed.
 	StateChanged()
 	// CallChanged reports one call's new state.
-	CallChanged(messaging.Call)
+	CallChanged(CallInfo)
 	// WebRTCAnswer delivers the browser leg's answer for a call, or why there is none.
 	WebRTCAnswer(callID, sdp string, err error)
 	// Incoming announces a new ringing call (after its CallChanged).
-	Incoming(messaging.Call)
+	Incoming(CallInfo)
 	// Beep says an auto-answered call was just connected: the window plays the beep.
 	Beep(callID string)
 }
@@ -66,7 +65,7 @@ type Phone struct {
 	accounts []*account
 	calls    map[string]*call
 	closed   bool
-	status   string                              // available or dnd
+	status   Status
 	route    func(server string) (net.IP, error) // nil: the routing table (tests move it)
 }
 
@@ -82,7 +81,7 @@ func New(cfg *config.Config, ev Events, opts Options) (*Phone, error) {
 	if opts.Media == nil {
 		opts.Media = media.NewBrowserNet()
 	}
-	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, calls: map[string]*call{}, status: cfg.Status}
+	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, calls: map[string]*call{}, status: StatusFromConfig(cfg.Status)}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 
 	localIP := net.IPv4(127, 0, 0, 1)
@@ -154,7 +153,7 @@ func (p *Phone) UpdateAccounts(cfg *config.Config) error {
 	for _, a := range p.accounts {
 		old[a.cfg.ID] = a
 	}
-	p.status = cfg.Status
+	p.status = StatusFromConfig(cfg.Status)
 	p.mu.Unlock()
 
 	var next, started []*account
@@ -293,18 +292,18 @@ func (p *Phone) flows() []*flow {
 	return out
 }
 
-// Status is available or dnd.
-func (p *Phone) Status() string {
+// Status is Available or DND.
+func (p *Phone) Status() Status {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.status
 }
 
-// SetStatus switches between available and dnd (Do not disturb: every incoming call is
+// SetStatus switches between Available and DND (Do not disturb: every incoming call is
 // rejected with the account's code and reported as missed).
-func (p *Phone) SetStatus(s string) error {
-	if s != "available" && s != "dnd" {
-		return fmt.Errorf("%w: status %q is not available or dnd", ErrBadStatus, s)
+func (p *Phone) SetStatus(s Status) error {
+	if s != Available && s != DND {
+		return fmt.Errorf("%w: %d", ErrBadStatus, s)
 	}
 	p.mu.Lock()
 	changed := p.status != s
@@ -317,7 +316,7 @@ func (p *Phone) SetStatus(s string) error {
 }
 
 // Snapshot returns the accounts and live calls.
-func (p *Phone) Snapshot() ([]messaging.AccountState, []messaging.Call) {
+func (p *Phone) Snapshot() ([]AccountState, []CallInfo) {
 	p.mu.Lock()
 	accs := append([]*account(nil), p.accounts...)
 	calls := make([]*call, 0, len(p.calls))
@@ -325,15 +324,15 @@ func (p *Phone) Snapshot() ([]messaging.AccountState, []messaging.Call) {
 		calls = append(calls, c)
 	}
 	p.mu.Unlock()
-	as := make([]messaging.AccountState, 0, len(accs))
+	as := make([]AccountState, 0, len(accs))
 	for _, a := range accs {
 		as = append(as, a.state())
 	}
-	cs := make([]messaging.Call, 0, len(calls))
+	cs := make([]CallInfo, 0, len(calls))
 	for _, c := range calls {
 		cs = append(cs, c.info())
 	}
-	sort.Slice(cs, func(i, j int) bool { return cs[i].StartedAt < cs[j].StartedAt })
+	sort.Slice(cs, func(i, j int) bool { return cs[i].StartedAt.Before(cs[j].StartedAt) })
 	return as, cs
 }
 

@@ -2,6 +2,7 @@ package phone
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,25 +14,24 @@ import (
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // eventLog records what the phone reports.
 type eventLog struct {
 	mu       sync.Mutex
-	calls    []messaging.Call
-	incoming []messaging.Call
+	calls    []CallInfo
+	incoming []CallInfo
 	beeps    []string
 }
 
 func (e *eventLog) StateChanged() {}
-func (e *eventLog) CallChanged(c messaging.Call) {
+func (e *eventLog) CallChanged(c CallInfo) {
 	e.mu.Lock()
 	e.calls = append(e.calls, c)
 	e.mu.Unlock()
 }
 func (e *eventLog) WebRTCAnswer(string, string, error) {}
-func (e *eventLog) Incoming(c messaging.Call) {
+func (e *eventLog) Incoming(c CallInfo) {
 	e.mu.Lock()
 	e.incoming = append(e.incoming, c)
 	e.mu.Unlock()
@@ -43,16 +43,16 @@ func (e *eventLog) Beep(id string) {
 }
 
 // firstIncoming returns the first incoming call announced, if any.
-func (e *eventLog) firstIncoming() (messaging.Call, bool) {
+func (e *eventLog) firstIncoming() (CallInfo, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.incoming) == 0 {
-		return messaging.Call{}, false
+		return CallInfo{}, false
 	}
 	return e.incoming[0], true
 }
 
-func (e *eventLog) lastCall(id string) (messaging.Call, bool) {
+func (e *eventLog) lastCall(id string) (CallInfo, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for i := len(e.calls) - 1; i >= 0; i-- {
@@ -60,7 +60,7 @@ func (e *eventLog) lastCall(id string) (messaging.Call, bool) {
 			return e.calls[i], true
 		}
 	}
-	return messaging.Call{}, false
+	return CallInfo{}, false
 }
 
 func newPhone(t *testing.T, d *devpbxtest.PBX, password string) (*Phone, *eventLog) {
@@ -91,7 +91,7 @@ func newPhoneAs(t *testing.T, server, user, password, extra string) (*Phone, *ev
 	return p, ev
 }
 
-func accountState(p *Phone) messaging.AccountState {
+func accountState(p *Phone) AccountState {
 	as, _ := p.Snapshot()
 	return as[0]
 }
@@ -99,12 +99,13 @@ func accountState(p *Phone) messaging.AccountState {
 func TestWrongPasswordIsReportedWithoutRetryStorm(t *testing.T) {
 	d := devpbxtest.Start(t, "1001:right-password\n")
 	p, _ := newPhone(t, d, "wrong-password")
-	devpbxtest.WaitFor(t, "registration failure in the state", 10*time.Second, func() bool { return accountState(p).Registration == messaging.RegFailed })
+	devpbxtest.WaitFor(t, "registration failure in the state", 10*time.Second, func() bool { return accountState(p).Registration == RegFailed })
 	st := accountState(p)
-	if st.Error == nil || st.Error.SIPCode != 403 || st.Error.Message == "" {
-		t.Fatalf("failure not explained: %+v", st.Error)
+	var se *SIPError
+	if !errors.As(st.Err, &se) || se.Code != 403 {
+		t.Fatalf("failure not explained: %v", st.Err)
 	}
-	t.Logf("state says: %s", st.Error.Message)
+	t.Logf("state says: %v", st.Err)
 	var failures map[string]int
 	d.Get(t, "/api/auth_failures", &failures)
 	first := failures["1001"]
@@ -114,7 +115,7 @@ func TestWrongPasswordIsReportedWithoutRetryStorm(t *testing.T) {
 	if failures["1001"] != first || first == 0 {
 		t.Fatalf("failed attempts went from %d to %d in 2 s", first, failures["1001"])
 	}
-	if accountState(p).Registration != messaging.RegFailed {
+	if accountState(p).Registration != RegFailed {
 		t.Fatal("state changed without a new attempt")
 	}
 }
@@ -122,7 +123,7 @@ func TestWrongPasswordIsReportedWithoutRetryStorm(t *testing.T) {
 func TestRegisterCallHangupUnregister(t *testing.T) {
 	d := devpbxtest.Start(t, "1001:pw-1001\n")
 	p, ev := newPhone(t, d, "pw-1001")
-	devpbxtest.WaitFor(t, "registered", 10*time.Second, func() bool { return accountState(p).Registration == messaging.RegRegistered })
+	devpbxtest.WaitFor(t, "registered", 10*time.Second, func() bool { return accountState(p).Registration == RegRegistered })
 	if !d.Registered(t, "1001") {
 		t.Fatal("devpbx has no binding")
 	}
@@ -137,9 +138,9 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	}
 	devpbxtest.WaitFor(t, "connected", 10*time.Second, func() bool {
 		c, _ := ev.lastCall(id)
-		return c.State == messaging.CallConnected
+		return c.State == CallConnected
 	})
-	if c, _ := ev.lastCall(id); c.Codec != "PCMU" || c.AnsweredAt == 0 {
+	if c, _ := ev.lastCall(id); c.Codec != "PCMU" || c.AnsweredAt.IsZero() {
 		t.Fatalf("connected call: %+v", c)
 	}
 	t.Logf("connected after %v", time.Since(t0))
@@ -185,7 +186,7 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	})
 	devpbxtest.WaitFor(t, "ended event", 5*time.Second, func() bool {
 		c, _ := ev.lastCall(id)
-		return c.State == messaging.CallEnded
+		return c.State == CallEnded
 	})
 	if _, calls := p.Snapshot(); len(calls) != 0 {
 		t.Fatalf("ended call still listed: %+v", calls)
@@ -198,7 +199,7 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	devpbxtest.WaitFor(t, "601 connected", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallConnected })
+	devpbxtest.WaitFor(t, "601 connected", 5*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == CallConnected })
 	txPackets := func() uint64 {
 		var calls []struct {
 			To, State string
@@ -238,10 +239,10 @@ func TestRegisterCallHangupUnregister(t *testing.T) {
 	}
 	devpbxtest.WaitFor(t, "404 ends the call", 5*time.Second, func() bool {
 		c, _ := ev.lastCall(id)
-		return c.State == messaging.CallEnded
+		return c.State == CallEnded
 	})
-	if c, _ := ev.lastCall(id); c.EndReason == nil || c.EndReason.SIPCode != 404 || c.EndReason.Message != "Number not found" {
-		t.Fatalf("404: %+v", c.EndReason)
+	if c, _ := ev.lastCall(id); c.End.Cause != EndRejected || c.End.SIPCode != 404 || Sentence(c.End.SIPCode) != "Number not found" {
+		t.Fatalf("404: %+v", c.End)
 	}
 
 	t.Logf("404 after %v", time.Since(t0))

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // Transfers made to us: a REFER in one of our calls (we are the transferee, RFC 3515),
@@ -64,7 +63,7 @@ func (p *Phone) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	p.log.Info("transferred by the other side", "call", c.id, "to", target.String(), "replaces", replaces != "")
-	p.update(c, func(in *messaging.Call) { in.Transferring = true })
+	p.update(c, func(in *CallInfo) { in.Transferring = true })
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -128,15 +127,15 @@ func (p *Phone) followRefer(old *call, d *dialog, target sip.Uri, extra []sip.He
 	id, err := p.startOutgoing(old.acct, target, shown, func(c *call) {
 		c.extra = extra
 		c.in.TransferredBy = by
-		c.onChange = func(in messaging.Call) {
+		c.onChange = func(in CallInfo) {
 			code := 0
 			switch {
-			case in.State == messaging.CallConnected:
+			case in.State == CallConnected:
 				code = 200
-			case in.State == messaging.CallEnded:
+			case in.State == CallEnded:
 				code = 487
-				if in.EndReason != nil && in.EndReason.SIPCode >= 300 {
-					code = in.EndReason.SIPCode
+				if in.End.SIPCode >= 300 {
+					code = in.End.SIPCode
 				}
 			}
 			if code != 0 {
@@ -170,7 +169,7 @@ func (p *Phone) followRefer(old *call, d *dialog, target sip.Uri, extra []sip.He
 		}
 		return
 	}
-	p.update(old, func(in *messaging.Call) { in.Transferring = false })
+	p.update(old, func(in *CallInfo) { in.Transferring = false })
 }
 
 func sipfragReason(code int) string {

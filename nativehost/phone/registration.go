@@ -14,7 +14,6 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // Registration timing.
@@ -41,8 +40,8 @@ type account struct {
 
 	mu      sync.Mutex
 	fl      *flow // the connection to the server; nil until dialed or after it was lost
-	reg     string
-	regErr  *messaging.ErrorBody
+	reg     Registration
+	regErr  error // why the last attempt failed, while reg is RegFailed
 	cseq    uint32
 	expires int // granted by the registrar
 }
@@ -68,26 +67,28 @@ func newAccount(p *Phone, a config.Account) (*account, error) {
 	if srv.Port == 0 {
 		srv.Port = defaultPort(a.Transport)
 	}
-	return &account{p: p, cfg: a, server: srv, domain: dom, callID: uuid.NewString(), reg: messaging.RegUnregistered, cseq: 1,
+	return &account{p: p, cfg: a, server: srv, domain: dom, callID: uuid.NewString(), reg: RegUnregistered, cseq: 1,
 		kick: make(chan struct{}, 1)}, nil
 }
 
-func (a *account) state() messaging.AccountState {
+func (a *account) state() AccountState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return messaging.AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Transport: a.cfg.Transport, Registration: a.reg, Error: a.regErr,
-		AutoAnswer: messaging.AutoAnswer{Enabled: a.cfg.AutoAnswer.Enabled, Seconds: a.cfg.AutoAnswer.Seconds, FromPBX: a.cfg.AutoAnswer.FromPBX}, DNDCode: a.cfg.DNDCode, Voicemail: a.voicemail()}
+	return AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Transport: a.cfg.Transport, Registration: a.reg, Err: a.regErr,
+		AutoAnswer: a.cfg.AutoAnswer, DNDCode: a.cfg.DNDCode, Voicemail: a.voicemail()}
 }
 
 func (a *account) registered() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.reg == messaging.RegRegistered
+	return a.reg == RegRegistered
 }
 
-func (a *account) setState(reg string, e *messaging.ErrorBody) {
+// setState records the registration state and reports a change (a failure that says
+// something new is one).
+func (a *account) setState(reg Registration, e error) {
 	a.mu.Lock()
-	changed := a.reg != reg || (a.regErr == nil) != (e == nil) || (e != nil && a.regErr != nil && *e != *a.regErr)
+	changed := a.reg != reg || (a.regErr == nil) != (e == nil) || (e != nil && a.regErr != nil && e.Error() != a.regErr.Error())
 	a.reg, a.regErr = reg, e
 	a.mu.Unlock()
 	if changed {
@@ -106,7 +107,7 @@ func (a *account) run(ctx context.Context) {
 	defer a.dropFlow()
 	var bo backoff
 	for {
-		a.setState(messaging.RegRegistering, nil)
+		a.setState(RegRegistering, nil)
 		granted, err := a.register(ctx, a.cfg.Expires)
 		if ctx.Err() != nil {
 			break
@@ -114,9 +115,9 @@ func (a *account) run(ctx context.Context) {
 		wait := bo.next(granted, err)
 		if err != nil {
 			a.p.log.Warn("register failed", "account", a.cfg.ID, "err", err, "retry_in", wait)
-			a.setState(messaging.RegFailed, errorBody(err))
+			a.setState(RegFailed, registrationError(err))
 		} else {
-			a.setState(messaging.RegRegistered, nil)
+			a.setState(RegRegistered, nil)
 		}
 		select {
 		case <-ctx.Done():
@@ -130,7 +131,7 @@ func (a *account) run(ctx context.Context) {
 			// our binding points at a connection that is gone. Register again at once
 			// over a new one; if that fails the backoff above applies.
 			a.p.log.Warn("connection to the server lost: registering again", "account", a.cfg.ID)
-			a.setState(messaging.RegFailed, &messaging.ErrorBody{Code: messaging.CodeSIP, Message: "Connection to the PBX lost"})
+			a.setState(RegFailed, ErrConnectionLost)
 			a.dropFlow()
 			continue
 		}
@@ -143,7 +144,7 @@ func (a *account) run(ctx context.Context) {
 		}
 		cancel()
 	}
-	a.setState(messaging.RegUnregistered, nil)
+	a.setState(RegUnregistered, nil)
 }
 
 func (a *account) grantedAny() bool {
@@ -177,15 +178,14 @@ func refreshAfter(expires int) time.Duration {
 	return max(min(d*8/10, d-30*time.Second), time.Second)
 }
 
-func errorBody(err error) *messaging.ErrorBody {
-	if b := tlsErrorBody(err); b != nil {
-		return b
+// registrationError is the failure an account's state shows: a refused certificate
+// is told apart, since only a config change fixes it.
+func registrationError(err error) error {
+	var ce *CertificateError
+	if certificateRefused(err) && !errors.As(err, &ce) {
+		return &CertificateError{Err: err}
 	}
-	var se *SIPError
-	if errors.As(err, &se) {
-		return &messaging.ErrorBody{Code: messaging.CodeSIP, SIPCode: se.Code, Message: se.Error()}
-	}
-	return &messaging.ErrorBody{Code: messaging.CodeSIP, Message: "No answer from the PBX: " + err.Error()}
+	return err
 }
 
 // contactFor is our Contact on this flow for a user: the flow's address with the

@@ -7,7 +7,6 @@ import (
 
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/internal/kamailiotest"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // sippReplacing runs a scripted caller (testdata/sipp) whose INVITE carries
@@ -40,30 +39,30 @@ func TestAttendedTransferReplacesOurCall(t *testing.T) {
 	x := bs[0]
 	idX := connectedTo(t, p, ev, x, "2001")
 	done := sippReplacing(t, "invite_replaces.xml", k.Addr, replacesFor(t, p, idX), 0)
-	var repl messaging.Call
+	var repl CallInfo
 	devpbxtest.WaitFor(t, "the replacing call connected", eventWait, func() bool {
 		ev.mu.Lock()
 		defer ev.mu.Unlock()
 		for _, c := range ev.calls {
-			if c.Replaces == idX && c.State == messaging.CallConnected {
+			if c.Replaces == idX && c.State == CallConnected {
 				repl = c
 				return true
 			}
 		}
 		return false
 	})
-	if repl.Direction != "incoming" || repl.Number != "alice" {
+	if repl.Direction != Incoming || repl.Number != "alice" {
 		t.Fatalf("replacing call %+v", repl)
 	}
 	x.WaitEvent("CALL_CLOSED", eventWait, nil) // our BYE to the replaced party
-	if c := waitState(t, ev, idX, messaging.CallEnded); c.EndReason.Message != "Call ended" {
-		t.Fatalf("replaced call ended with %+v", c.EndReason)
+	if c := waitState(t, ev, idX, CallEnded); c.End.Cause != EndHangup {
+		t.Fatalf("replaced call ended with %+v", c.End)
 	}
 	if _, rang := ev.firstIncoming(); rang {
 		t.Fatal("the replacing call rang")
 	}
 	wait(t, "transferee answered at once, then hangs up", done)
-	waitState(t, ev, repl.ID, messaging.CallEnded)
+	waitState(t, ev, repl.ID, CallEnded)
 }
 
 // A Replaces that names no call of ours (a wrong tag) is refused with 481 and never
@@ -76,7 +75,7 @@ func TestReplacesNamingNoCallIsRefused(t *testing.T) {
 	if _, rang := ev.firstIncoming(); rang {
 		t.Fatal("rang")
 	}
-	if c, _ := ev.lastCall(idX); c.State != messaging.CallConnected {
+	if c, _ := ev.lastCall(idX); c.State != CallConnected {
 		t.Fatalf("our call: %+v", c)
 	}
 }
@@ -86,7 +85,7 @@ func TestReplacesNamingNoCallIsRefused(t *testing.T) {
 func phoneFor(t *testing.T, server, user, extra string) (*Phone, *eventLog) {
 	t.Helper()
 	p, ev := newPhoneAs(t, server, user, "pw-k", extra)
-	devpbxtest.WaitFor(t, user+" registered", eventWait, func() bool { return accountState(p).Registration == messaging.RegRegistered })
+	devpbxtest.WaitFor(t, user+" registered", eventWait, func() bool { return accountState(p).Registration == RegRegistered })
 	return p, ev
 }
 
@@ -97,7 +96,7 @@ func answerNext(t *testing.T, p *Phone, ev *eventLog, n int) string {
 	if err := p.Answer(in.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, ev, in.ID, messaging.CallConnected)
+	waitState(t, ev, in.ID, CallConnected)
 	return in.ID
 }
 
@@ -116,7 +115,7 @@ func TestAttendedTransferAllThreeRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	at2 := answerNext(t, p2, ev2, 1)
-	waitState(t, ev1, a, messaging.CallConnected)
+	waitState(t, ev1, a, CallConnected)
 	if err := p1.Hold(a, true); err != nil {
 		t.Fatal(err)
 	}
@@ -125,32 +124,32 @@ func TestAttendedTransferAllThreeRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	at3 := answerNext(t, p3, ev3, 1)
-	waitState(t, ev1, b, messaging.CallConnected)
+	waitState(t, ev1, b, CallConnected)
 
 	t0 := time.Now()
 	if err := p1.TransferAttended(a, b); err != nil {
 		t.Fatalf("attended transfer: %v", err)
 	}
 	byTarget := time.Since(t0)
-	if c := waitState(t, ev1, b, messaging.CallEnded); c.EndReason.Message != "The other side hung up" {
-		t.Fatalf("1001's call with the target ended with %+v, want the target's BYE", c.EndReason)
+	if c := waitState(t, ev1, b, CallEnded); c.End.Cause != EndRemoteHangup {
+		t.Fatalf("1001's call with the target ended with %+v, want the target's BYE", c.End)
 	}
 	t.Logf("transfer done in %v", byTarget)
 	if byTarget >= targetLegGrace {
 		t.Fatalf("the target did not end our call itself (%v)", byTarget)
 	}
-	waitState(t, ev1, a, messaging.CallEnded)
-	waitState(t, ev2, at2, messaging.CallEnded)
-	waitState(t, ev3, at3, messaging.CallEnded)
+	waitState(t, ev1, a, CallEnded)
+	waitState(t, ev2, at2, CallEnded)
+	waitState(t, ev3, at3, CallEnded)
 
 	// 1002 and 1003 now talk: a new outgoing call at 1002, transferred by 1001, and at
 	// 1003 a call that replaced the one with 1001 and never rang.
-	var out, repl messaging.Call
+	var out, repl CallInfo
 	devpbxtest.WaitFor(t, "1002's new call connected", eventWait, func() bool {
 		ev2.mu.Lock()
 		defer ev2.mu.Unlock()
 		for _, c := range ev2.calls {
-			if c.Direction == "outgoing" && c.State == messaging.CallConnected {
+			if c.Direction == Outgoing && c.State == CallConnected {
 				out = c
 				return true
 			}
@@ -164,7 +163,7 @@ func TestAttendedTransferAllThreeRoles(t *testing.T) {
 		ev3.mu.Lock()
 		defer ev3.mu.Unlock()
 		for _, c := range ev3.calls {
-			if c.Replaces == at3 && c.State == messaging.CallConnected {
+			if c.Replaces == at3 && c.State == CallConnected {
 				repl = c
 				return true
 			}
@@ -183,5 +182,5 @@ func TestAttendedTransferAllThreeRoles(t *testing.T) {
 	if err := p2.Hangup(out.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, ev3, repl.ID, messaging.CallEnded)
+	waitState(t, ev3, repl.ID, CallEnded)
 }

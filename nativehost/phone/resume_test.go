@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/tabphone/tabphone/internal/devpbxtest"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 func TestJumpedTellsSleepFromNoise(t *testing.T) {
@@ -29,7 +28,7 @@ func TestJumpedTellsSleepFromNoise(t *testing.T) {
 func TestReregisterSendsAREGISTERNow(t *testing.T) {
 	d := devpbxtest.Start(t, "1001:pw\n")
 	p, _ := newPhone(t, d, "pw")
-	devpbxtest.WaitFor(t, "registered", 10*time.Second, func() bool { return accountState(p).Registration == messaging.RegRegistered })
+	devpbxtest.WaitFor(t, "registered", 10*time.Second, func() bool { return accountState(p).Registration == RegRegistered })
 	expiry := func() string {
 		var regs []struct {
 			User      string

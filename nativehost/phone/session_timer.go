@@ -9,7 +9,6 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // Session timers (RFC 4028): the PBX asks for a refresh (re-INVITE or UPDATE) every
@@ -196,7 +195,7 @@ func (p *Phone) startSessionTimer(c *call, st sessionTimer, weAreUAC bool, peer 
 	// RFC 4028 10: without a refresh by interval minus min(32 s, interval/3), the
 	// session is over: BYE.
 	ct.t = time.AfterFunc(interval-min(32*sessionTimeUnit, interval/3), func() {
-		if c.info().State == messaging.CallEnded {
+		if c.info().State == CallEnded {
 			return
 		}
 		p.log.Warn("session timer expired: the PBX stopped refreshing, hanging up", "call", c.id)
@@ -237,7 +236,7 @@ func timerFromResponse(res *sip.Response) sessionTimer {
 // (RFC 4028 9 recommends it), else a re-INVITE with the session as it is. A failed
 // refresh ends the call (RFC 4028 10).
 func (p *Phone) refreshSession(c *call) {
-	if c.info().State != messaging.CallConnected {
+	if c.info().State != CallConnected {
 		return
 	}
 	d, err := c.connectedDialog()
@@ -321,7 +320,7 @@ func (p *Phone) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 		held := dir == "sendonly" || dir == "inactive"
-		p.update(c, func(in *messaging.Call) { in.RemoteHold = held })
+		p.update(c, func(in *CallInfo) { in.RemoteHold = held })
 		res = sip.NewSDPResponseFromRequest(req, answer)
 	} else {
 		res = sip.NewResponseFromRequest(req, 200, "OK", nil)

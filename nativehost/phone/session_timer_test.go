@@ -6,7 +6,6 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 	"github.com/tabphone/tabphone/internal/devpbxtest"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // shortSessionTimers makes one Session-Expires second last 10 ms for the test, so a
@@ -19,11 +18,11 @@ func shortSessionTimers(t *testing.T) {
 }
 
 // connectedIncoming waits for the auto-answered incoming call and returns it.
-func connectedIncoming(t *testing.T, ev *eventLog) messaging.Call {
+func connectedIncoming(t *testing.T, ev *eventLog) CallInfo {
 	t.Helper()
 	devpbxtest.WaitFor(t, "auto-answered", 10*time.Second, func() bool {
 		c, ok := ev.firstIncoming()
-		return ok && func() bool { l, _ := ev.lastCall(c.ID); return l.AnsweredAt > 0 }()
+		return ok && func() bool { l, _ := ev.lastCall(c.ID); return !l.AnsweredAt.IsZero() }()
 	})
 	in, _ := ev.firstIncoming()
 	return in
@@ -57,8 +56,8 @@ func TestSessionRefreshedByThePhone(t *testing.T) {
 		t.Fatalf("two refreshes in %v: faster than half the interval", took)
 	}
 	devpbxtest.WaitFor(t, "call ended by the caller", 5*time.Second, func() bool { _, ok := endedWith(ev, in.ID); return ok })
-	if c, _ := ev.lastCall(in.ID); c.EndReason.Message != "The other side hung up" {
-		t.Fatalf("the call ended otherwise: %+v", c.EndReason)
+	if c, _ := ev.lastCall(in.ID); c.End.Cause != EndRemoteHangup {
+		t.Fatalf("the call ended otherwise: %+v", c.End)
 	}
 }
 
@@ -72,7 +71,7 @@ func TestSessionExpiresWithoutRefresh(t *testing.T) {
 	wait(t, "BYE from the phone", done)
 	devpbxtest.WaitFor(t, "call ended", 5*time.Second, func() bool { _, ok := endedWith(ev, in.ID); return ok })
 	c, _ := ev.lastCall(in.ID)
-	lasted := time.Duration(c.EndedAt-c.AnsweredAt) * time.Millisecond
+	lasted := c.EndedAt.Sub(c.AnsweredAt)
 	t.Logf("the phone hung up %v after the answer (expiry due at 600 ms)", lasted)
 	if lasted < 500*time.Millisecond || lasted > 2*time.Second {
 		t.Fatalf("hung up after %v, want about 600 ms", lasted)
@@ -138,8 +137,8 @@ func TestOutgoingCallRefreshedWithReInvite(t *testing.T) {
 	wait(t, "two re-INVITE refreshes, then the callee's BYE", done)
 	devpbxtest.WaitFor(t, "ended by the callee", 5*time.Second, func() bool { _, ok := endedWith(ev, id); return ok })
 	c, _ := ev.lastCall(id)
-	if c.AnsweredAt == 0 || c.EndReason.Message != "The other side hung up" {
-		t.Fatalf("call %+v %+v", c, c.EndReason)
+	if c.AnsweredAt.IsZero() || c.End.Cause != EndRemoteHangup {
+		t.Fatalf("call %+v %+v", c, c.End)
 	}
 }
 

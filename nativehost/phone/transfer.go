@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // Transfers we make (we are the transferor): blind with REFER (RFC 3515), attended with
@@ -129,9 +128,9 @@ func (p *Phone) TransferAttended(callID, toCallID string) error {
 	peer.Headers = nil
 	peer.UriParams = nil
 	referTo := "<" + peer.String() + "?Replaces=" + escapeURIHeader(ids.replacesValue()) + ">"
-	p.update(t, func(in *messaging.Call) { in.Transferring = true })
+	p.update(t, func(in *CallInfo) { in.Transferring = true })
 	if err := p.refer(c, referTo); err != nil {
-		p.update(t, func(in *messaging.Call) { in.Transferring = false })
+		p.update(t, func(in *CallInfo) { in.Transferring = false })
 		return err
 	}
 	c.requestHangup()
@@ -152,7 +151,7 @@ func (p *Phone) ended(c *call) <-chan struct{} {
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		for range tick.C {
-			if c.info().State == messaging.CallEnded {
+			if c.info().State == CallEnded {
 				return
 			}
 			select {
@@ -190,16 +189,16 @@ func (p *Phone) refer(c *call, referTo string) error {
 	if !res.IsSuccess() {
 		return sipError(res)
 	}
-	p.update(c, func(in *messaging.Call) { in.Transferring = true })
+	p.update(c, func(in *CallInfo) { in.Transferring = true })
 	select {
 	case code := <-result:
 		if code >= 200 && code < 300 {
 			return nil
 		}
-		p.update(c, func(in *messaging.Call) { in.Transferring = false })
+		p.update(c, func(in *CallInfo) { in.Transferring = false })
 		return &SIPError{Code: code, Reason: "transfer failed"}
 	case <-ctx.Done():
-		p.update(c, func(in *messaging.Call) { in.Transferring = false })
+		p.update(c, func(in *CallInfo) { in.Transferring = false })
 		return fmt.Errorf("transfer: no result from the PBX: %w", ctx.Err())
 	}
 }

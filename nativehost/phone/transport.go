@@ -17,7 +17,6 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // Transports. Every account has one flow (RFC 5626 3.1) to its server: on UDP the
@@ -340,15 +339,11 @@ func defaultPort(network string) int {
 	return 5060
 }
 
-// tlsErrorBody words a refused server certificate, which is a setup problem (a private
-// CA missing from tls_ca_file, a certificate for another name), not a silent PBX.
-func tlsErrorBody(err error) *messaging.ErrorBody {
+// certificateRefused reports whether err is a server certificate that did not verify.
+func certificateRefused(err error) bool {
 	var ve *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
 	var he x509.HostnameError
 	var ci x509.CertificateInvalidError
-	if errors.As(err, &ve) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) {
-		return &messaging.ErrorBody{Code: messaging.CodeSIP, Message: "The PBX's TLS certificate is not trusted (is its CA in tls_ca_file?): " + err.Error()}
-	}
-	return nil
+	return errors.As(err, &ve) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
 }

@@ -2,6 +2,7 @@ package phone
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,7 +15,6 @@ import (
 	"github.com/tabphone/tabphone/internal/kamailiotest"
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // stateLog is the event log plus the phone's log messages with their times.
@@ -75,14 +75,14 @@ func phoneWith(t *testing.T, accounts string) (*Phone, *stateLog) {
 	return p, ev
 }
 
-func stateOf(p *Phone, id string) messaging.AccountState {
+func stateOf(p *Phone, id string) AccountState {
 	as, _ := p.Snapshot()
 	for _, a := range as {
 		if a.ID == id {
 			return a
 		}
 	}
-	return messaging.AccountState{}
+	return AccountState{}
 }
 
 func accountJSON(id, user, pw, server, transport, extra string) string {
@@ -92,7 +92,7 @@ func accountJSON(id, user, pw, server, transport, extra string) string {
 
 func waitRegistered(t *testing.T, p *Phone, id string, within time.Duration) {
 	t.Helper()
-	devpbxtest.WaitFor(t, id+" registered", within, func() bool { return stateOf(p, id).Registration == messaging.RegRegistered })
+	devpbxtest.WaitFor(t, id+" registered", within, func() bool { return stateOf(p, id).Registration == RegRegistered })
 }
 
 // flowOf is the account's current flow.
@@ -158,7 +158,7 @@ func TestRegisterAndRingOverEachTransport(t *testing.T) {
 			if err := p.Answer(in.ID); err != nil {
 				t.Fatal(err)
 			}
-			devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.State == messaging.CallConnected })
+			devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.State == CallConnected })
 			if err := p.Hangup(in.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -216,12 +216,13 @@ func TestTLSRefusesAnUnknownCA(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := phoneWith(t, accountJSON("a", "1001", "pw-c", k.TLS, "tls", fmt.Sprintf(`,"tls_ca_file":%q`, other)))
-	devpbxtest.WaitFor(t, "registration failure", 10*time.Second, func() bool { return stateOf(p, "a").Registration == messaging.RegFailed })
+	devpbxtest.WaitFor(t, "registration failure", 10*time.Second, func() bool { return stateOf(p, "a").Registration == RegFailed })
 	st := stateOf(p, "a")
-	if st.Error == nil || !strings.HasPrefix(st.Error.Message, "The PBX's TLS certificate is not trusted") {
-		t.Fatalf("error %+v, want a certificate error", st.Error)
+	var ce *CertificateError
+	if !errors.As(st.Err, &ce) {
+		t.Fatalf("error %v, want a certificate error", st.Err)
 	}
-	t.Logf("state says: %s", st.Error.Message)
+	t.Logf("state says: %v", st.Err)
 	if n := len(k.Registers()); n != 0 {
 		t.Fatalf("%d REGISTERs reached Kamailio over an unverified TLS connection", n)
 	}
@@ -252,7 +253,7 @@ func TestTwoAccountsOnTwoTransports(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait(t, "caller's scenario (answer, ACK, BYE over TCP)", done)
-	devpbxtest.WaitFor(t, "call ended by the caller's BYE", 5*time.Second, func() bool { c, ok := endedWith(&ev.eventLog, in.ID); return ok && c.AnsweredAt > 0 })
+	devpbxtest.WaitFor(t, "call ended by the caller's BYE", 5*time.Second, func() bool { c, ok := endedWith(&ev.eventLog, in.ID); return ok && !c.AnsweredAt.IsZero() })
 	sent := k.Sent("INVITE")
 	if len(sent) == 0 || sent[len(sent)-1] != "tcp "+tcpAddr {
 		t.Fatalf("Kamailio sent the INVITE as %v, want tcp to %s", sent, tcpAddr)
@@ -267,7 +268,7 @@ func TestTwoAccountsOnTwoTransports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var callee messaging.Call
+	var callee CallInfo
 	devpbxtest.WaitFor(t, "the UDP account rings", 10*time.Second, func() bool {
 		ev.mu.Lock()
 		defer ev.mu.Unlock()
@@ -282,7 +283,7 @@ func TestTwoAccountsOnTwoTransports(t *testing.T) {
 	if err := p.Answer(callee.ID); err != nil {
 		t.Fatal(err)
 	}
-	devpbxtest.WaitFor(t, "connected", 10*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == messaging.CallConnected })
+	devpbxtest.WaitFor(t, "connected", 10*time.Second, func() bool { c, _ := ev.lastCall(id); return c.State == CallConnected })
 	if err := p.Hangup(id); err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +322,7 @@ func restartAndReregister(t *testing.T, tp string) {
 	k.Stop() // SIGKILL, and waits until every Kamailio process is gone
 	killed := time.Now()
 	devpbxtest.WaitFor(t, "the phone notices the closed connection", 3*time.Second, func() bool {
-		return stateOf(p, "a").Registration != messaging.RegRegistered
+		return stateOf(p, "a").Registration != RegRegistered
 	})
 	noticed := time.Since(killed)
 	// Down long enough for the immediate attempt and the one after 5 s to fail. Each
@@ -504,7 +505,7 @@ func TestTwoTCPAccountsAtOneServer(t *testing.T) {
 	if err := p.Answer(in.ID); err != nil {
 		t.Fatal(err)
 	}
-	devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.State == messaging.CallConnected })
+	devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.State == CallConnected })
 	if err := p.Hangup(in.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -529,7 +530,7 @@ func TestTransportChangeAppliesLive(t *testing.T) {
 	}
 	devpbxtest.WaitFor(t, "registered over TLS", 10*time.Second, func() bool {
 		st := stateOf(p, "a")
-		return st.Transport == "tls" && st.Registration == messaging.RegRegistered
+		return st.Transport == "tls" && st.Registration == RegRegistered
 	})
 	var seq []string
 	for _, r := range k.Registers() {
@@ -566,7 +567,7 @@ func TestRegisterWithSHA256Digest(t *testing.T) {
 	}
 	waitRegistered(t, p, "good", 10*time.Second)
 	devpbxtest.WaitFor(t, "the wrong password refused", 10*time.Second, func() bool {
-		return stateOf(p, "bad").Registration == messaging.RegFailed
+		return stateOf(p, "bad").Registration == RegFailed
 	})
 }
 
@@ -578,7 +579,7 @@ func TestWSPathOfThePBX(t *testing.T) {
 		accountJSON("root", "1002", "pw-w", k.WS, "ws", ""))
 	waitRegistered(t, p, "path", 10*time.Second)
 	devpbxtest.WaitFor(t, "the account without the path refused", 10*time.Second, func() bool {
-		return stateOf(p, "root").Registration == messaging.RegFailed
+		return stateOf(p, "root").Registration == RegFailed
 	})
 	if !strings.Contains(k.Log(), "WS-WRONG-PATH /") {
 		t.Fatal("the handshake on / never reached the PBX")

@@ -12,7 +12,6 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/nativehost/config"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 )
 
 // TestUpdateAccountsReregistersOnlyWhatChanged: an unchanged account keeps its binding
@@ -62,7 +61,7 @@ func TestUpdateAccountsReregistersOnlyWhatChanged(t *testing.T) {
 	}
 	devpbxtest.WaitFor(t, "1002 registered", 10*time.Second, func() bool {
 		as, _ := p.Snapshot()
-		return as[0].Registration == messaging.RegRegistered
+		return as[0].Registration == RegRegistered
 	})
 }
 

@@ -1,125 +1,7 @@
-package messaging
+package protocol
 
-import (
-	"encoding/json"
-	"fmt"
-)
-
-// Protocol is the version of the message set in docs/protocol.md.
-const Protocol = 1
-
-// Message types, the same strings as extension/lib/protocol.js.
-const (
-	// Requests (browser → host).
-	TypeHello       = "hello"
-	TypePing        = "ping"
-	TypeStateGet    = "state_get"
-	TypeDial        = "dial"
-	TypeHangup      = "hangup"
-	TypeWebRTCOffer = "webrtc_offer"
-	TypeSession     = "session"
-	TypeAnswer      = "answer"
-	TypeDecline     = "decline"
-	TypeSetStatus   = "set_status"
-	TypeConfigGet   = "config_get"
-	TypeConfigSet   = "config_set"
-	TypeHistoryGet  = "history_get"
-	TypeDTMF        = "dtmf"
-	TypeMute        = "mute"
-	TypeHold        = "hold"
-	TypeTransfer    = "transfer"
-
-	// Replies and events (host → browser).
-	TypeReply        = "reply"
-	TypeState        = "state"
-	TypeCall         = "call"
-	TypeWebRTCAnswer = "webrtc_answer"
-	TypeError        = "error"
-	TypeClosingSoon  = "closing_soon"
-	TypeClose        = "close"
-	TypeIncoming     = "incoming"
-	TypeBeep         = "beep"
-)
-
-// Error codes carried in replies and error events.
-const (
-	CodeBadRequest    = "bad_request"
-	CodeTooLarge      = "too_large"
-	CodeProtocol      = "protocol"
-	CodeBadNumber     = "bad_number"
-	CodeNoAccount     = "no_account"
-	CodeNotRegistered = "not_registered"
-	CodeNoCall        = "no_call"
-	CodeMedia         = "media"
-	CodeSIP           = "sip"
-	CodeInternal      = "internal"
-	CodeNoSession     = "no_session"
-)
-
-// Envelope is the one message shape: {"type", "id", "data"} plus reply fields.
-type Envelope struct {
-	Type  string          `json:"type"`
-	ID    int64           `json:"id,omitempty"`
-	OK    *bool           `json:"ok,omitempty"`
-	Data  json.RawMessage `json:"data,omitempty"`
-	Error *ErrorBody      `json:"error,omitempty"`
-}
-
-// ErrorBody is the error of a failed reply or an error event.
-type ErrorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	SIPCode int    `json:"sip_code,omitempty"`
-	CallID  string `json:"call_id,omitempty"`
-}
-
-func (e *ErrorBody) Error() string { return e.Code + ": " + e.Message }
-
-// Decode parses a frame into an Envelope, checking the shape every message must have.
-func Decode(frame []byte) (Envelope, error) {
-	var env Envelope
-	if err := json.Unmarshal(frame, &env); err != nil {
-		return Envelope{}, fmt.Errorf("%w: %v", ErrBadMessage, err)
-	}
-	if env.Type == "" {
-		return Envelope{}, fmt.Errorf("%w: missing type", ErrBadMessage)
-	}
-	if env.ID < 0 {
-		return Envelope{}, fmt.Errorf("%w: negative id", ErrBadMessage)
-	}
-	return env, nil
-}
-
-// Event builds an event frame.
-func Event(typ string, data any) ([]byte, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", typ, err)
-	}
-	return json.Marshal(Envelope{Type: typ, Data: raw})
-}
-
-// Reply builds a successful reply frame.
-func Reply(id int64, data any) ([]byte, error) {
-	if data == nil {
-		data = struct{}{}
-	}
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return nil, fmt.Errorf("encode reply: %w", err)
-	}
-	ok := true
-	return json.Marshal(Envelope{Type: TypeReply, ID: id, OK: &ok, Data: raw})
-}
-
-// ReplyError builds a failed reply frame.
-func ReplyError(id int64, e *ErrorBody) []byte {
-	ok := false
-	b, _ := json.Marshal(Envelope{Type: TypeReply, ID: id, OK: &ok, Error: e})
-	return b
-}
-
-// Payloads of requests.
+// The data of each request, reply and event (docs/protocol.md). Times are Unix
+// milliseconds; a zero time is left out where the field is optional.
 
 // Hello is the data of hello (both ways).
 type Hello struct {
@@ -133,7 +15,12 @@ type Dial struct {
 	Account string `json:"account,omitempty"`
 }
 
-// CallRef is the data of hangup and other per-call intents.
+// DialResult is the reply data of dial.
+type DialResult struct {
+	CallID string `json:"call_id"`
+}
+
+// CallRef is the data of hangup, answer, decline and the beep event.
 type CallRef struct {
 	CallID string `json:"call_id"`
 }
@@ -144,12 +31,83 @@ type WebRTCSDP struct {
 	SDP    string `json:"sdp"`
 }
 
-// DialResult is the reply data of dial.
-type DialResult struct {
+// DTMF is the data of dtmf.
+type DTMF struct {
 	CallID string `json:"call_id"`
+	Digits string `json:"digits"` // 0-9 * # A-D, at most 32
 }
 
-// Payloads of events.
+// Hold is the data of hold.
+type Hold struct {
+	CallID string `json:"call_id"`
+	Hold   bool   `json:"hold"`
+}
+
+// Mute is the data of mute.
+type Mute struct {
+	CallID string `json:"call_id"`
+	Muted  bool   `json:"muted"`
+}
+
+// Transfer is the data of transfer.
+type Transfer struct {
+	CallID string `json:"call_id"`
+	Target string `json:"target,omitempty"` // a number or a sip: URI (blind transfer)
+
+	// ToCallID, instead of Target, is another of our connected calls: attended transfer,
+	// the two other parties are connected and both our calls end.
+	ToCallID string `json:"to_call_id,omitempty"`
+}
+
+// Statuses: state.status and the data of set_status.
+const (
+	StatusAvailable = "available"
+	StatusDND       = "dnd" // Do not disturb: incoming calls are rejected and reported missed
+)
+
+// Status is the data of set_status.
+type Status struct {
+	Status string `json:"status"` // StatusAvailable or StatusDND
+}
+
+// SessionReport is the data of the session request.
+type SessionReport struct {
+	Active bool   `json:"active"`
+	Reason string `json:"reason"`
+}
+
+// HistoryGet is the data of history_get.
+type HistoryGet struct {
+	Limit int `json:"limit,omitempty"` // default 50, at most 200
+}
+
+// History is the reply data of history_get: the last calls, newest first.
+type History struct {
+	Calls []HistoryCall `json:"calls"`
+}
+
+// Results of a call in the history.
+const (
+	ResultAnswered = "answered" // incoming, answered
+	ResultMissed   = "missed"   // incoming, not answered (cancelled, DND, declined)
+	ResultOutgoing = "outgoing" // outgoing, connected
+	ResultFailed   = "failed"   // outgoing, never connected
+)
+
+// HistoryCall is one ended call in the history.
+type HistoryCall struct {
+	ID         string `json:"id"`
+	Account    string `json:"account"`
+	Direction  string `json:"direction"`
+	Number     string `json:"number"`
+	Name       string `json:"name,omitempty"`
+	Result     string `json:"result"`
+	Reason     string `json:"reason,omitempty"` // the end reason's message
+	StartedAt  int64  `json:"started_at"`
+	AnsweredAt int64  `json:"answered_at,omitempty"`
+	EndedAt    int64  `json:"ended_at"`
+	Seconds    int64  `json:"seconds"` // talk time
+}
 
 // State is the full snapshot sent as the state event and the state_get reply.
 type State struct {
@@ -176,12 +134,6 @@ type Site struct {
 	Match         string `json:"match"`
 	Login         string `json:"login,omitempty"`
 	SessionCookie string `json:"session_cookie,omitempty"`
-}
-
-// SessionReport is the data of the session request.
-type SessionReport struct {
-	Active bool   `json:"active"`
-	Reason string `json:"reason"`
 }
 
 // ClosingSoon is the data of the closing_soon event.
@@ -212,7 +164,7 @@ type AccountState struct {
 	Domain       string     `json:"domain"`
 	Transport    string     `json:"transport,omitempty"` // udp, tcp, tls, ws, wss
 	Registration string     `json:"registration"`
-	Error        *ErrorBody `json:"error,omitempty"`
+	Error        *ErrorBody `json:"error,omitempty"` // why the registration failed, code sip
 	AutoAnswer   AutoAnswer `json:"auto_answer"`
 	DNDCode      int        `json:"dnd_code"`
 	Voicemail    *Voicemail `json:"voicemail,omitempty"` // the last message summary (RFC 3842), if any
@@ -233,6 +185,12 @@ type AutoAnswer struct {
 	Seconds int  `json:"seconds"`
 	FromPBX bool `json:"from_pbx,omitempty"` // the PBX's answer-after/intercom hint decides
 }
+
+// Call directions.
+const (
+	DirectionIncoming = "incoming"
+	DirectionOutgoing = "outgoing"
+)
 
 // Call states.
 const (
@@ -275,45 +233,15 @@ type EndReason struct {
 	Message string `json:"message"`
 }
 
-// DTMF is the data of dtmf.
-type DTMF struct {
-	CallID string `json:"call_id"`
-	Digits string `json:"digits"` // 0-9 * # A-D, at most 32
-}
+// End reason messages the extension tells apart (DECLINED_MESSAGE, DND_MISSED_MESSAGE
+// in extension/lib/protocol.js); the other messages are only shown.
+const (
+	EndDeclined  = "Declined"               // the user declined a ringing call (486)
+	EndDNDMissed = "Missed: Do not disturb" // rejected by DND with the account's dnd_code
+	EndMissed    = "Missed call"            // the caller gave up, or the INVITE timed out
+)
 
-// Hold is the data of hold.
-type Hold struct {
-	CallID string `json:"call_id"`
-	Hold   bool   `json:"hold"`
-}
-
-// Transfer is the data of transfer.
-type Transfer struct {
-	CallID string `json:"call_id"`
-	Target string `json:"target,omitempty"` // a number or a sip: URI (blind transfer)
-
-	// ToCallID, instead of Target, is another of our connected calls: attended transfer,
-	// the two other parties are connected and both our calls end.
-	ToCallID string `json:"to_call_id,omitempty"`
-}
-
-// Mute is the data of mute.
-type Mute struct {
-	CallID string `json:"call_id"`
-	Muted  bool   `json:"muted"`
-}
-
-// HistoryGet is the data of history_get.
-type HistoryGet struct {
-	Limit int `json:"limit,omitempty"` // default 50, at most 200
-}
-
-// Status is the data of set_status.
-type Status struct {
-	Status string `json:"status"` // available or dnd
-}
-
-// CallEvent is the data of the call, incoming and beep events.
+// CallEvent is the data of the call and incoming events.
 type CallEvent struct {
 	Call Call `json:"call"`
 }
