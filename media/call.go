@@ -452,3 +452,6 @@ func (c *Call) Close() {
 	}
 	c.pbx.Close()
 }
+
+// LastReceived is when the PBX last sent media on this call (zero: never).
+func (c *Call) LastReceived() time.Time { return c.pbx.LastReceived() }

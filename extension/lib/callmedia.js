@@ -111,6 +111,18 @@ export class CallMedia {
     }
   }
 
+  /**
+   * The host's webrtc_restart: the call's browser leg must be built again (the PBX
+   * leg's codec changed), so its peer connection is replaced by a new one with a new
+   * offer. The microphone stays open.
+   */
+  restart(callId) {
+    const entry = this._entries.get(callId);
+    if (!entry || entry.closed) return;
+    this._close(entry, { keepMicrophone: true });
+    this._start(callId);
+  }
+
   /** An error event from the host about one call's media. */
   hostError(data) {
     const entry = this._entries.get(data?.call_id);
@@ -223,7 +235,7 @@ export class CallMedia {
     this._onProblem(entry.callId, words);
   }
 
-  _close(entry) {
+  _close(entry, { keepMicrophone = false } = {}) {
     entry.closed = true;
     entry.wake?.();
     this._entries.delete(entry.callId);
@@ -239,7 +251,7 @@ export class CallMedia {
       this._playing = other ?? null;
       this._onRemoteStream(other?.remote ?? null);
     }
-    if (this._entries.size === 0) this._releaseMicrophone();
+    if (this._entries.size === 0 && !keepMicrophone) this._releaseMicrophone();
   }
 
   _releaseMicrophone() {

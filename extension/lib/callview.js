@@ -22,6 +22,7 @@ function connectedWords(call) {
   if (call.transferring) return t('callTransferring');
   if (call.held) return t('callOnHold');
   if (call.remote_hold) return t('callRemoteHold');
+  if (call.no_media) return t('callNoMedia');
   return t('callConnected');
 }
 

@@ -14,8 +14,8 @@ const ACCOUNT_STRINGS = [
   'id', 'display_name', 'user', 'auth_user', 'password', 'domain', 'registrar', 'outbound_proxy',
   'transport', 'srtp', 'region', 'tls_ca_file', 'ws_path',
 ];
-const ACCOUNT_INTEGERS = ['dnd_code', 'expires', 'keepalive'];
-const ACCOUNT_BOOLEANS = ['register', 'mwi', 'accept_refer'];
+const ACCOUNT_INTEGERS = ['dnd_code', 'expires', 'keepalive', 'rtp_timeout'];
+const ACCOUNT_BOOLEANS = ['register', 'mwi', 'accept_refer', 'rtp_timeout_hangup'];
 const SITE_STRINGS = ['url', 'match', 'login', 'session_cookie'];
 
 function pickString(out, from, key, where) {

@@ -31,6 +31,7 @@ export const MSG = Object.freeze({
   STATE: 'state',
   CALL: 'call',
   WEBRTC_ANSWER: 'webrtc_answer',
+  WEBRTC_RESTART: 'webrtc_restart',
   ERROR: 'error',
   CLOSING_SOON: 'closing_soon',
   CLOSE: 'close',
@@ -47,7 +48,7 @@ export const REQUEST_TYPES = Object.freeze([
 ]);
 
 export const EVENT_TYPES = Object.freeze([
-  MSG.STATE, MSG.CALL, MSG.WEBRTC_ANSWER, MSG.ERROR, MSG.CLOSING_SOON, MSG.CLOSE, MSG.INCOMING, MSG.BEEP,
+  MSG.STATE, MSG.CALL, MSG.WEBRTC_ANSWER, MSG.WEBRTC_RESTART, MSG.ERROR, MSG.CLOSING_SOON, MSG.CLOSE, MSG.INCOMING, MSG.BEEP,
 ]);
 
 /** Error codes in replies and error events; the last group is made by the extension. */

@@ -136,6 +136,9 @@ const client = new PageClient({
       case MSG.WEBRTC_ANSWER:
         media.answer(msg.data?.call_id, msg.data?.sdp);
         return;
+      case MSG.WEBRTC_RESTART:
+        media.restart(msg.data?.call_id);
+        return;
       case MSG.ERROR:
         if (msg.data?.call_id) media.hostError(msg.data);
         return;

@@ -115,6 +115,31 @@ test('the answer is applied to the call\'s peer connection', async () => {
   assert.deepEqual(t.pcs[0].remoteDescription, { type: 'answer', sdp: 'v=0 answer' });
 });
 
+test('webrtc_restart replaces the call\'s peer connection with a new offer, keeping the microphone', async () => {
+  const t = setup();
+  t.media.update([call('c1', 'early')]);
+  await flush();
+  t.pcs[0].gather();
+  await flush();
+  await t.media.answer('c1', 'v=0 answer for PCMA');
+  t.media.restart('c1');
+  await flush();
+  assert.equal(t.pcs[0].closed, true);
+  assert.equal(t.pcs.length, 2);
+  t.pcs[1].gather();
+  await flush();
+  assert.equal(t.offers.length, 2);
+  assert.equal(t.offers[1].callId, 'c1');
+  assert.equal(t.gumCalls.length, 1, 'the microphone was not opened again');
+  assert.equal(t.mics[0].tracks[0].stopped, false);
+  await t.media.answer('c1', 'v=0 answer for PCMU');
+  assert.deepEqual(t.pcs[1].remoteDescription, { type: 'answer', sdp: 'v=0 answer for PCMU' });
+  // A restart for a call without media does nothing.
+  t.media.restart('c9');
+  await flush();
+  assert.equal(t.pcs.length, 2);
+});
+
 test('a rejected answer is reported', async () => {
   const t = setup();
   t.media.update([call('c1')]);

@@ -26,6 +26,8 @@ test('call states in words', () => {
   assert.equal(callStateWords({ state: 'early' }, now), 'Ringing…');
   assert.equal(callStateWords({ state: 'ringing', direction: 'incoming' }, now), 'Incoming call');
   assert.equal(callStateWords({ state: 'connected', started_at: now - 60_000, answered_at: now - 42_000 }, now), 'Connected 00:42');
+  assert.equal(callStateWords({ state: 'connected', answered_at: now - 42_000, no_media: true }, now), 'No audio from the other side 00:42');
+  assert.equal(callStateWords({ state: 'connected', answered_at: now - 42_000, no_media: true, held: true }, now), 'On hold 00:42');
   assert.equal(callStateWords({ state: 'ended' }, now), 'Call ended');
   assert.equal(callStateWords({ state: 'ended', end_reason: { sip_code: 486, message: 'Busy' } }, now), 'Call ended: Busy');
   assert.equal(callStateWords(null, now), '');

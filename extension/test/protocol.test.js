@@ -8,7 +8,7 @@ test('message type names are the wire strings', () => {
   assert.deepEqual(Object.values(p.MSG).sort(), [
     'answer', 'beep', 'call', 'close', 'closing_soon', 'config_get', 'config_set', 'decline', 'dial', 'dtmf', 'error', 'hangup', 'hello',
     'hold', 'host', 'incoming', 'mute', 'ping', 'reply', 'session', 'set_status', 'state', 'state_get', 'transfer', 'webrtc_answer',
-    'webrtc_offer',
+    'webrtc_offer', 'webrtc_restart',
   ]);
   assert.equal(p.PROTOCOL_VERSION, 1);
   assert.equal(p.HOST_NAME, 'com.tabphone.host');

@@ -66,6 +66,12 @@ type Account struct {
 	// Keepalive: seconds between NAT keepalives (a CRLF pair on UDP, RFC 5626 3.5.1) to
 	// the server; 0 means the default 25 s, -1 off.
 	Keepalive int `json:"keepalive,omitempty"`
+	// RTPTimeout: seconds without media from the PBX on a connected call before the user
+	// is told; 0 means the default 30 s, -1 never.
+	RTPTimeout int `json:"rtp_timeout,omitempty"`
+	// RTPTimeoutHangup: end the call when that happens (the PBX's media is gone), with
+	// the reason shown; false keeps the call and only tells.
+	RTPTimeoutHangup bool `json:"rtp_timeout_hangup,omitempty"`
 	// AcceptRefer: follow a REFER from the PBX or the other side (we are transferred to
 	// a new call); false answers 603 Decline and the call stays.
 	AcceptRefer bool `json:"accept_refer,omitempty"`
@@ -236,6 +242,12 @@ func (c *Config) normalize() error {
 			a.Keepalive = 25
 		case a.Keepalive < -1 || a.Keepalive > 3600:
 			return fmt.Errorf("%w: account %q: keepalive %d is outside -1..3600", ErrInvalid, a.ID, a.Keepalive)
+		}
+		switch {
+		case a.RTPTimeout == 0:
+			a.RTPTimeout = 30
+		case a.RTPTimeout < -1 || a.RTPTimeout > 3600 || (a.RTPTimeout > 0 && a.RTPTimeout < 5):
+			return fmt.Errorf("%w: account %q: rtp_timeout %d must be -1 (never) or 5..3600 seconds", ErrInvalid, a.ID, a.RTPTimeout)
 		}
 		if a.Expires == 0 {
 			a.Expires = 300

@@ -305,6 +305,10 @@ func (e *events) Beep(callID string) {
 	(*Host)(e).sendEvent(protocol.TypeBeep, protocol.CallRef{CallID: callID})
 }
 
+func (e *events) WebRTCRestart(callID string) {
+	(*Host)(e).sendEvent(protocol.TypeWebRTCRestart, protocol.CallRef{CallID: callID})
+}
+
 func (e *events) WebRTCAnswer(callID, sdp string, err error) {
 	h := (*Host)(e)
 	if err != nil {

@@ -63,6 +63,7 @@ var endMessages = map[phone.EndCause]string{
 	phone.EndDeclined:      protocol.EndDeclined,
 	phone.EndDND:           protocol.EndDNDMissed,
 	phone.EndAnswerFailed:  "The call could not be answered",
+	phone.EndNoMedia:       "No audio from the other side: the call was ended",
 }
 
 // unixMilli is a wire time: Unix milliseconds, 0 for none.
@@ -77,7 +78,7 @@ func callOf(c phone.CallInfo) protocol.Call {
 	return protocol.Call{
 		ID: c.ID, Account: c.Account, Direction: directions[c.Direction], Number: c.Number, Name: c.Name,
 		State: callStates[c.State], AutoAnswerAt: unixMilli(c.AutoAnswerAt), Codec: c.Codec,
-		Muted: c.Muted, RemoteHold: c.RemoteHold, Held: c.Held, Transferring: c.Transferring,
+		Muted: c.Muted, NoMedia: c.NoMedia, RemoteHold: c.RemoteHold, Held: c.Held, Transferring: c.Transferring,
 		StartedAt: unixMilli(c.StartedAt), AnsweredAt: unixMilli(c.AnsweredAt), EndedAt: unixMilli(c.EndedAt),
 		EndReason: endReasonOf(c.End), TransferredBy: c.TransferredBy, Replaces: c.Replaces,
 	}

@@ -146,6 +146,7 @@ func TestEndReasons(t *testing.T) {
 		{"EndDeclined", phone.EndReason{Cause: phone.EndDeclined, SIPCode: 486}, protocol.EndReason{SIPCode: 486, Message: "Declined"}},
 		{"EndDND", phone.EndReason{Cause: phone.EndDND, SIPCode: 480}, protocol.EndReason{SIPCode: 480, Message: "Missed: Do not disturb"}},
 		{"EndAnswerFailed", phone.EndReason{Cause: phone.EndAnswerFailed}, protocol.EndReason{Message: "The call could not be answered"}},
+		{"EndNoMedia", phone.EndReason{Cause: phone.EndNoMedia}, protocol.EndReason{Message: "No audio from the other side: the call was ended"}},
 		{"EndMediaSecurity", phone.EndReason{Cause: phone.EndMediaSecurity, SIPCode: 488, Err: fmt.Errorf("%w: the PBX offers only SRTP and the account's srtp is \"off\"", media.ErrSecurity)},
 			protocol.EndReason{SIPCode: 488, Message: `Call refused: secure media does not match (the PBX offers only SRTP and the account's srtp is "off")`}},
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -26,8 +27,9 @@ type call struct {
 	fl        *flow // the account's flow the call's dialog lives on
 	media     *media.Call
 
-	hangupOnce sync.Once
-	hangup     chan struct{}
+	hangupOnce    sync.Once
+	hangup        chan struct{}
+	mediaTimedOut atomic.Bool // the hang-up came from watchMedia
 	finishOnce sync.Once
 	inc        *incoming // nil for outgoing calls
 
@@ -67,6 +69,14 @@ func (p *Phone) callsOn(f *flow) bool {
 }
 
 func (c *call) requestHangup() { c.hangupOnce.Do(func() { close(c.hangup) }) }
+
+// hangupCause is why a connected call we end ended.
+func (c *call) hangupCause() EndCause {
+	if c.mediaTimedOut.Load() {
+		return EndNoMedia
+	}
+	return EndHangup
+}
 
 func (c *call) hangupRequested() bool {
 	select {
@@ -133,6 +143,7 @@ func (p *Phone) startOutgoing(acc *account, target sip.Uri, shown string, prep f
 		prep(c)
 	}
 	m.OnAnswer = func(sdp string, err error) { p.events.WebRTCAnswer(c.id, sdp, err) }
+	m.OnRestart = func() { p.events.WebRTCRestart(c.id) }
 
 	if !p.addCall(c) {
 		m.Close()
@@ -309,9 +320,10 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 		in.State, in.Codec, in.AnsweredAt = CallConnected, codec.Name, time.Now()
 	})
 
+	go p.watchMedia(c)
 	select {
 	case <-c.hangup:
-		reason.Cause = EndHangup
+		reason.Cause = c.hangupCause()
 		p.bye(sess, req)
 	case <-sess.Context().Done():
 		reason.Cause = EndRemoteHangup

@@ -116,6 +116,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		autoAnswer = timer.C
 	}
 	m.OnAnswer = func(sdp string, err error) { p.events.WebRTCAnswer(c.id, sdp, err) }
+	m.OnRestart = func() { p.events.WebRTCRestart(c.id) }
 	if !p.addCall(c) {
 		m.Close()
 		respond(tx, req, 480, "Temporarily Unavailable")
@@ -187,8 +188,10 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if replaced != nil {
 		replaced.requestHangup()
 	}
+	go p.watchMedia(c)
 	select {
 	case <-c.hangup:
+		reason.Cause = c.hangupCause()
 		p.byeIncoming(dlg, req, fl)
 	case <-dlg.Context().Done():
 		reason.Cause = EndRemoteHangup

@@ -28,6 +28,9 @@ type Events interface {
 	CallChanged(CallInfo)
 	// WebRTCAnswer delivers the browser leg's answer for a call, or why there is none.
 	WebRTCAnswer(callID, sdp string, err error)
+	// WebRTCRestart asks the softphone window for a new offer for a call: the browser
+	// leg must be built again (the PBX leg's codec changed).
+	WebRTCRestart(callID string)
 	// Incoming announces a new ringing call (after its CallChanged).
 	Incoming(CallInfo)
 	// Beep says an auto-answered call was just connected: the window plays the beep.

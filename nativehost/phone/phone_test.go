@@ -25,6 +25,8 @@ type eventLog struct {
 }
 
 func (e *eventLog) StateChanged() {}
+
+func (e *eventLog) WebRTCRestart(string) {}
 func (e *eventLog) CallChanged(c CallInfo) {
 	e.mu.Lock()
 	e.calls = append(e.calls, c)

@@ -75,6 +75,7 @@ const (
 	EndDND                               // incoming: rejected by Do not disturb (SIPCode is the account's code)
 	EndAnswerFailed                      // incoming: our 200 could not be sent
 	EndMediaSecurity                     // the media security of the offer or answer is not what the account allows (Err says how)
+	EndNoMedia                           // we ended it: no media from the PBX for the account's rtp_timeout
 )
 
 // EndReason is why a call ended.
@@ -101,6 +102,7 @@ type CallInfo struct {
 	End          EndReason // Cause is zero until ended
 
 	Muted        bool
+	NoMedia      bool // connected, but the PBX has sent no media for the account's rtp_timeout
 	Held         bool // we put the call on hold
 	RemoteHold   bool // the other side put us on hold
 	Transferring bool // a transfer of this call (ours, or the other side's REFER) is under way

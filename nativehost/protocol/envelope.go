@@ -34,11 +34,14 @@ const (
 	TypeState        = "state"
 	TypeCall         = "call"
 	TypeWebRTCAnswer = "webrtc_answer"
-	TypeError        = "error"
-	TypeClosingSoon  = "closing_soon"
-	TypeClose        = "close"
-	TypeIncoming     = "incoming"
-	TypeBeep         = "beep"
+	// TypeWebRTCRestart asks the softphone window to build a call's browser leg again
+	// with a new offer (the PBX leg's codec changed).
+	TypeWebRTCRestart = "webrtc_restart"
+	TypeError         = "error"
+	TypeClosingSoon   = "closing_soon"
+	TypeClose         = "close"
+	TypeIncoming      = "incoming"
+	TypeBeep          = "beep"
 )
 
 // Envelope is the one message shape: {"type", "id", "data"} plus reply fields.
