@@ -194,6 +194,35 @@ func (w *WebRTCPBX) AnswerOffer(ctx context.Context, offer []byte, prefs []Codec
 	return local, neg, nil
 }
 
+// Reoffer reads an offer the PBX sends during the call (a re-INVITE for hold, resume or
+// a session refresh). The call's codec must still be in it (SelectFromOffer with that
+// codec alone), and its ICE credentials and fingerprint must be those of the running
+// association: an ICE restart or another DTLS endpoint is ErrTransportChanged, which
+// this leg cannot follow. Describe writes the answer.
+func (w *WebRTCPBX) Reoffer(offer []byte, codec Codec) (Negotiated, error) {
+	neg, err := SelectFromOffer(asRTPProfile(offer), []Codec{codec})
+	if err != nil {
+		return Negotiated{}, fmt.Errorf("PBX re-offer: %w", err)
+	}
+	w.mu.Lock()
+	applied, closed := w.remoteKey, w.closed
+	w.mu.Unlock()
+	switch {
+	case closed:
+		return Negotiated{}, ErrClosed
+	case applied == "":
+		return Negotiated{}, errors.New("WebRTC PBX leg: a re-offer came before the session was negotiated")
+	}
+	desc, _, err := parseRemoteSDP(offer, false, "")
+	if err != nil {
+		return Negotiated{}, fmt.Errorf("PBX re-offer: %w", err)
+	}
+	if transportKey(desc) != applied {
+		return Negotiated{}, fmt.Errorf("PBX re-offer: %w", ErrTransportChanged)
+	}
+	return neg, nil
+}
+
 // Describe returns our local description as it stands, with the given direction
 // (sendrecv, sendonly, recvonly or inactive; anything else is sendrecv) and o= version,
 // for a hold or resume re-INVITE and for answers to the PBX's re-INVITEs. ICE

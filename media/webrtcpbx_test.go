@@ -448,6 +448,32 @@ func TestWebRTCPBXReadsEveryPacket(t *testing.T) {
 	}
 }
 
+// The PBX's re-INVITE offers (hold, session refresh) keep the association: Reoffer
+// reads the direction and codec, and refuses an offer from another ICE or DTLS endpoint.
+func TestWebRTCPBXReoffer(t *testing.T) {
+	t.Parallel()
+	w := newTestLeg(t, PCMU)
+	p := newTestPBX(t, PCMU, testPBXOptions{})
+	answer, _, err := w.AnswerOffer(context.Background(), []byte(p.offer()), []Codec{PCMU})
+	must(t, err)
+	must(t, p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(answer)}))
+	ours := ourPackets(t, w)
+	sendAudio(t, w, p, 0)
+	waitPT(t, ours, 0, "audio from the PBX")
+
+	reoffer := strings.Replace(p.offer(), "a=sendrecv", "a=sendonly", 1) // pion's own re-offer, as hold
+	n, err := w.Reoffer([]byte(reoffer), PCMU)
+	if err != nil || n.Direction != "sendonly" || n.Codec.Key != "pcmu" {
+		t.Fatalf("hold re-offer: %+v %v", n, err)
+	}
+	if _, err := w.Reoffer([]byte(ufragLine.ReplaceAllString(reoffer, "a=ice-ufrag:restarted")), PCMU); !errors.Is(err, ErrTransportChanged) {
+		t.Fatalf("re-offer with an ICE restart: %v", err)
+	}
+	if _, err := w.Reoffer([]byte(reoffer), PCMA); !errors.Is(err, ErrNoCommonCodec) {
+		t.Fatalf("re-offer without the call's codec: %v", err)
+	}
+}
+
 // diffLines returns the lines of b that are not in a.
 func diffLines(a, b string) []string {
 	in := map[string]bool{}
