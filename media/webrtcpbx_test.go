@@ -26,7 +26,7 @@ const webrtcDeadline = 5 * time.Second
 
 var loopback = net.IPv4(127, 0, 0, 1)
 
-func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // testPBX is a pion peer on loopback standing in for a WebRTC PBX (Asterisk webrtc=yes,
 // FreeSWITCH, rtpengine): one audio codec plus telephone-event/8000 at 101.
@@ -233,7 +233,7 @@ func checkDTMF(t *testing.T, w *WebRTCPBX, p *testPBX) {
 
 func newTestLeg(t *testing.T, codecs ...Codec) *WebRTCPBX {
 	t.Helper()
-	w, err := NewWebRTCPBX(loopback, codecs, quietLog())
+	w, err := NewWebRTCPBX(loopback, codecs, discardLog())
 	must(t, err)
 	t.Cleanup(func() { w.Close() })
 	return w
@@ -746,7 +746,7 @@ func FuzzWebRTCAnswer(f *testing.F) {
 		sentinel := func(err error) bool {
 			return errors.Is(err, ErrBadSDP) || errors.Is(err, ErrNoCommonCodec)
 		}
-		offering, err := NewWebRTCPBX(loopback, codecs, quietLog())
+		offering, err := NewWebRTCPBX(loopback, codecs, discardLog())
 		must(t, err)
 		defer offering.Close()
 		if _, err := offering.Offer(ctx); err != nil {
@@ -759,7 +759,7 @@ func FuzzWebRTCAnswer(f *testing.F) {
 		}
 		_ = offering.Describe("sendonly", 2)
 
-		answering, err := NewWebRTCPBX(loopback, codecs, quietLog())
+		answering, err := NewWebRTCPBX(loopback, codecs, discardLog())
 		must(t, err)
 		defer answering.Close()
 		if _, n, err := answering.AnswerOffer(ctx, []byte(body), codecs); err != nil && !sentinel(err) {
