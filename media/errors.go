@@ -9,6 +9,10 @@ var (
 	ErrBadSDP = errors.New("bad SDP")
 	// ErrClosed reports use of a leg or session after Close.
 	ErrClosed = errors.New("media closed")
+	// ErrTransportChanged reports an SDP from the PBX (a 200 from another fork than the
+	// 183, a re-INVITE from another media server) whose ICE credentials or DTLS fingerprint
+	// differ from those of the WebRTC leg's running association, which cannot follow it.
+	ErrTransportChanged = errors.New("WebRTC media moved to another endpoint")
 )
 
 var (
