@@ -21,7 +21,9 @@ const answerTimeout = 5 * time.Second
 type Call struct {
 	log     *slog.Logger
 	net     *BrowserNet
-	pbx     *PBXLeg
+	tr      pbxTransport // pbx or rtc, for the relay
+	pbx     *PBXLeg      // plain RTP or SDES-SRTP; nil with rtc
+	rtc     *WebRTCPBX   // WebRTC media (dtls); nil with pbx
 	offers  []Codec
 	sec     Security
 	offered []Crypto // our SDES keys in our offer, one per suite
@@ -51,15 +53,34 @@ type Call struct {
 	toBrowser    *rewriter
 	proto        string  // the PBX leg's m= transport
 	local        *Crypto // our SDES key in use; nil: plain RTP
+	rtcAnswer    []byte  // our answer to a WebRTC PBX's offer
 }
+
+// pbxTransport carries RTP to and from the PBX: a PBXLeg (RTP/AVP, SDES-SRTP) or a
+// WebRTCPBX (ICE + DTLS-SRTP).
+type pbxTransport interface {
+	ReadRTP(buf []byte) (*rtp.Packet, error)
+	WriteRTP(p *rtp.Packet) error
+	LastReceived() time.Time
+	Close() error
+}
+
+// sdpTimeout bounds building a WebRTC PBX leg's SDP (host candidates on one address).
+const sdpTimeout = 5 * time.Second
 
 // NewCall opens the PBX leg's sockets on localIP and starts reading from them. sec is
 // the media the PBX leg speaks; an SDES call makes one key per suite for its offer.
 func NewCall(n *BrowserNet, localIP net.IP, codecs []Codec, sec Security, log *slog.Logger) (*Call, error) {
-	if sec == SecurityDTLS {
-		return nil, fmt.Errorf("%w: WebRTC media (dtls) on the PBX leg", ErrSecurity)
-	}
 	c := &Call{log: log, net: n, offers: codecs, sec: sec, proto: ProtoAVP}
+	if sec == SecurityDTLS {
+		w, err := NewWebRTCPBX(localIP, codecs, log)
+		if err != nil {
+			return nil, err
+		}
+		c.rtc, c.tr, c.proto = w, w, ProtoDTLSSAVPF
+		go c.pbxToBrowser()
+		return c, nil
+	}
 	if sec == SecuritySDES {
 		c.proto = ProtoSAVP
 	}
@@ -76,7 +97,7 @@ func NewCall(n *BrowserNet, localIP net.IP, codecs []Codec, sec Security, log *s
 	if err != nil {
 		return nil, err
 	}
-	c.pbx = pbx
+	c.pbx, c.tr = pbx, pbx
 	go c.pbxToBrowser()
 	return c, nil
 }
@@ -100,6 +121,22 @@ func NewIncomingCall(n *BrowserNet, localIP net.IP, offer []byte, prefs []Codec,
 	if err != nil {
 		return nil, Negotiated{}, err
 	}
+	if c.rtc != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), sdpTimeout)
+		defer cancel()
+		answer, neg, err := c.rtc.AnswerOffer(ctx, offer, prefs)
+		if err != nil {
+			c.Close()
+			return nil, Negotiated{}, err
+		}
+		c.mu.Lock()
+		c.neg, c.rtcAnswer = &neg, answer
+		c.sessionID, c.sdpVersion = c.rtc.Origin()
+		c.toPBX = newRewriter(neg.Codec.samplesPer20ms())
+		c.toBrowser = newRewriter(neg.Codec.samplesPer20ms())
+		c.mu.Unlock()
+		return c, neg, nil
+	}
 	if err := c.pbx.SetKeys(local, remote); err != nil {
 		c.Close()
 		return nil, Negotiated{}, err
@@ -117,15 +154,23 @@ func NewIncomingCall(n *BrowserNet, localIP net.IP, offer []byte, prefs []Codec,
 
 // Answer returns our SDP answer to an incoming offer: the one negotiated codec
 // (RFC 3264 6.1) and telephone-event when the offer had it.
+// A WebRTC PBX leg's answer was made with the call (its o= line is pion's).
 func (c *Call) Answer(sessionID uint64) []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.rtc != nil {
+		return c.rtcAnswer
+	}
 	c.sessionID, c.sdpVersion = sessionID, sessionID
 	return c.currentSDPLocked("sendrecv")
 }
 
-// currentSDPLocked describes our side as it stands: the negotiated codec on our port.
+// currentSDPLocked describes our side as it stands: the negotiated codec on our port,
+// or the WebRTC leg's description (same ICE credentials, fingerprint and candidates).
 func (c *Call) currentSDPLocked(direction string) []byte {
+	if c.rtc != nil {
+		return c.rtc.Describe(direction, c.sdpVersion)
+	}
 	a := c.pbx.LocalAddr()
 	p := OfferParams{SessionID: c.sessionID, Version: c.sdpVersion, IP: a.IP, Port: a.Port,
 		Codecs: []Codec{c.neg.Codec}, DTMFPT: c.neg.DTMFPT, Direction: direction, Proto: c.proto}
@@ -161,6 +206,19 @@ func (c *Call) Reoffer(offer []byte) (answer []byte, direction string, err error
 	}
 	codec, current := c.neg.Codec, c.local
 	c.mu.Unlock()
+	if c.rtc != nil {
+		n, err := c.rtc.Reoffer(offer, codec)
+		if err != nil {
+			return nil, "", err
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.neg.Direction != n.Direction {
+			c.sdpVersion++
+		}
+		c.neg.Direction, c.neg.DTMFPT = n.Direction, n.DTMFPT
+		return c.currentSDPLocked(answerDirection(n.Direction)), n.Direction, nil
+	}
 	n, err := SelectFromOffer(offer, []Codec{codec})
 	if err != nil {
 		return nil, "", err
@@ -214,6 +272,10 @@ func (c *Call) SetHoldAnswer(answer []byte) error {
 	}
 	codec, local := c.neg.Codec, c.local
 	c.mu.Unlock()
+	if c.rtc != nil {
+		_, err := c.rtc.SetAnswer(answer)
+		return err
+	}
 	n, err := ParseAnswer(answer, []Codec{codec})
 	if err != nil {
 		return err
@@ -246,33 +308,45 @@ func (c *Call) CurrentOffer() ([]byte, error) {
 
 // Offer returns the SDP offer for the PBX: RTP/SAVP with our keys when SRTP is
 // required, RTP/AVP with our keys when it is optional (the PBX may answer plain).
-func (c *Call) Offer(sessionID uint64) []byte {
+// A WebRTC PBX leg offers UDP/TLS/RTP/SAVPF once its candidates are gathered.
+func (c *Call) Offer(sessionID uint64) ([]byte, error) {
+	if c.rtc != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), sdpTimeout)
+		defer cancel()
+		sdp, err := c.rtc.Offer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.sessionID, c.sdpVersion = c.rtc.Origin()
+		c.mu.Unlock()
+		return sdp, nil
+	}
 	c.mu.Lock()
 	c.sessionID, c.sdpVersion = sessionID, sessionID
 	proto := c.proto
 	c.mu.Unlock()
 	a := c.pbx.LocalAddr()
 	return BuildSDP(OfferParams{SessionID: sessionID, Version: sessionID, IP: a.IP, Port: a.Port, Codecs: c.offers,
-		Proto: proto, Crypto: c.offered})
+		Proto: proto, Crypto: c.offered}), nil
 }
 
 // SetPBXAnswer applies the PBX's SDP answer (from a 183 or the 200). An answer whose
 // media security the account does not allow (no key where SRTP is required) is an
 // error wrapping ErrSecurity.
 func (c *Call) SetPBXAnswer(sdp []byte) (Negotiated, error) {
-	n, err := ParseAnswer(sdp, c.offers)
-	if err != nil {
+	var (
+		n     Negotiated
+		local *Crypto
+		err   error
+	)
+	if c.rtc != nil {
+		if n, err = c.rtc.SetAnswer(sdp); err != nil {
+			return Negotiated{}, err
+		}
+	} else if n, local, err = c.applyPlainAnswer(sdp); err != nil {
 		return Negotiated{}, err
 	}
-	local, remote, err := c.keysFromAnswer(n)
-	if err != nil {
-		return Negotiated{}, err
-	}
-	if err := c.pbx.SetKeys(local, remote); err != nil {
-		return Negotiated{}, err
-	}
-	c.pbx.SetRemote(n.Remote, n.RTCP)
-	c.pbx.SetClockRate(n.Codec.ClockRate)
 	c.mu.Lock()
 	c.local = local
 	if c.neg != nil && c.neg.Codec.Key == n.Codec.Key {
@@ -305,6 +379,25 @@ func (c *Call) SetPBXAnswer(sdp []byte) (Negotiated, error) {
 		c.OnRestart()
 	}
 	return n, nil
+}
+
+// applyPlainAnswer applies an RTP/AVP or SDES answer to the PBX leg: keys, address,
+// clock rate; it returns our key in use (nil: plain).
+func (c *Call) applyPlainAnswer(sdp []byte) (Negotiated, *Crypto, error) {
+	n, err := ParseAnswer(sdp, c.offers)
+	if err != nil {
+		return Negotiated{}, nil, err
+	}
+	local, remote, err := c.keysFromAnswer(n)
+	if err != nil {
+		return Negotiated{}, nil, err
+	}
+	if err := c.pbx.SetKeys(local, remote); err != nil {
+		return Negotiated{}, nil, err
+	}
+	c.pbx.SetRemote(n.Remote, n.RTCP)
+	c.pbx.SetClockRate(n.Codec.ClockRate)
+	return n, local, nil
 }
 
 // SetBrowserOffer takes the softphone window's offer. A new offer (the window was
@@ -399,7 +492,7 @@ func (c *Call) browserToPBX(p *rtp.Packet) {
 	}
 	out := c.toPBX.rewrite(p, c.neg.Codec.PT)
 	c.mu.Unlock()
-	if err := c.pbx.WriteRTP(out); err != nil {
+	if err := c.tr.WriteRTP(out); err != nil {
 		c.log.Debug("relay to PBX", "err", err)
 	}
 }
@@ -409,7 +502,7 @@ func (c *Call) browserToPBX(p *rtp.Packet) {
 func (c *Call) pbxToBrowser() {
 	buf := make([]byte, maxRTP)
 	for {
-		p, err := c.pbx.ReadRTP(buf)
+		p, err := c.tr.ReadRTP(buf)
 		if err != nil {
 			return
 		}
@@ -450,8 +543,8 @@ func (c *Call) Close() {
 	if leg != nil {
 		leg.Close()
 	}
-	c.pbx.Close()
+	c.tr.Close()
 }
 
 // LastReceived is when the PBX last sent media on this call (zero: never).
-func (c *Call) LastReceived() time.Time { return c.pbx.LastReceived() }
+func (c *Call) LastReceived() time.Time { return c.tr.LastReceived() }

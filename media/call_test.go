@@ -43,7 +43,11 @@ func relayBothWays(t *testing.T, codec Codec, sec Security) {
 		t.Fatal(err)
 	}
 	defer call.Close()
-	offer := string(call.Offer(1))
+	offerSDP, err := call.Offer(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offer := string(offerSDP)
 
 	pbx, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {

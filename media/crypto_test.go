@@ -166,7 +166,11 @@ func TestSDESAnswerRules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		offer := string(c.Offer(1))
+		offerSDP, err := c.Offer(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		offer := string(offerSDP)
 		if n := strings.Count(offer, "a=crypto:"); n != len(cryptoSuites) {
 			t.Errorf("%v offer has %d keys:\n%s", tc.sec, n, offer)
 		}

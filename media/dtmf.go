@@ -117,7 +117,7 @@ func (c *Call) sendEvent(ctx context.Context, pt, ev byte) error {
 			p = c.toPBX.synthAt(pt, start, false, payload)
 		}
 		c.mu.Unlock()
-		if err := c.pbx.WriteRTP(p); err != nil {
+		if err := c.tr.WriteRTP(p); err != nil {
 			return err
 		}
 		select {

@@ -22,7 +22,9 @@ func TestForkedAnswerRestartsTheBrowserLeg(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer call.Close()
-	call.Offer(1)
+	if _, err := call.Offer(1); err != nil {
+		t.Fatal(err)
+	}
 	answers := make(chan string, 4)
 	restarts := make(chan struct{}, 4)
 	call.OnAnswer = func(sdp string, err error) {

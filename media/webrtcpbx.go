@@ -106,7 +106,7 @@ func (w *WebRTCPBX) Offer(ctx context.Context) ([]byte, error) {
 func (w *WebRTCPBX) SetAnswer(body []byte) (Negotiated, error) {
 	w.negMu.Lock()
 	defer w.negMu.Unlock()
-	neg, err := ParseAnswer(asRTPProfile(body), w.codecs)
+	neg, err := ParseAnswer(body, w.codecs)
 	if err != nil {
 		return Negotiated{}, fmt.Errorf("PBX answer: %w", err)
 	}
@@ -157,7 +157,7 @@ func (w *WebRTCPBX) SetAnswer(body []byte) (Negotiated, error) {
 func (w *WebRTCPBX) AnswerOffer(ctx context.Context, offer []byte, prefs []Codec) ([]byte, Negotiated, error) {
 	w.negMu.Lock()
 	defer w.negMu.Unlock()
-	neg, err := SelectFromOffer(asRTPProfile(offer), prefs)
+	neg, err := SelectFromOffer(offer, prefs)
 	if err != nil {
 		return nil, Negotiated{}, fmt.Errorf("PBX offer: %w", err)
 	}
@@ -200,7 +200,7 @@ func (w *WebRTCPBX) AnswerOffer(ctx context.Context, offer []byte, prefs []Codec
 // association: an ICE restart or another DTLS endpoint is ErrTransportChanged, which
 // this leg cannot follow. Describe writes the answer.
 func (w *WebRTCPBX) Reoffer(offer []byte, codec Codec) (Negotiated, error) {
-	neg, err := SelectFromOffer(asRTPProfile(offer), []Codec{codec})
+	neg, err := SelectFromOffer(offer, []Codec{codec})
 	if err != nil {
 		return Negotiated{}, fmt.Errorf("PBX re-offer: %w", err)
 	}
@@ -572,21 +572,6 @@ func (t *rawAudioTrack) write(p *rtp.Packet) error {
 	h.SSRC = b.ssrc
 	_, err := b.out.WriteRTP(&h, p.Payload)
 	return err
-}
-
-// asRTPProfile lets our SDP parser (which reads RTP/ profiles) read a WebRTC SDP: the
-// payload formats of UDP/TLS/RTP/SAVPF are those of RTP/SAVPF (RFC 5764 8).
-func asRTPProfile(body []byte) []byte {
-	if len(body) > MaxSDP {
-		return body // parseAudio rejects it
-	}
-	lines := strings.Split(string(body), "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, "m=") {
-			lines[i] = strings.Replace(l, " UDP/TLS/RTP/", " RTP/", 1)
-		}
-	}
-	return []byte(strings.Join(lines, "\n"))
 }
 
 // rfc3551 names the static payload types (RFC 3551 6) for PBXs that leave out their

@@ -215,7 +215,11 @@ func (p *Phone) call(id string) (*call, error) {
 	return c, nil
 }
 
-func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
+func (p *Phone) inviteRequest(c *call, target sip.Uri) (*sip.Request, error) {
+	offer, err := c.media.Offer(uint64(time.Now().Unix()))
+	if err != nil {
+		return nil, fmt.Errorf("make the SDP offer: %w", err)
+	}
 	acc := c.acct
 	req := sip.NewRequest(sip.INVITE, target)
 	from := &sip.FromHeader{DisplayName: acc.cfg.DisplayName, Address: acc.aor(), Params: sip.NewParams()}
@@ -231,10 +235,10 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 		req.AppendHeader(h)
 	}
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody(c.media.Offer(uint64(time.Now().Unix())))
+	req.SetBody(offer)
 	req.SetDestination(acc.server.Addr())
 	req.SetTransport(c.fl.sipTransport())
-	return req
+	return req, nil
 }
 
 // runOutgoing drives one outgoing call from INVITE to its end.
@@ -257,7 +261,11 @@ func (p *Phone) runOutgoing(c *call, target sip.Uri) {
 		}
 	}()
 
-	req := p.inviteRequest(c, target)
+	req, err := p.inviteRequest(c, target)
+	if err != nil {
+		reason = EndReason{Cause: EndNotSent, Err: err}
+		return
+	}
 	sess, err := c.fl.dc.WriteInvite(inviteCtx, req)
 	if err != nil {
 		reason = EndReason{Cause: EndNotSent, Err: err}
