@@ -30,8 +30,8 @@ type call struct {
 	hangupOnce    sync.Once
 	hangup        chan struct{}
 	mediaTimedOut atomic.Bool // the hang-up came from watchMedia
-	finishOnce sync.Once
-	inc        *incoming // nil for outgoing calls
+	finishOnce    sync.Once
+	inc           *incoming // nil for outgoing calls
 
 	timer       callTimer // RFC 4028 session timer (session_timer.go)
 	dialogMu    sync.Mutex

@@ -212,7 +212,7 @@ type Call struct {
 	AutoAnswerAt int64      `json:"auto_answer_at,omitempty"` // Unix ms, when auto-answer will pick up
 	Codec        string     `json:"codec,omitempty"`
 	Muted        bool       `json:"muted,omitempty"`
-	NoMedia      bool       `json:"no_media,omitempty"` // connected, but no audio from the PBX for the account's rtp_timeout
+	NoMedia      bool       `json:"no_media,omitempty"`     // connected, but no audio from the PBX for the account's rtp_timeout
 	RemoteHold   bool       `json:"remote_hold,omitempty"`  // the other side put us on hold
 	Held         bool       `json:"held,omitempty"`         // we put the call on hold
 	Transferring bool       `json:"transferring,omitempty"` // a transfer (ours or the other side's REFER) is in progress
