@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tabphone/tabphone/internal/peerbin"
 )
 
 // Options configure one baresip. The zero value is a manual-answer phone "2001" that
@@ -79,10 +81,7 @@ type Baresip struct {
 // Start runs baresip until the test ends.
 func Start(t testing.TB, opts Options) *Baresip {
 	t.Helper()
-	bin, err := exec.LookPath("baresip")
-	if err != nil {
-		t.Skip("baresip is not installed (make test installs it)")
-	}
+	bin := peerbin.Find(t, "baresip", "baresip")
 	if opts.User == "" {
 		opts.User = "2001"
 	}

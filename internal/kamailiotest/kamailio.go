@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tabphone/tabphone/internal/peerbin"
 )
 
 // Kamailio is a running registrar/proxy on 127.0.0.1 (or Options.IP).
@@ -170,13 +172,7 @@ func StartWithMin(t testing.TB, password string, maxExpires, minExpires int) *Ka
 // StartOpts runs Kamailio as o describes until the test ends.
 func StartOpts(t testing.TB, o Options) *Kamailio {
 	t.Helper()
-	bin, err := exec.LookPath("kamailio")
-	if err != nil {
-		bin = "/usr/sbin/kamailio"
-		if _, err := os.Stat(bin); err != nil {
-			t.Skip("kamailio is not installed (make test installs it)")
-		}
-	}
+	bin := peerbin.Find(t, "kamailio", "kamailio", "/usr/sbin")
 	dir := t.TempDir()
 	k := &Kamailio{bin: bin, dir: dir, cfg: filepath.Join(dir, "kamailio.cfg"), logPath: filepath.Join(dir, "kamailio.log")}
 	k.Log = func() string { b, _ := os.ReadFile(k.logPath); return string(b) }
@@ -188,13 +184,8 @@ func StartOpts(t testing.TB, o Options) *Kamailio {
 	k.Addr = net.JoinHostPort(ip, fmt.Sprint(port))
 	var listen, modules, routes string
 	if o.Transports {
-		for _, m := range []string{"tls.so", "websocket.so"} {
-			if _, err := os.Stat(filepath.Join("/usr/lib/x86_64-linux-gnu/kamailio/modules", m)); err != nil {
-				if _, err2 := os.Stat(filepath.Join("/usr/lib/kamailio/modules", m)); err2 != nil {
-					t.Skipf("kamailio module %s is not installed (make test installs kamailio-tls-modules and kamailio-websocket-modules)", m)
-				}
-			}
-		}
+		requireModule(t, "tls.so", "kamailio-tls-modules")
+		requireModule(t, "websocket.so", "kamailio-websocket-modules")
 		ca, err := writeTestPKI(dir, net.ParseIP(ip))
 		if err != nil {
 			t.Fatal(err)
@@ -388,6 +379,12 @@ func (k *Kamailio) waitReady(timeout time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// requireModule checks that a Kamailio module is installed where Debian puts it.
+func requireModule(t testing.TB, name, pkg string) {
+	t.Helper()
+	peerbin.FindFile(t, pkg, filepath.Join("/usr/lib/x86_64-linux-gnu/kamailio/modules", name), filepath.Join("/usr/lib/kamailio/modules", name))
 }
 
 func freeTCPPort(t testing.TB, ip string) int {
