@@ -85,6 +85,7 @@ func parseMessage(m *Message) {
 	m.SDP = body
 	lines := strings.Split(head, "\r\n")
 	first := strings.Fields(lines[0])
+	sawVia := false
 	if len(first) >= 2 && strings.HasPrefix(first[0], "SIP/") {
 		m.Status, _ = strconv.Atoi(first[1])
 	} else if len(first) > 0 {
@@ -99,6 +100,17 @@ func parseMessage(m *Message) {
 		switch strings.ToLower(strings.TrimSpace(name)) {
 		case "call-id", "i":
 			m.CallID = v
+		case "via", "v":
+			// Kamailio logs WebSocket sends as tcp/tls; the top Via of what it sent says
+			// ws/wss: its own Via on a request, the requester's on a response.
+			if m.Sent && !sawVia {
+				if f := strings.Fields(v); len(f) > 0 {
+					if _, tr, ok := strings.Cut(f[0], "SIP/2.0/"); ok {
+						m.Proto = strings.ToLower(tr)
+					}
+				}
+			}
+			sawVia = true
 		case "cseq":
 			if f := strings.Fields(v); len(f) == 2 && m.Status != 0 {
 				m.Method = f[1]

@@ -32,7 +32,7 @@ type Options struct {
 }
 
 // RTPEngine is a running rtpengine on 127.0.0.1, relaying in user space (no kernel
-// module: --table=-1).
+// module: --table=-1), that forgets a call as soon as it is deleted (--delete-delay=0).
 type RTPEngine struct {
 	NG               string // ng control address, 127.0.0.1:port (UDP)
 	PortMin, PortMax int    // the media ports it allocates from
@@ -90,7 +90,10 @@ func (r *RTPEngine) start(bin string, o Options) error {
 	args := append([]string{"--config-file=none", "--foreground", "--log-stderr", "--table=-1",
 		"--interface=127.0.0.1", "--listen-ng=" + r.NG,
 		fmt.Sprintf("--port-min=%d", r.PortMin), fmt.Sprintf("--port-max=%d", r.PortMax),
-		fmt.Sprintf("--log-level=%d", o.LogLevel)}, o.Args...)
+		fmt.Sprintf("--log-level=%d", o.LogLevel),
+		// A deleted call goes at once, not after the default 30 s, so a test can see a
+		// BYE end it.
+		"--delete-delay=0"}, o.Args...)
 	logFile, err := os.OpenFile(r.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
