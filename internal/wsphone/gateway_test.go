@@ -235,3 +235,74 @@ func TestNoRTCPFromPhoneNoneAtPlainPeer(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// sentOffers returns the SDP offers Kamailio sent in the call over proto, in order.
+func sentOffers(k *kamailiotest.Kamailio, callID, proto string) []string {
+	var out []string
+	for _, m := range k.SDPs() {
+		if m.CallID == callID && m.Sent && m.Request() && m.Method == "INVITE" && m.Proto == proto {
+			out = append(out, m.SDP)
+		}
+	}
+	return out
+}
+
+// Hold and resume cross the gateway both ways: the re-INVITEs reach the other side in
+// its own SDP form with the hold direction, and after each resume the tone flows again.
+func TestHoldResumeThroughGateway(t *testing.T) {
+	g := startGateway(t)
+	p := g.phone(t, "ws", Options{})
+	c, err := p.Call("sip:2002@127.0.0.1", 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WaitTone(440, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+
+	// The phone holds and resumes: baresip gets plain re-offers.
+	if _, err := c.Hold(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	offers := sentOffers(g.k, c.CallID, "udp")
+	if len(offers) != 3 {
+		t.Fatalf("baresip got %d offers, want 3", len(offers))
+	}
+	checkSDP(t, "hold toward baresip", offers[1], append([]string{"a=sendonly"}, plainSDP...))
+	checkSDP(t, "resume toward baresip", offers[2], append([]string{"a=sendrecv"}, plainSDP...))
+	c.Heard.Reset()
+	if _, err := c.WaitTone(440, 10*time.Second); err != nil {
+		t.Fatalf("after the phone resumed: %v", err)
+	}
+
+	// baresip holds and resumes: the phone gets WebRTC re-offers.
+	g.b.Hold()
+	end := time.Now().Add(5 * time.Second)
+	for len(c.ReOffers()) < 1 {
+		if time.Now().After(end) {
+			t.Fatal("the phone got no re-INVITE for baresip's hold")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	g.b.Resume()
+	for len(c.ReOffers()) < 2 {
+		if time.Now().After(end) {
+			t.Fatal("the phone got no re-INVITE for baresip's resume")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	re := c.ReOffers()
+	checkSDP(t, "baresip's hold toward the phone", re[0], append([]string{"a=sendonly"}, webRTCSDP...))
+	checkSDP(t, "baresip's resume toward the phone", re[1], append([]string{"a=sendrecv"}, webRTCSDP...))
+	c.Heard.Reset()
+	if _, err := c.WaitTone(440, 10*time.Second); err != nil {
+		t.Fatalf("after baresip resumed: %v", err)
+	}
+	if err := c.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	waitNoCalls(t, g.r)
+}

@@ -65,7 +65,8 @@ type Phone struct {
 	changed  chan struct{} // closed and replaced when msgs grows
 	readErr  error
 	byes     map[string]bool // Call-IDs the far end hung up
-	answered int             // msgs before this index were looked at by Answer
+	calls    map[string]*Call
+	answered int // msgs before this index were looked at by Answer
 }
 
 // New connects to opts.URL asking for the sip subprotocol; the connection closes when
@@ -92,7 +93,7 @@ func New(t testing.TB, opts Options) *Phone {
 		t.Fatalf("wsphone: %s did not accept the sip subprotocol", opts.URL)
 	}
 	p := &Phone{t: t, opts: opts, conn: conn, transport: "WS", host: randomHex(6) + ".invalid",
-		changed: make(chan struct{}), byes: map[string]bool{}}
+		changed: make(chan struct{}), byes: map[string]bool{}, calls: map[string]*Call{}}
 	if strings.HasPrefix(opts.URL, "wss:") {
 		p.transport = "WSS"
 	}
@@ -136,8 +137,8 @@ func (p *Phone) read() {
 		case "OPTIONS", "BYE":
 			_ = p.send(p.response(m, 200, "OK", "", nil, ""))
 		case "INVITE":
-			if tag(m.get("to")) != "" { // re-INVITEs are beyond this phone
-				_ = p.send(p.response(m, 488, "Not Acceptable Here", "", nil, ""))
+			if tag(m.get("to")) != "" {
+				p.answerReINVITE(m)
 			}
 		}
 	}
@@ -312,6 +313,8 @@ type Call struct {
 	routes                             []string
 	cseq                               int
 	stopTone                           context.CancelFunc
+	sdpVersion                         int      // bumped for each changed local SDP, guarded by p.mu
+	reoffers                           []string // re-INVITE offers received, guarded by p.mu
 }
 
 // newPeer makes the call's peer connection: one send-receive audio transceiver with
@@ -444,6 +447,9 @@ func (p *Phone) Call(uri string, timeout time.Duration) (*Call, error) {
 		c.routes = append(c.routes, rr[i])
 	}
 	c.RemoteSDP = res.body
+	p.mu.Lock()
+	p.calls[c.CallID] = c
+	p.mu.Unlock()
 	if err := p.send(c.inDialog("ACK", c.cseq, "")); err != nil {
 		return nil, err
 	}
@@ -484,6 +490,9 @@ func (p *Phone) Answer(timeout time.Duration) (*Call, error) {
 		return nil, err
 	}
 	res := p.response(inv, 200, "OK", c.localTag, []header{{"Contact", p.contact()}}, c.LocalSDP)
+	p.mu.Lock()
+	p.calls[c.CallID] = c
+	p.mu.Unlock()
 	from = p.mark()
 	if err := p.send(res); err != nil {
 		return nil, err
@@ -505,6 +514,91 @@ func (c *Call) inDialog(method string, cseq int, body string) *message {
 		hs = append(hs, header{"Contact", c.p.contact()})
 	}
 	return c.p.request(method, c.target, hs, body)
+}
+
+// directions maps an offer's direction to the answer's (RFC 3264 6.1).
+var directions = map[string]string{"sendrecv": "sendrecv", "sendonly": "recvonly", "recvonly": "sendonly", "inactive": "inactive"}
+
+// withDirection returns the call's local SDP with its direction set to dir and its
+// o= version bumped (RFC 3264 8). The media keep flowing as pion set them up: a hold
+// here is what the SIP side sees, enough to carry re-INVITEs through a gateway.
+func (c *Call) withDirection(dir string) string {
+	c.p.mu.Lock()
+	c.sdpVersion++
+	version := c.sdpVersion
+	c.p.mu.Unlock()
+	lines := strings.Split(c.LocalSDP, "\r\n")
+	for i, l := range lines {
+		if _, ok := directions[strings.TrimPrefix(l, "a=")]; ok && strings.HasPrefix(l, "a=") {
+			lines[i] = "a=" + dir
+		}
+		if strings.HasPrefix(l, "o=") {
+			if f := strings.Fields(l); len(f) == 6 {
+				v, _ := strconv.ParseUint(f[2], 10, 63)
+				f[2] = strconv.FormatUint(v+uint64(version), 10)
+				lines[i] = strings.Join(f, " ")
+			}
+		}
+	}
+	return strings.Join(lines, "\r\n")
+}
+
+// offerDirection returns the direction attribute of an SDP (sendrecv when absent).
+func offerDirection(sdp string) string {
+	for _, l := range strings.Split(sdp, "\n") {
+		l = strings.TrimSpace(l)
+		if d, ok := strings.CutPrefix(l, "a="); ok {
+			if _, known := directions[d]; known {
+				return d
+			}
+		}
+	}
+	return "sendrecv"
+}
+
+// answerReINVITE answers an in-dialog INVITE (hold, resume, a refresh) with the local
+// SDP in the matching direction.
+func (p *Phone) answerReINVITE(m *message) {
+	p.mu.Lock()
+	c := p.calls[m.get("call-id")]
+	if c != nil {
+		c.reoffers = append(c.reoffers, m.body)
+	}
+	p.mu.Unlock()
+	if c == nil {
+		_ = p.send(p.response(m, 481, "Call/Transaction Does Not Exist", "", nil, ""))
+		return
+	}
+	_ = p.send(p.response(m, 200, "OK", "", []header{{"Contact", p.contact()}}, c.withDirection(directions[offerDirection(m.body)])))
+}
+
+// ReOffers returns the SDP offers of the re-INVITEs the far end sent in the call.
+func (c *Call) ReOffers() []string {
+	c.p.mu.Lock()
+	defer c.p.mu.Unlock()
+	return append([]string(nil), c.reoffers...)
+}
+
+// Hold sends a re-INVITE with the local SDP made sendonly; Resume one made sendrecv.
+// Each returns once the 2xx is acknowledged, with the answer's SDP.
+func (c *Call) Hold() (string, error) { return c.reINVITE("sendonly") }
+
+// Resume takes the call off hold (see Hold).
+func (c *Call) Resume() (string, error) { return c.reINVITE("sendrecv") }
+
+func (c *Call) reINVITE(dir string) (string, error) {
+	c.cseq++
+	res, err := c.p.transact(c.inDialog("INVITE", c.cseq, c.withDirection(dir)), 5*time.Second)
+	if err != nil {
+		return "", err
+	}
+	if res.status >= 300 {
+		return "", fmt.Errorf("%w: re-INVITE (%s): %d %s", ErrRejected, dir, res.status, res.reason)
+	}
+	if err := c.p.send(c.inDialog("ACK", c.cseq, "")); err != nil {
+		return "", err
+	}
+	return res.body, nil
 }
 
 // Tag is the phone's tag in the call's dialog (From for calls it made, To for calls it
