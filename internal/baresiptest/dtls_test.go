@@ -35,3 +35,17 @@ func TestDTLSCallCarriesToneBothWays(t *testing.T) {
 	a.Hangup()
 	b.WaitEvent("CALL_CLOSED", 5*time.Second, nil)
 }
+
+// The Codecs option picks what baresip offers and accepts: two baresips on Opus call
+// each other directly, and the recordings (48 kHz) hold each other's tone.
+func TestCodecsOption(t *testing.T) {
+	a := Start(t, Options{User: "2001", Codecs: "opus/48000/2", Record: true, ToneHz: 1000})
+	b := Start(t, Options{User: "2002", Codecs: "opus/48000/2", Record: true, ToneHz: 440, AnswerMode: "auto"})
+	a.Dial(b.URI)
+	a.WaitEvent("CALL_ESTABLISHED", 5*time.Second, nil)
+	t.Log(b.WaitTone(1000, 10*time.Second))
+	t.Log(a.WaitTone(440, 10*time.Second))
+	if !strings.Contains(a.Log(), "Set audio encoder: opus 48000Hz") {
+		t.Fatalf("not Opus:\n%s", a.Log())
+	}
+}

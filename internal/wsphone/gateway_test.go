@@ -2,11 +2,13 @@ package wsphone
 
 import (
 	"crypto/x509"
+	"errors"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tabphone/tabphone/internal/audiotest"
 	"github.com/tabphone/tabphone/internal/baresiptest"
 	"github.com/tabphone/tabphone/internal/kamailiotest"
 	"github.com/tabphone/tabphone/internal/rtpenginetest"
@@ -20,10 +22,17 @@ type gateway struct {
 	b *baresiptest.Baresip
 }
 
-func startGateway(t *testing.T) gateway {
+func startGateway(t *testing.T) gateway { return startGatewayWith(t, baresiptest.Options{}) }
+
+// startGatewayWith is startGateway with the baresip's codecs and answer mode from o.
+func startGatewayWith(t *testing.T, o baresiptest.Options) gateway {
 	r := rtpenginetest.Start(t, rtpenginetest.Options{})
 	k := kamailiotest.StartOpts(t, kamailiotest.Options{Password: "pw", MaxExpires: 300, Transports: true, RTPEngine: r.NG})
-	b := baresiptest.Start(t, baresiptest.Options{User: "2002", Password: "pw", Registrar: k.Addr, AnswerMode: "auto", Record: true, ToneHz: 440})
+	o.User, o.Password, o.Registrar, o.Record, o.ToneHz = "2002", "pw", k.Addr, true, 440
+	if o.AnswerMode == "" {
+		o.AnswerMode = "auto"
+	}
+	b := baresiptest.Start(t, o)
 	return gateway{r, k, b}
 }
 
@@ -181,35 +190,57 @@ func TestWebRTCPhoneCallsPlainPeerThroughGateway(t *testing.T) {
 	}
 }
 
-// A plain SIP baresip calls the WebRTC phone registered over WS: Kamailio finds the
-// phone's WebSocket, rtpengine offers it WebRTC media, the tone crosses both ways, and
-// baresip's BYE reaches the phone.
+// A plain SIP baresip calls the WebRTC phone registered over WS, in PCMU and in PCMA:
+// Kamailio finds the phone's WebSocket, rtpengine offers it WebRTC media, the tone
+// crosses both ways, and baresip's BYE reaches the phone.
 func TestPlainPeerCallsWebRTCPhoneThroughGateway(t *testing.T) {
-	g := startGateway(t)
+	for _, law := range []audiotest.Law{audiotest.PCMU, audiotest.PCMA} {
+		t.Run(law.String(), func(t *testing.T) {
+			g := startGatewayWith(t, baresiptest.Options{Codecs: law.String()})
+			p := g.phone(t, "ws", Options{Law: law})
+			g.b.Dial("sip:1001@127.0.0.1")
+			c, err := p.Answer(10 * time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSDP(t, "offer to the phone", c.RemoteSDP, append([]string{law.String() + "/8000"}, webRTCSDP...))
+			if err := c.WaitConnected(10 * time.Second); err != nil {
+				t.Fatal(err)
+			}
+			g.b.WaitEvent("CALL_ESTABLISHED", 5*time.Second, nil)
+			if _, err := c.WaitTone(440, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			g.b.WaitTone(1000, 10*time.Second)
+			checkWire(t, g.k, c.CallID, "ws")
+			checkLegs(t, g.r, c.CallID, c.Tag())
+			g.b.Hangup()
+			end := time.Now().Add(5 * time.Second)
+			for !c.HungUp() {
+				if time.Now().After(end) {
+					t.Fatal("the phone got no BYE")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			waitNoCalls(t, g.r)
+		})
+	}
+}
+
+// A call the plain side rejects ends at the WebRTC phone with the rejection, and
+// rtpengine forgets it (the failure route deletes the offer it made).
+func TestRejectedCallLeavesNoMediaInGateway(t *testing.T) {
+	g := startGatewayWith(t, baresiptest.Options{AnswerMode: "manual"})
 	p := g.phone(t, "ws", Options{})
-	g.b.Dial("sip:1001@127.0.0.1")
-	c, err := p.Answer(10 * time.Second)
-	if err != nil {
-		t.Fatal(err)
+	done := make(chan error, 1)
+	go func() { _, err := p.Call("sip:2002@127.0.0.1", 10*time.Second); done <- err }()
+	g.b.WaitEvent("CALL_INCOMING", 5*time.Second, nil)
+	if ids, err := g.r.List(); err != nil || len(ids) != 1 {
+		t.Fatalf("while ringing rtpengine holds %v (%v), want the one call", ids, err)
 	}
-	checkSDP(t, "offer to the phone", c.RemoteSDP, webRTCSDP)
-	if err := c.WaitConnected(10 * time.Second); err != nil {
-		t.Fatal(err)
-	}
-	g.b.WaitEvent("CALL_ESTABLISHED", 5*time.Second, nil)
-	if _, err := c.WaitTone(440, 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	g.b.WaitTone(1000, 10*time.Second)
-	checkWire(t, g.k, c.CallID, "ws")
-	checkLegs(t, g.r, c.CallID, c.Tag())
-	g.b.Hangup()
-	end := time.Now().Add(5 * time.Second)
-	for !c.HungUp() {
-		if time.Now().After(end) {
-			t.Fatal("the phone got no BYE")
-		}
-		time.Sleep(20 * time.Millisecond)
+	g.b.Hangup() // rejects: 486
+	if err := <-done; !errors.Is(err, ErrRejected) || !strings.Contains(err.Error(), "486") {
+		t.Fatalf("the phone's call ended with %v, want a 486 rejection", err)
 	}
 	waitNoCalls(t, g.r)
 }
