@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tabphone/tabphone/internal/peerbin"
 )
 
 // Options configure one baresip. The zero value is a manual-answer phone "2001" that
@@ -31,6 +33,21 @@ type Options struct {
 	Registrar string
 	// AnswerMode is manual (default: incoming calls ring until Accept) or auto.
 	AnswerMode string
+	// MediaEnc is the account's media encryption: "" (plain RTP/AVP), "srtp"
+	// (SDES offered, plain accepted), "srtp-mand" (SDES required: RTP/SAVP with
+	// a=crypto) or "dtls_srtp" (DTLS-SRTP, UDP/TLS/RTP/SAVP with a fingerprint).
+	MediaEnc string
+	// MediaNAT is the account's medianat module, "ice" for ICE candidates and
+	// credentials in its SDP; a dtls_srtp baresip needs it to talk to WebRTC peers.
+	MediaNAT string
+	// Codecs is the account's audio_codecs list, e.g. "PCMU", "PCMA,PCMU",
+	// "opus/48000/2", "G722"; empty means "PCMU".
+	Codecs string
+	// ToneHz is the frequency of the sine baresip sends in every call; 0 means 440.
+	ToneHz int
+	// Record makes baresip write each call's decoded audio (what it received) and
+	// encoded audio (what it sent) to WAV files in its directory; see Recordings.
+	Record bool
 }
 
 // Event is one baresip event as ctrl_tcp reports it.
@@ -43,6 +60,7 @@ type Event struct {
 	ID         string `json:"id"`    // baresip's call id (the SIP Call-ID)
 	Param      string `json:"param"` // CALL_CLOSED: the reason ("486 Rejected"); DTMF: the key
 	At         time.Time
+	Raw        string `json:"-"` // the event's JSON as ctrl_tcp sent it
 }
 
 func (e Event) String() string {
@@ -66,6 +84,7 @@ type Baresip struct {
 	t       testing.TB
 	pid     int
 	logPath string
+	dir     string
 	conn    net.Conn
 	sendMu  sync.Mutex
 	token   int
@@ -79,15 +98,18 @@ type Baresip struct {
 // Start runs baresip until the test ends.
 func Start(t testing.TB, opts Options) *Baresip {
 	t.Helper()
-	bin, err := exec.LookPath("baresip")
-	if err != nil {
-		t.Skip("baresip is not installed (make test installs it)")
-	}
+	bin := peerbin.Find(t, "baresip", "baresip")
 	if opts.User == "" {
 		opts.User = "2001"
 	}
 	if opts.AnswerMode == "" {
 		opts.AnswerMode = "manual"
+	}
+	if opts.Codecs == "" {
+		opts.Codecs = "PCMU"
+	}
+	if opts.ToneHz == 0 {
+		opts.ToneHz = 440
 	}
 	dir := t.TempDir()
 	sipPort := freeSIPPort(t)
@@ -98,7 +120,7 @@ sip_listen 127.0.0.1:%d
 net_interface 127.0.0.1
 audio_player aubridge,nil
 audio_alert aubridge,nil
-audio_source ausine,440
+audio_source ausine,%d
 ausrc_srate 48000
 ausrc_channels 2
 rtp_ports %d-%d
@@ -111,8 +133,15 @@ module ctrl_tcp.so
 module_app account.so
 module_app menu.so
 ctrl_tcp_listen 127.0.0.1:%d
-`, sipPort, rtp, rtp+99, ctrlPort)
-	acct := fmt.Sprintf("<sip:%s@127.0.0.1;transport=udp>;answermode=%s;audio_codecs=PCMU", opts.User, opts.AnswerMode)
+`, sipPort, opts.ToneHz, rtp, rtp+99, ctrlPort)
+	conf += extraModules(opts, dir)
+	acct := fmt.Sprintf("<sip:%s@127.0.0.1;transport=udp>;answermode=%s;audio_codecs=%s", opts.User, opts.AnswerMode, opts.Codecs)
+	if opts.MediaEnc != "" {
+		acct += ";mediaenc=" + opts.MediaEnc
+	}
+	if opts.MediaNAT != "" {
+		acct += ";medianat=" + opts.MediaNAT
+	}
 	if opts.Registrar != "" {
 		acct += fmt.Sprintf(";auth_pass=%s;outbound=\"sip:%s\";regint=600", opts.Password, opts.Registrar)
 	} else {
@@ -136,7 +165,7 @@ ctrl_tcp_listen 127.0.0.1:%d
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	b := &Baresip{SIPAddr: fmt.Sprintf("127.0.0.1:%d", sipPort), User: opts.User, t: t, pid: cmd.Process.Pid, logPath: logPath,
+	b := &Baresip{SIPAddr: fmt.Sprintf("127.0.0.1:%d", sipPort), User: opts.User, t: t, pid: cmd.Process.Pid, logPath: logPath, dir: dir,
 		changed: make(chan struct{}), responses: map[string]message{}}
 	b.URI = fmt.Sprintf("sip:%s@%s", opts.User, b.SIPAddr)
 	exited := make(chan struct{})
@@ -174,6 +203,34 @@ ctrl_tcp_listen 127.0.0.1:%d
 		b.waitRegistered(10 * time.Second)
 	}
 	return b
+}
+
+// extraModules returns the config lines for the codecs, media encryption, media NAT
+// and recording that opts ask for. Debian's generated config has srtp.so and
+// dtls_srtp.so commented out; baresip refuses an account whose mediaenc or medianat
+// module is not loaded.
+func extraModules(opts Options, dir string) string {
+	var s strings.Builder
+	codecs := strings.ToLower(opts.Codecs)
+	if strings.Contains(codecs, "opus") {
+		s.WriteString("module opus.so\n")
+	}
+	if strings.Contains(codecs, "g722") {
+		s.WriteString("module g722.so\n")
+	}
+	switch opts.MediaEnc {
+	case "srtp", "srtp-mand", "srtp-mandf":
+		s.WriteString("module srtp.so\n")
+	case "dtls_srtp", "dtls_srtpf":
+		s.WriteString("module dtls_srtp.so\n")
+	}
+	if opts.MediaNAT != "" {
+		fmt.Fprintf(&s, "module %s.so\n", opts.MediaNAT)
+	}
+	if opts.Record {
+		fmt.Fprintf(&s, "module sndfile.so\nsnd_path %s\n", dir)
+	}
+	return s.String()
 }
 
 // waitRegistered polls reginfo: REGISTER_OK may come before the control connection.
@@ -228,7 +285,7 @@ func (b *Baresip) read() {
 		case m.Event:
 			var e Event
 			_ = json.Unmarshal(buf[:n], &e)
-			e.At = time.Now()
+			e.At, e.Raw = time.Now(), string(buf[:n])
 			b.events = append(b.events, e)
 		}
 		close(b.changed)

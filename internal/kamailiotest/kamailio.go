@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tabphone/tabphone/internal/peerbin"
 )
 
 // Kamailio is a running registrar/proxy on 127.0.0.1 (or Options.IP).
@@ -49,22 +51,42 @@ type Options struct {
 	// WSPath, when set, is the only HTTP path where a WebSocket handshake is taken
 	// (404 elsewhere), as on Asterisk's /ws.
 	WSPath string
+	// RTPEngine, when set, is the ng address (127.0.0.1:port) of an rtpengine that
+	// relays every call's media, making Kamailio a WebRTC gateway: toward WS/WSS
+	// clients media is DTLS-SRTP with ICE, rtcp-mux, AVPF and a=mid, toward the others
+	// plain RTP/AVP (see rtpenginetest). WebRTC clients need Transports too.
+	RTPEngine string
 }
 
 // config: REGISTER needs digest auth with the shared password; INVITEs are proxied to
 // the registered contact (no auth, so scripted callers need none); in-dialog requests
 // follow the route set. Record-Route keeps Kamailio in the dialog, as real PBXs are.
 // Every accepted REGISTER and every request Kamailio sends is logged with its transport,
-// so tests can see refreshes and the path of a call on the wire. One worker per
-// transport: with two, a 180 and a 200 sent back to back could be relayed in the wrong
-// order (seen with auto-answer after 0 s), which strict sipp scenarios take for an error.
+// so tests can see refreshes and the path of a call on the wire; every message with an
+// SDP body it receives or sends is logged whole (base64, one line), so tests can read
+// what each side put on the wire. One worker per transport: with two, a 180 and a 200
+// sent back to back could be relayed in the wrong order (seen with auto-answer after
+// 0 s), which strict sipp scenarios take for an error.
+//
+// With WITH_RTPENGINE defined, Kamailio is a WebRTC gateway in front of plain SIP
+// peers, as in Kamailio's own WebRTC examples: rtpengine relays every call's media, in
+// WebRTC form (DTLS-SRTP, ICE, rtcp-mux, AVPF, a=mid) toward WS/WSS clients and plain
+// RTP/AVP toward the others. The offer's flags are chosen per branch, where the
+// destination's transport is known; the answer's by the transport the request came in
+// on (flag 5), which is where the reply goes. WS clients' contacts are unreachable
+// addresses, so REGISTERs over WS keep the connection's address (fix_nated_register)
+// and other requests and replies carry it in an alias parameter (add_contact_alias);
+// enable_double_rr (the default) puts one Record-Route per transport, so in-dialog
+// requests leave on the right one.
 const config = `#!KAMAILIO
+%[9]s
 debug=2
 log_stderror=yes
 children=1
 listen=udp:%[8]s:%[1]d
 %[2]s
 auto_aliases=no
+onsend_route_reply=yes
 
 loadmodule "kex.so"
 loadmodule "tm.so"
@@ -78,24 +100,56 @@ loadmodule "xlog.so"
 loadmodule "usrloc.so"
 loadmodule "registrar.so"
 loadmodule "auth.so"
+#!ifdef WITH_RTPENGINE
+loadmodule "nathelper.so"
+loadmodule "rtpengine.so"
+#!endif
 %[3]s
 
+modparam("xlog", "buf_size", 32768)
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "max_expires", %[4]d)
 modparam("registrar", "default_expires", %[4]d)
 modparam("registrar", "min_expires", %[5]d)
 modparam("registrar", "min_expires_mode", 1)
+#!ifdef WITH_RTPENGINE
+modparam("rtpengine", "rtpengine_sock", RTPENGINE_SOCK)
+modparam("nathelper", "received_avp", "$avp(RECEIVED)")
+modparam("registrar", "received_avp", "$avp(RECEIVED)")
+modparam("rr", "enable_double_rr", 1)
+#!endif
 
 request_route {
 	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
 	if (is_method("OPTIONS") && uri==myself && $rU==$null) { sl_send_reply("200", "OK"); exit; }
 	if (!is_method("REGISTER|OPTIONS")) { xlog("L_NOTICE", "RECV $rm proto=$pr src=$si:$sp\n"); }
+	if (has_body("application/sdp")) { xlog("L_NOTICE", "SDP-RECV proto=$pr peer=$si:$sp msg=$(mb{s.encode.base64})\n"); }
+#!ifdef WITH_RTPENGINE
+	if (proto == WS || proto == WSS) {
+		if (is_method("REGISTER")) { fix_nated_register(); }
+		else if (!add_contact_alias()) { sl_send_reply("400", "Bad Contact"); exit; }
+	}
+#!endif
 	if (has_totag()) {
-		if (loose_route()) { t_relay(); exit; }
+		if (loose_route()) {
+#!ifdef WITH_RTPENGINE
+			handle_ruri_alias();
+			route(MEDIA);
+#!endif
+			t_relay(); exit;
+		}
 		if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
 		sl_send_reply("404", "Not here"); exit;
 	}
-	if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
+	if (is_method("CANCEL")) {
+		if (t_check_trans()) {
+#!ifdef WITH_RTPENGINE
+			rtpengine_manage();
+#!endif
+			t_relay();
+		}
+		exit;
+	}
 	if (is_method("REGISTER")) {
 		if (!pv_www_authenticate("$td", "%[6]s", "0")) { www_challenge("$td", "0"); exit; }
 		xlog("L_NOTICE", "REGISTER-OK proto=$pr callid=$ci cseq=$cs expires=$hdr(Expires) src=$si:$sp contact=$ct via=$hdr(Via)\n");
@@ -104,11 +158,73 @@ request_route {
 	}
 	record_route();
 	if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
+#!ifdef WITH_RTPENGINE
+	route(MEDIA);
+#!endif
 	t_relay();
+}
+
+#!ifdef WITH_RTPENGINE
+#!define WEBRTC_FLAGS "ICE=force UDP/TLS/RTP/SAVPF rtcp-mux-offer rtcp-mux-require generate-mid SDES-off"
+#!define PLAIN_FLAGS "ICE=remove RTP/AVP rtcp-mux-demux DTLS=off SDES-off"
+
+# route[MEDIA] hands a request's media to rtpengine: offers per branch, answers in the
+# reply, an ACK's answer (late offer) and BYE/CANCEL (delete) here.
+route[MEDIA] {
+	if (proto == WS || proto == WSS) { setflag(5); }
+	if (is_method("BYE")) { rtpengine_manage(); return; }
+	if (is_method("ACK")) {
+		if (has_body("application/sdp")) { route(TOWARD); }
+		return;
+	}
+	if (is_method("INVITE|UPDATE")) {
+		t_on_branch("MEDIA_OFFER");
+		t_on_reply("MEDIA_ANSWER");
+		if (is_method("INVITE") && !has_totag()) { t_on_failure("MEDIA_FAILED"); }
+	}
+}
+
+# route[TOWARD] runs rtpengine_manage with the flags for the request's next hop.
+route[TOWARD] {
+	if ($(nh(P){s.tolower}) =~ "^wss?$") {
+		xlog("L_NOTICE", "MEDIA $rm toward=webrtc nh=$nh(u)\n");
+		rtpengine_manage(WEBRTC_FLAGS);
+	} else {
+		xlog("L_NOTICE", "MEDIA $rm toward=plain nh=$nh(u)\n");
+		rtpengine_manage(PLAIN_FLAGS);
+	}
+}
+
+branch_route[MEDIA_OFFER] {
+	if (has_body("application/sdp")) { route(TOWARD); }
+}
+
+onreply_route[MEDIA_ANSWER] {
+	if (!has_body("application/sdp")) { return; }
+	if (isflagset(5)) {
+		xlog("L_NOTICE", "MEDIA reply $rs toward=webrtc\n");
+		rtpengine_manage(WEBRTC_FLAGS);
+	} else {
+		xlog("L_NOTICE", "MEDIA reply $rs toward=plain\n");
+		rtpengine_manage(PLAIN_FLAGS);
+	}
+}
+
+failure_route[MEDIA_FAILED] {
+	rtpengine_manage();
+}
+#!endif
+
+onreply_route {
+	if (has_body("application/sdp")) { xlog("L_NOTICE", "SDP-RECV proto=$pr peer=$si:$sp msg=$(mb{s.encode.base64})\n"); }
+#!ifdef WITH_RTPENGINE
+	if (nat_uac_test("64")) { add_contact_alias(); }
+#!endif
 }
 
 onsend_route {
 	if (is_request()) { xlog("L_NOTICE", "SENT $rm proto=$snd(sproto) dst=$snd(ip):$snd(port)\n"); }
+	if (has_body("application/sdp")) { xlog("L_NOTICE", "SDP-SENT proto=$snd(sproto) peer=$snd(ip):$snd(port) msg=$(snd(buf){s.encode.base64})\n"); }
 }
 %[7]s
 `
@@ -170,13 +286,7 @@ func StartWithMin(t testing.TB, password string, maxExpires, minExpires int) *Ka
 // StartOpts runs Kamailio as o describes until the test ends.
 func StartOpts(t testing.TB, o Options) *Kamailio {
 	t.Helper()
-	bin, err := exec.LookPath("kamailio")
-	if err != nil {
-		bin = "/usr/sbin/kamailio"
-		if _, err := os.Stat(bin); err != nil {
-			t.Skip("kamailio is not installed (make test installs it)")
-		}
-	}
+	bin := peerbin.Find(t, "kamailio", "kamailio", "/usr/sbin")
 	dir := t.TempDir()
 	k := &Kamailio{bin: bin, dir: dir, cfg: filepath.Join(dir, "kamailio.cfg"), logPath: filepath.Join(dir, "kamailio.log")}
 	k.Log = func() string { b, _ := os.ReadFile(k.logPath); return string(b) }
@@ -188,13 +298,8 @@ func StartOpts(t testing.TB, o Options) *Kamailio {
 	k.Addr = net.JoinHostPort(ip, fmt.Sprint(port))
 	var listen, modules, routes string
 	if o.Transports {
-		for _, m := range []string{"tls.so", "websocket.so"} {
-			if _, err := os.Stat(filepath.Join("/usr/lib/x86_64-linux-gnu/kamailio/modules", m)); err != nil {
-				if _, err2 := os.Stat(filepath.Join("/usr/lib/kamailio/modules", m)); err2 != nil {
-					t.Skipf("kamailio module %s is not installed (make test installs kamailio-tls-modules and kamailio-websocket-modules)", m)
-				}
-			}
-		}
+		requireModule(t, "tls.so", "kamailio-tls-modules")
+		requireModule(t, "websocket.so", "kamailio-websocket-modules")
 		ca, err := writeTestPKI(dir, net.ParseIP(ip))
 		if err != nil {
 			t.Fatal(err)
@@ -224,7 +329,12 @@ func StartOpts(t testing.TB, o Options) *Kamailio {
 	if o.DigestAlgorithm != "" {
 		modules += fmt.Sprintf("\nmodparam(\"auth\", \"algorithm\", %q)", o.DigestAlgorithm)
 	}
-	if err := os.WriteFile(k.cfg, []byte(fmt.Sprintf(config, port, listen, modules, o.MaxExpires, o.MinExpires, o.Password, routes, ip)), 0o600); err != nil {
+	defines := ""
+	if o.RTPEngine != "" {
+		requireModule(t, "rtpengine.so", "kamailio")
+		defines = fmt.Sprintf("#!define WITH_RTPENGINE\n#!define RTPENGINE_SOCK \"udp:%s\"", o.RTPEngine)
+	}
+	if err := os.WriteFile(k.cfg, []byte(fmt.Sprintf(config, port, listen, modules, o.MaxExpires, o.MinExpires, o.Password, routes, ip, defines)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(k.Stop)
@@ -388,6 +498,12 @@ func (k *Kamailio) waitReady(timeout time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// requireModule checks that a Kamailio module is installed where Debian puts it.
+func requireModule(t testing.TB, name, pkg string) {
+	t.Helper()
+	peerbin.FindFile(t, pkg, filepath.Join("/usr/lib/x86_64-linux-gnu/kamailio/modules", name), filepath.Join("/usr/lib/kamailio/modules", name))
 }
 
 func freeTCPPort(t testing.TB, ip string) int {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tabphone/tabphone/internal/peerbin"
 )
 
 // Run starts one call of the scenario file (CODE in it replaced by code). With a target
@@ -20,10 +22,7 @@ import (
 // gets nil when the scenario completed. sipp missing skips the test.
 func Run(t testing.TB, scenarioFile, target string, code int, addr *string, extra ...string) <-chan error {
 	t.Helper()
-	bin, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp is not installed (make test installs sip-tester)")
-	}
+	bin := peerbin.Find(t, "sipp", "sip-tester")
 	raw, err := os.ReadFile(scenarioFile)
 	if err != nil {
 		t.Fatal(err)
