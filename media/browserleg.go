@@ -21,7 +21,7 @@ import (
 // from this machine's own addresses. No STUN, no TURN, no mDNS.
 type BrowserNet struct {
 	LocalIPs []net.IP        // addresses to gather host candidates on
-	remoteOK map[string]bool // addresses of this machine
+	remoteOK map[string]bool // addresses of this machine; nil: looked up when a leg is made
 }
 
 // NewBrowserNet looks at the machine's addresses once.
@@ -44,6 +44,9 @@ func (n *BrowserNet) settingEngine() webrtc.SettingEngine {
 	}
 	se.SetIPFilter(func(ip net.IP) bool { return allowed[ip.String()] })
 	remoteOK := n.remoteOK
+	if remoteOK == nil { // a BrowserNet made as a literal: this machine's addresses
+		remoteOK = machineIPs()
+	}
 	se.SetRemoteIPFilter(func(ip net.IP) bool { return remoteOK[ip.String()] })
 	return se
 }

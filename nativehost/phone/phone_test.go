@@ -22,17 +22,33 @@ type eventLog struct {
 	calls    []CallInfo
 	incoming []CallInfo
 	beeps    []string
+	answers  map[string]string // the browser leg's latest answer per call
+	restarts []string
 }
 
 func (e *eventLog) StateChanged() {}
 
-func (e *eventLog) WebRTCRestart(string) {}
+func (e *eventLog) WebRTCRestart(id string) {
+	e.mu.Lock()
+	e.restarts = append(e.restarts, id)
+	e.mu.Unlock()
+}
 func (e *eventLog) CallChanged(c CallInfo) {
 	e.mu.Lock()
 	e.calls = append(e.calls, c)
 	e.mu.Unlock()
 }
-func (e *eventLog) WebRTCAnswer(string, string, error) {}
+func (e *eventLog) WebRTCAnswer(id, sdp string, err error) {
+	if err != nil {
+		return
+	}
+	e.mu.Lock()
+	if e.answers == nil {
+		e.answers = map[string]string{}
+	}
+	e.answers[id] = sdp
+	e.mu.Unlock()
+}
 func (e *eventLog) Incoming(c CallInfo) {
 	e.mu.Lock()
 	e.incoming = append(e.incoming, c)
