@@ -74,6 +74,13 @@ func attachWindow(t *testing.T, p *Phone, ev *eventLog, callID string) *window {
 	return w
 }
 
+// reset forgets what the window heard so far.
+func (w *window) reset() {
+	w.mu.Lock()
+	w.heard.Reset()
+	w.mu.Unlock()
+}
+
 // waitHears polls until the window hears freq.
 func (w *window) waitHears(t *testing.T, freq float64, within time.Duration) {
 	t.Helper()
