@@ -41,7 +41,15 @@ func (w *window) hears(freq float64) audiotest.Level {
 // the phone's answer, then a tone out and an analyzer on what comes back.
 func attachWindow(t *testing.T, p *Phone, ev *eventLog, callID string) *window {
 	t.Helper()
-	pc, mic := browserpeer.New(t, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000})
+	return attachWindowIn(t, p, ev, callID, audiotest.PCMU)
+}
+
+// attachWindowIn is attachWindow with a window that offers the G.711 law given (the
+// host answers only the PBX leg's codec).
+func attachWindowIn(t *testing.T, p *Phone, ev *eventLog, callID string, law audiotest.Law) *window {
+	t.Helper()
+	mime := map[audiotest.Law]string{audiotest.PCMU: webrtc.MimeTypePCMU, audiotest.PCMA: webrtc.MimeTypePCMA}[law]
+	pc, mic := browserpeer.New(t, webrtc.RTPCodecCapability{MimeType: mime, ClockRate: 8000})
 	w := &window{heard: audiotest.NewAnalyzer(audiotest.SampleRate)}
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		for {
@@ -50,10 +58,13 @@ func attachWindow(t *testing.T, p *Phone, ev *eventLog, callID string) *window {
 				return
 			}
 			w.mu.Lock()
-			w.heard.WriteG711(audiotest.PCMU, pkt.Payload)
+			w.heard.WriteG711(law, pkt.Payload)
 			w.mu.Unlock()
 		}
 	})
+	ev.mu.Lock()
+	delete(ev.answers, callID) // an earlier browser leg's answer is not this one's
+	ev.mu.Unlock()
 	if err := p.SetBrowserOffer(callID, browserpeer.Offer(t, pc)); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +80,7 @@ func attachWindow(t *testing.T, p *Phone, ev *eventLog, callID string) *window {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); _ = audiotest.Send(ctx, mic, audiotest.NewTone(audiotest.PCMU, windowTone)) }()
+	go func() { defer close(done); _ = audiotest.Send(ctx, mic, audiotest.NewTone(law, windowTone)) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return w
 }
