@@ -7,7 +7,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Listed, not ./...: node_modules holds a stray Go package of an npm dependency.
 PKGS := ./nativehost/... ./media/... ./install/... ./devpbx/... ./internal/... ./bench/...
 
-.PHONY: all build deps vendor demo test test-go test-unit test-e2e lint bench clean
+.PHONY: all build deps vendor demo test test-go test-fuzz test-unit test-e2e lint bench clean
 
 all: build
 
@@ -32,11 +32,25 @@ lint: deps vendor
 	$(GO) run $(STATICCHECK) $(PKGS)
 	npx web-ext lint --source-dir extension --self-hosted --warnings-as-errors=false --ignore-files 'test/**' 'tools/**'
 
-test: deps build lint test-go test-unit test-e2e
+test: deps build lint test-go test-fuzz test-unit test-e2e
 
 test-go:
 	# The race detector needs cgo (gcc); the binaries themselves are built without it.
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
+
+# Every fuzz target over the product's parsers of outside input, briefly; a longer run
+# is e.g. `make test-fuzz FUZZTIME=10m`. What a run finds lands in testdata/fuzz.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := media:FuzzParseCrypto media:FuzzParseAnswer media:FuzzWebRTCAnswer \
+	nativehost/protocol:FuzzDecode nativehost/messaging:FuzzFraming \
+	nativehost/phone:FuzzPBXAnswerHint nativehost/phone:FuzzParseMessageSummary \
+	nativehost/phone:FuzzParseSessionExpires nativehost/phone:FuzzParseReferTo
+test-fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+	  out=$$($(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$pkg 2>&1) || \
+	    { echo "$$out"; exit 1; }; \
+	done
 
 test-unit:
 	node --test extension/test/
