@@ -23,10 +23,10 @@ after(() => {
 });
 
 /** One browser per test: config, launch, wait for the registration at the PBX. */
-async function phoneWith(name, codecs) {
+async function phoneWith(name, codecs, account = {}) {
   const dir = join(tmp.dir, name);
   mkdirSync(dir);
-  writeHostConfig(join(dir, 'config'), { user: '1001', password, sip: pbx.sip, codecs });
+  writeHostConfig(join(dir, 'config'), { user: '1001', password, sip: pbx.sip, codecs, ...account });
   return launch({ dir, wav: toneWav(tmp.dir, 1000) });
 }
 
@@ -176,6 +176,30 @@ test('in-call controls of the softphone window: Mute, Hold and Keypad on a 600 e
       throw new Error(`${e.message}: devpbx has ${JSON.stringify(c?.dtmf)}`);
     });
     console.log(`controls: muted ${muted.dbfs.toFixed(1)} dBFS, held ${held.dbfs.toFixed(1)} dBFS; DTMF ${got.dtmf} (${got.rx_dtmf_packets} packets)`);
+    await endCall(popup, callId);
+  } finally {
+    await b.close();
+  }
+});
+
+test('no audio from the PBX: the window says so within rtp_timeout + 2 s, and stops saying it when audio is back', async () => {
+  const rtpTimeout = 5;
+  const b = await phoneWith('nomedia', ['pcmu'], { rtp_timeout: rtpTimeout });
+  try {
+    const { popup, win, callId } = await dialAndMeasure(b, '600');
+    await measureBrowser(win, 1000);
+    const call = win.locator('li.call');
+    // Muted, nothing reaches the 600 echo, so the PBX sends nothing back: its media is gone.
+    await call.getByRole('button', { name: 'Mute', exact: true }).click();
+    const mutedAt = Date.now();
+    await waitFor(() => call.getByText(/^No audio from the other side \d\d:\d\d$/).isVisible(),
+      { timeout: (rtpTimeout + 2) * 1000, interval: 100, what: '"No audio from the other side" in the window' });
+    const toldAfter = Date.now() - mutedAt;
+    assert.ok(toldAfter >= (rtpTimeout - 1) * 1000, `told ${toldAfter} ms after the media stopped, before the ${rtpTimeout} s timeout`);
+    await call.getByRole('button', { name: 'Unmute' }).click();
+    await measureBrowser(win, 1000);
+    await waitFor(() => call.getByText(/^Connected \d\d:\d\d$/).isVisible(), { timeout: 5000, what: 'connected again once audio is back' });
+    console.log(`no media: told ${toldAfter} ms after the PBX's audio stopped (rtp_timeout ${rtpTimeout} s)`);
     await endCall(popup, callId);
   } finally {
     await b.close();
