@@ -124,25 +124,37 @@ func relayBothWays(t *testing.T, codec Codec, sec Security) {
 		t.Fatalf("at PBX: pt %d payload %q", atPBX.PayloadType, atPBX.Payload)
 	}
 
-	// PBX → browser.
-	theirs := []byte("from-the-pbx")
+	// PBX → browser, then from a new source (the PBX switched media servers mid-call:
+	// new SSRC, new sequence numbers) on the same address.
 	leg := call.pbx.LocalAddr()
-	deadline = time.Now().Add(5 * time.Second)
-	for seq := uint16(1); ; seq++ {
-		if time.Now().After(deadline) {
-			t.Fatal("nothing from the PBX reached the browser")
-		}
-		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pbxPT, SequenceNumber: seq, Timestamp: uint32(seq) * 160, SSRC: 42}, Payload: theirs}).Marshal()
-		if _, err := pbx.WriteToUDP(end.seal(t, b), leg); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case p := <-heard:
-			if !bytes.Equal(p.Payload, theirs) {
-				t.Fatalf("browser heard %q", p.Payload)
+	for _, src := range []struct {
+		ssrc    uint32
+		seq     uint16
+		payload []byte
+	}{{42, 1, []byte("from-the-pbx")}, {4242, 30000, []byte("from-a-new-source")}} {
+		deadline = time.Now().Add(5 * time.Second)
+		for seq := src.seq; ; seq++ {
+			if time.Now().After(deadline) {
+				t.Fatalf("nothing from PBX source %d reached the browser", src.ssrc)
 			}
-			return
-		case <-time.After(20 * time.Millisecond):
+			b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pbxPT, SequenceNumber: seq, Timestamp: uint32(seq) * 160, SSRC: src.ssrc}, Payload: src.payload}).Marshal()
+			if _, err := pbx.WriteToUDP(end.seal(t, b), leg); err != nil {
+				t.Fatal(err)
+			}
+			p := heardWithin(heard, 20*time.Millisecond)
+			if p != nil && bytes.Equal(p.Payload, src.payload) {
+				break
+			}
 		}
+	}
+}
+
+// heardWithin is the next packet the browser heard, or nil after d.
+func heardWithin(heard <-chan *rtp.Packet, d time.Duration) *rtp.Packet {
+	select {
+	case p := <-heard:
+		return p
+	case <-time.After(d):
+		return nil
 	}
 }
