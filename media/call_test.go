@@ -18,6 +18,45 @@ func browserPeer(t *testing.T, c Codec) (*webrtc.PeerConnection, *webrtc.TrackLo
 	return browserpeer.New(t, webrtc.RTPCodecCapability{MimeType: c.MimeType, ClockRate: c.ClockRate, Channels: c.Channels, SDPFmtpLine: c.Fmtp})
 }
 
+// connectBrowser gives a call its browser leg as the softphone window does (a pion
+// peer that offers codec) and returns the window's microphone and what it hears.
+func connectBrowser(t *testing.T, call *Call, codec Codec) (*webrtc.TrackLocalStaticRTP, <-chan *rtp.Packet) {
+	t.Helper()
+	pc, mic := browserPeer(t, codec)
+	heard := make(chan *rtp.Packet, 100)
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			p, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			select {
+			case heard <- p:
+			default:
+			}
+		}
+	})
+	answered := make(chan string, 1)
+	call.OnAnswer = func(sdp string, err error) {
+		if err != nil {
+			t.Errorf("browser leg: %v", err)
+		}
+		answered <- sdp
+	}
+	if err := call.SetBrowserOffer(browserpeer.Offer(t, pc)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case sdp := <-answered:
+		if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no answer from the browser leg")
+	}
+	return mic, heard
+}
+
 // TestCallRelaysBothWays sets up both legs on loopback and checks that payloads cross
 // unchanged in both directions, with the PBX leg's payload type and one SSRC per leg.
 func TestCallRelaysBothWays(t *testing.T) {
@@ -69,36 +108,7 @@ func relayBothWays(t *testing.T, codec Codec, sec Security) {
 		t.Fatal(err)
 	}
 
-	pc, mic := browserPeer(t, codec)
-	heard := make(chan *rtp.Packet, 100)
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		for {
-			p, _, err := tr.ReadRTP()
-			if err != nil {
-				return
-			}
-			heard <- p
-		}
-	})
-	answered := make(chan string, 1)
-	call.OnAnswer = func(sdp string, err error) {
-		if err != nil {
-			t.Errorf("browser leg: %v", err)
-		}
-		answered <- sdp
-	}
-	if err := call.SetBrowserOffer(browserpeer.Offer(t, pc)); err != nil {
-		t.Fatal(err)
-	}
-	var sdp string
-	select {
-	case sdp = <-answered:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no answer from the browser leg")
-	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
-		t.Fatal(err)
-	}
+	mic, heard := connectBrowser(t, call, codec)
 
 	// Browser → PBX: send until the PBX socket sees our payload.
 	mine := []byte("from-the-microphone")

@@ -7,7 +7,6 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
-	"github.com/tabphone/tabphone/internal/browserpeer"
 )
 
 // TestForkedAnswerRestartsTheBrowserLeg: a 183 with PCMA from one fork, then the 200
@@ -25,14 +24,7 @@ func TestForkedAnswerRestartsTheBrowserLeg(t *testing.T) {
 	if _, err := call.Offer(1); err != nil {
 		t.Fatal(err)
 	}
-	answers := make(chan string, 4)
 	restarts := make(chan struct{}, 4)
-	call.OnAnswer = func(sdp string, err error) {
-		if err != nil {
-			t.Errorf("browser leg: %v", err)
-		}
-		answers <- sdp
-	}
 	call.OnRestart = func() { restarts <- struct{}{} }
 
 	fork1, _ := net.ListenUDP("udp", &net.UDPAddr{IP: lo})
@@ -43,18 +35,7 @@ func TestForkedAnswerRestartsTheBrowserLeg(t *testing.T) {
 		return BuildSDP(OfferParams{IP: lo, Port: c.LocalAddr().(*net.UDPAddr).Port, Codecs: []Codec{codec}})
 	}
 	connect := func(codec Codec) *webrtc.TrackLocalStaticRTP {
-		pc, mic := browserPeer(t, codec)
-		if err := call.SetBrowserOffer(browserpeer.Offer(t, pc)); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case sdp := <-answers:
-			if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("no answer from the browser leg")
-		}
+		mic, _ := connectBrowser(t, call, codec)
 		return mic
 	}
 	// heardAt sends from the microphone until the fork's socket gets a packet.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
-	"github.com/tabphone/tabphone/internal/browserpeer"
 )
 
 // TestWebRTCPBXCallRelaysBothWays: a Call whose account says dtls relays between the
@@ -41,26 +40,7 @@ func TestWebRTCPBXCallRelaysBothWays(t *testing.T) {
 			}
 			defer call.Close()
 
-			pc, mic := browserPeer(t, PCMU)
-			heard := make(chan *rtp.Packet, 100)
-			pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-				for {
-					p, _, err := tr.ReadRTP()
-					if err != nil {
-						return
-					}
-					heard <- p
-				}
-			})
-			answers := make(chan string, 1)
-			call.OnAnswer = func(sdp string, err error) { must(t, err); answers <- sdp }
-			must(t, call.SetBrowserOffer(browserpeer.Offer(t, pc)))
-			select {
-			case sdp := <-answers:
-				must(t, pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}))
-			case <-time.After(5 * time.Second):
-				t.Fatal("no browser leg answer")
-			}
+			mic, heard := connectBrowser(t, call, PCMU)
 
 			mine, theirs := []byte("from-the-microphone"), []byte("from-the-pbx")
 			deadline := time.Now().Add(10 * time.Second)

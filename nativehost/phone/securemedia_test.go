@@ -104,6 +104,58 @@ func (w *window) waitHears(t *testing.T, freq float64, within time.Duration) {
 	}
 }
 
+// connectWith connects a call between the phone's account and baresip 2001 (auto
+// answer): the phone dials it, or it dials us and the phone answers.
+func connectWith(t *testing.T, p *Phone, ev *eventLog, b *baresiptest.Baresip, account string, weCall bool) string {
+	t.Helper()
+	var id string
+	if weCall {
+		var err error
+		if id, err = p.Dial(account, "2001"); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		b.Dial(us)
+		id = waitIncoming(t, ev, 1).ID
+		if err := p.Answer(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitState(t, ev, id, CallConnected)
+	return id
+}
+
+// holdResumeAndKeys holds a connected call (baresip, behind Kamailio, answers
+// recvonly), resumes it (the window hears baresip again), sends the DTMF keys 123#
+// (baresip receives them) and waits for baresip to report our RTCP.
+func holdResumeAndKeys(t *testing.T, p *Phone, ev *eventLog, k *kamailiotest.Kamailio, b *baresiptest.Baresip, w *window, id, sipCallID string) {
+	t.Helper()
+	if err := p.Hold(id, true); err != nil {
+		t.Fatalf("hold: %v", err)
+	}
+	if c, _ := ev.lastCall(id); !c.Held {
+		t.Fatalf("held call %+v", c)
+	}
+	devpbxtest.WaitFor(t, "baresip's recvonly answer to the hold", eventWait, func() bool {
+		for _, m := range k.SDPs() {
+			if m.CallID == sipCallID && m.Proto == "udp" && !m.Sent && m.Status == 200 && strings.Contains(m.SDP, "a=recvonly") {
+				return true
+			}
+		}
+		return false
+	})
+	if err := p.Hold(id, false); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	w.reset()
+	w.waitHears(t, baresipTone, 10*time.Second)
+	if err := p.SendDTMF(id, "123#"); err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "baresip receives 123#", eventWait, func() bool { return b.DTMF() == "123#" })
+	devpbxtest.WaitFor(t, "baresip reports our RTCP", 15*time.Second, func() bool { return len(b.RTCPReceived(sipCallID)) > 0 })
+}
+
 // sdesPeers is our 1001 with the given srtp value and a recording baresip 2001 with
 // mediaenc, both at a fresh Kamailio.
 func sdesPeers(t *testing.T, srtp, mediaenc, answerMode string) (*kamailiotest.Kamailio, *Phone, *eventLog, *baresiptest.Baresip) {
@@ -118,26 +170,13 @@ func sdesPeers(t *testing.T, srtp, mediaenc, answerMode string) (*kamailiotest.K
 // TestSDESCallsWithBaresip: through Kamailio, the phone with srtp "sdes" calls a
 // baresip that requires SDES-SRTP (mediaenc=srtp-mand), and that baresip calls the
 // phone. Each time the window's tone reaches baresip's recording and baresip's tone
-// reaches the window, the SDP on the wire is RTP/SAVP with a=crypto both ways, and
-// baresip reports RTCP sender reports from the phone.
+// reaches the window, the SDP on the wire is RTP/SAVP with a=crypto both ways, hold and
+// resume and the DTMF keys 123# work, and baresip reports the phone's RTCP.
 func TestSDESCallsWithBaresip(t *testing.T) {
 	for _, dir := range []string{"we call", "baresip calls"} {
 		t.Run(dir, func(t *testing.T) {
 			k, p, ev, b := sdesPeers(t, "sdes", "srtp-mand", "auto")
-			var id string
-			if dir == "we call" {
-				var err error
-				if id, err = p.Dial("", "2001"); err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				b.Dial(us)
-				id = waitIncoming(t, ev, 1).ID
-				if err := p.Answer(id); err != nil {
-					t.Fatal(err)
-				}
-			}
-			waitState(t, ev, id, CallConnected)
+			id := connectWith(t, p, ev, b, "", dir == "we call")
 			w := attachWindow(t, p, ev, id)
 			b.WaitTone(windowTone, 10*time.Second)
 			w.waitHears(t, baresipTone, 10*time.Second)
@@ -157,7 +196,7 @@ func TestSDESCallsWithBaresip(t *testing.T) {
 			if savp < 2 {
 				t.Fatalf("Kamailio saw %d SDES offers/answers:\n%v", savp, k.SDPs())
 			}
-			devpbxtest.WaitFor(t, "baresip reports our RTCP", 15*time.Second, func() bool { return len(b.RTCPReceived(est.ID)) > 0 })
+			holdResumeAndKeys(t, p, ev, k, b, w, id, est.ID)
 			if err := p.Hangup(id); err != nil {
 				t.Fatal(err)
 			}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tabphone/tabphone/internal/baresiptest"
-	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/internal/kamailiotest"
 	"github.com/tabphone/tabphone/internal/rtpenginetest"
 )
@@ -42,20 +41,7 @@ func TestWebRTCPBXCallsWithBaresip(t *testing.T) {
 					}
 				})
 
-				var id string
-				if dir == "we call" {
-					var err error
-					if id, err = p.Dial("a", "2001"); err != nil {
-						t.Fatal(err)
-					}
-				} else {
-					b.Dial("sip:1001@127.0.0.1")
-					id = waitIncoming(t, ev, 1).ID
-					if err := p.Answer(id); err != nil {
-						t.Fatal(err)
-					}
-				}
-				waitState(t, ev, id, CallConnected)
+				id := connectWith(t, p, ev, b, "a", dir == "we call")
 				w := attachWindow(t, p, ev, id)
 				b.WaitTone(windowTone, 10*time.Second)
 				w.waitHears(t, baresipTone, 10*time.Second)
@@ -77,32 +63,7 @@ func TestWebRTCPBXCallsWithBaresip(t *testing.T) {
 					t.Fatalf("Kamailio logged no SDP from us over %s:\n%v", tp, k.SDPs())
 				}
 
-				if err := p.Hold(id, true); err != nil {
-					t.Fatalf("hold: %v", err)
-				}
-				if c, _ := ev.lastCall(id); !c.Held {
-					t.Fatalf("held call %+v", c)
-				}
-				// The hold reached baresip through the gateway: it answered recvonly.
-				devpbxtest.WaitFor(t, "baresip's recvonly answer", eventWait, func() bool {
-					for _, m := range k.SDPs() {
-						if m.CallID == est.ID && m.Proto == "udp" && !m.Sent && m.Status == 200 && strings.Contains(m.SDP, "a=recvonly") {
-							return true
-						}
-					}
-					return false
-				})
-				if err := p.Hold(id, false); err != nil {
-					t.Fatalf("resume: %v", err)
-				}
-				w.reset()
-				w.waitHears(t, baresipTone, 10*time.Second)
-
-				if err := p.SendDTMF(id, "123#"); err != nil {
-					t.Fatal(err)
-				}
-				devpbxtest.WaitFor(t, "baresip receives 123#", eventWait, func() bool { return b.DTMF() == "123#" })
-				devpbxtest.WaitFor(t, "baresip reports our RTCP", 15*time.Second, func() bool { return len(b.RTCPReceived(est.ID)) > 0 })
+				holdResumeAndKeys(t, p, ev, k, b, w, id, est.ID)
 
 				if err := p.Hangup(id); err != nil {
 					t.Fatal(err)
