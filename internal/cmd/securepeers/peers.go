@@ -26,7 +26,8 @@ const baresipTone = 440
 //     WebRTC gateway: WebRTC media (DTLS-SRTP, ICE) toward WS/WSS clients, plain RTP
 //     toward baresip 2001.
 //
-// Both baresips answer at once, send 440 Hz and record what they receive.
+// Both baresips answer at once, send 440 Hz and record what they receive. They quit
+// after 10 minutes (baresiptest runs them with -t 600), far longer than an E2E file.
 type peers struct {
 	password       string
 	rtpengine      *rtpenginetest.RTPEngine
