@@ -22,6 +22,8 @@ vendor:
 build: vendor
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/tabphone-host ./nativehost
 	CGO_ENABLED=0 $(GO) build -o bin/tabphone-devpbx ./devpbx
+	# Test peers for the E2E suite (Kamailio, rtpengine, baresip); not shipped.
+	CGO_ENABLED=0 $(GO) build -o bin/tabphone-securepeers ./internal/cmd/securepeers
 
 demo: deps build
 	node e2e/demo.mjs

@@ -12,6 +12,7 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const extDir = join(root, 'extension');
 export const hostBin = join(root, 'bin', 'tabphone-host');
 export const devpbxBin = join(root, 'bin', 'tabphone-devpbx');
+export const securePeersBin = join(root, 'bin', 'tabphone-securepeers');
 export const EXTENSION_ID = 'fofiikfolgbiahjjnmckkiaefainepgm';
 export const CHROMIUM = '/usr/lib/chromium/chromium';
 
@@ -63,6 +64,77 @@ export async function startDevpbx(dir, users, { sip = '127.0.0.1:0', http = '127
       return r.json();
     },
     stop() { proc.kill('SIGTERM'); },
+  };
+}
+
+/**
+ * Starts tabphone-securepeers (internal/cmd/securepeers): Kamailio, rtpengine and
+ * baresip as the Go tests run them. Resolves to { skip } when a peer is not installed
+ * outside CI (under CI=true that is an error), else to the peers' ready line plus
+ * command(line) (one JSON answer per line, see the program's commands.go) and stop().
+ */
+export async function startSecurePeers() {
+  if (!existsSync(securePeersBin)) throw new Error(`${securePeersBin} is missing: run make build`);
+  const proc = spawn(securePeersBin, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  // Lines from stdout, each handed to the oldest waiting reader.
+  const waiting = [];
+  let buf = '';
+  proc.stdout.setEncoding('utf8');
+  proc.stdout.on('data', (d) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      waiting.shift()?.resolve(line);
+    }
+  });
+  exited.then(({ code, signal }) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`securepeers exited (${code ?? signal}): ${stderr}`));
+  });
+  const nextLine = (timeout) => new Promise((resolve, reject) => {
+    const w = { resolve, reject };
+    const timer = setTimeout(() => {
+      const i = waiting.indexOf(w);
+      if (i >= 0) waiting.splice(i, 1);
+      reject(new Error(`securepeers did not answer in ${timeout} ms: ${stderr}`));
+    }, timeout);
+    w.resolve = (line) => { clearTimeout(timer); resolve(JSON.parse(line)); };
+    w.reject = (e) => { clearTimeout(timer); reject(e); };
+    waiting.push(w);
+  });
+  const stop = async () => {
+    proc.stdin.end();
+    const timer = setTimeout(() => proc.kill('SIGTERM'), 10000);
+    await exited;
+    clearTimeout(timer);
+  };
+  let first;
+  try {
+    first = await nextLine(30000);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  if (first.skip) { await stop(); return { skip: first.skip }; }
+  if (first.error) { await stop(); throw new Error(`securepeers: ${first.error}\n${stderr}`); }
+  let queue = Promise.resolve();
+  return {
+    ...first,
+    logs: () => stderr,
+    /** Sends one command line and resolves to its JSON answer (commands run in order). */
+    command(line) {
+      const answer = queue.then(() => {
+        const next = nextLine(10000);
+        proc.stdin.write(`${line}\n`);
+        return next;
+      });
+      queue = answer.catch(() => {});
+      return answer;
+    },
+    stop,
   };
 }
 

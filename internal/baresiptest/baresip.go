@@ -17,10 +17,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/tabphone/tabphone/internal/peerbin"
+	"github.com/tabphone/tabphone/internal/testpeer"
 )
 
 // Options configure one baresip. The zero value is a manual-answer phone "2001" that
@@ -81,7 +81,7 @@ type Baresip struct {
 	User    string
 	URI     string // sip:user@127.0.0.1:port, to call it directly
 
-	t       testing.TB
+	t       testpeer.T
 	pid     int
 	logPath string
 	dir     string
@@ -96,7 +96,7 @@ type Baresip struct {
 }
 
 // Start runs baresip until the test ends.
-func Start(t testing.TB, opts Options) *Baresip {
+func Start(t testpeer.T, opts Options) *Baresip {
 	t.Helper()
 	bin := peerbin.Find(t, "baresip", "baresip")
 	if opts.User == "" {
@@ -419,7 +419,7 @@ func (b *Baresip) DTMF() string {
 
 // freeSIPPort finds a port P free for UDP and TCP, with P+1 free for TCP too: baresip
 // listens on UDP and TCP P and opens TLS on P+1.
-func freeSIPPort(t testing.TB) int {
+func freeSIPPort(t testpeer.T) int {
 	for range 50 {
 		u, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
@@ -441,7 +441,7 @@ func freeSIPPort(t testing.TB) int {
 	return 0
 }
 
-func freeTCPPort(t testing.TB) int {
+func freeTCPPort(t testpeer.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

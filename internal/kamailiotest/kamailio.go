@@ -8,13 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/tabphone/tabphone/internal/peerbin"
+	"github.com/tabphone/tabphone/internal/testpeer"
 )
 
 // Kamailio is a running registrar/proxy on 127.0.0.1 (or Options.IP).
@@ -273,18 +274,18 @@ require_certificate = no
 
 // Start runs Kamailio until the test ends. Every user's password is password; the
 // registrar grants at most maxExpires seconds.
-func Start(t testing.TB, password string, maxExpires int) *Kamailio {
+func Start(t testpeer.T, password string, maxExpires int) *Kamailio {
 	return StartWithMin(t, password, maxExpires, 0)
 }
 
 // StartWithMin is Start with a registrar that answers 423 to expiries under minExpires.
-func StartWithMin(t testing.TB, password string, maxExpires, minExpires int) *Kamailio {
+func StartWithMin(t testpeer.T, password string, maxExpires, minExpires int) *Kamailio {
 	t.Helper()
 	return StartOpts(t, Options{Password: password, MaxExpires: maxExpires, MinExpires: minExpires})
 }
 
 // StartOpts runs Kamailio as o describes until the test ends.
-func StartOpts(t testing.TB, o Options) *Kamailio {
+func StartOpts(t testpeer.T, o Options) *Kamailio {
 	t.Helper()
 	bin := peerbin.Find(t, "kamailio", "kamailio", "/usr/sbin")
 	dir := t.TempDir()
@@ -342,7 +343,7 @@ func StartOpts(t testing.TB, o Options) *Kamailio {
 	return k
 }
 
-func (k *Kamailio) start(t testing.TB) {
+func (k *Kamailio) start(t testpeer.T) {
 	t.Helper()
 	logFile, err := os.OpenFile(k.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -378,21 +379,56 @@ func (k *Kamailio) Stop() {
 	_ = cmd.Wait()
 	// The workers are in the group too; wait until none is left holding the ports.
 	end := time.Now().Add(5 * time.Second)
-	for syscall.Kill(-cmd.Process.Pid, 0) == nil && time.Now().Before(end) {
+	for groupAlive(cmd.Process.Pid) && time.Now().Before(end) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
+// groupAlive reports whether process group pgid has a member that is not a zombie.
+// Killed workers are reparented to PID 1, and a container's PID 1 may never reap
+// them: as zombies they hold no port, and waiting for them cost every Stop 5 s.
+func groupAlive(pgid int) bool {
+	if syscall.Kill(-pgid, 0) != nil {
+		return false
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return true
+	}
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// "pid (comm) state ppid pgrp …", where comm may hold spaces and parentheses.
+		i := strings.LastIndexByte(string(stat), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) < 3 {
+			continue
+		}
+		if g, _ := strconv.Atoi(f[2]); g == pgid && f[0] != "Z" && f[0] != "X" {
+			return true
+		}
+	}
+	return false
+}
+
 // Restart stops Kamailio and starts it again on the same ports with the same config,
 // like a PBX restart: every connection is closed and every registration forgotten.
-func (k *Kamailio) Restart(t testing.TB) {
+func (k *Kamailio) Restart(t testpeer.T) {
 	t.Helper()
 	k.Stop()
 	k.Start(t)
 }
 
 // Start starts a stopped Kamailio again on its ports.
-func (k *Kamailio) Start(t testing.TB) {
+func (k *Kamailio) Start(t testpeer.T) {
 	t.Helper()
 	k.start(t)
 }
@@ -501,12 +537,12 @@ func (k *Kamailio) waitReady(timeout time.Duration) error {
 }
 
 // requireModule checks that a Kamailio module is installed where Debian puts it.
-func requireModule(t testing.TB, name, pkg string) {
+func requireModule(t testpeer.T, name, pkg string) {
 	t.Helper()
 	peerbin.FindFile(t, pkg, filepath.Join("/usr/lib/x86_64-linux-gnu/kamailio/modules", name), filepath.Join("/usr/lib/kamailio/modules", name))
 }
 
-func freeTCPPort(t testing.TB, ip string) int {
+func freeTCPPort(t testpeer.T, ip string) int {
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		t.Fatal(err)
@@ -516,7 +552,7 @@ func freeTCPPort(t testing.TB, ip string) int {
 }
 
 // freeUDPAndTCPPort finds a port free for both UDP and TCP (SIP uses one port for both).
-func freeUDPAndTCPPort(t testing.TB, ip string) int {
+func freeUDPAndTCPPort(t testpeer.T, ip string) int {
 	for i := 0; i < 50; i++ {
 		c, err := net.ListenPacket("udp", net.JoinHostPort(ip, "0"))
 		if err != nil {

@@ -8,13 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"testing"
+
+	"github.com/tabphone/tabphone/internal/testpeer"
 )
 
 // Find returns the path of the program name, looked up in PATH and then in dirs (Debian
 // puts daemons in /usr/sbin, which a user's PATH may lack). pkg is the Debian package
 // that installs it, named in the message when it is missing.
-func Find(t testing.TB, name, pkg string, dirs ...string) string {
+func Find(t testpeer.T, name, pkg string, dirs ...string) string {
 	t.Helper()
 	if p, err := exec.LookPath(name); err == nil {
 		return p
@@ -31,7 +32,7 @@ func Find(t testing.TB, name, pkg string, dirs ...string) string {
 
 // FindFile returns the first of paths that exists (a module in one of the places a
 // Debian package may put it); none existing counts as a missing peer.
-func FindFile(t testing.TB, pkg string, paths ...string) string {
+func FindFile(t testpeer.T, pkg string, paths ...string) string {
 	t.Helper()
 	for _, p := range paths {
 		if _, err := os.Stat(p); err == nil {
@@ -43,7 +44,7 @@ func FindFile(t testing.TB, pkg string, paths ...string) string {
 }
 
 // Missing reports a peer the machine lacks: a failure under CI=true, a skip elsewhere.
-func Missing(t testing.TB, format string, args ...any) {
+func Missing(t testpeer.T, format string, args ...any) {
 	t.Helper()
 	msg := fmt.Sprintf(format, args...)
 	if InCI() {

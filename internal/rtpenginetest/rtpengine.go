@@ -16,10 +16,10 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/tabphone/tabphone/internal/peerbin"
+	"github.com/tabphone/tabphone/internal/testpeer"
 )
 
 // Options shape the rtpengine a test gets; the zero value means the defaults.
@@ -52,7 +52,7 @@ const startAttempts = 3
 
 // Start runs rtpengine until the test ends; it returns once an ng ping answers pong.
 // Its log is printed if the test fails.
-func Start(t testing.TB, o Options) *RTPEngine {
+func Start(t testpeer.T, o Options) *RTPEngine {
 	t.Helper()
 	bin := peerbin.Find(t, "rtpengine", "rtpengine-daemon", "/usr/sbin")
 	if o.LogLevel == 0 {

@@ -1,0 +1,158 @@
+// Secure media on the PBX leg, end to end in real Chromium with the host: one call over
+// SDES-SRTP (Kamailio as a plain proxy, a baresip that requires SDES) and one to a
+// WebRTC PBX (the host over WS to Kamailio + rtpengine, a plain baresip behind it).
+// The peers are the Go tests' own (bin/tabphone-securepeers). Each call: baresip's
+// 440 Hz is heard in the softphone window, baresip hears the fake microphone's 1000 Hz,
+// and the host's SDP as Kamailio received it is the secure kind.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  startSecurePeers, toneWav, launch, tempDir, waitFor, measureToneInPage, toneFound, root,
+} from './harness.mjs';
+
+const micTone = 1000; // the fake microphone
+const peerTone = 440; // what baresip sends
+
+let tmp; let peers; let b; let popup; let skip;
+
+before(async () => {
+  tmp = tempDir();
+  peers = await startSecurePeers();
+  if (peers.skip) { skip = peers.skip; return; }
+  const dir = join(tmp.dir, 'phone');
+  const configDir = join(dir, 'config');
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  const account = { password: peers.password, codecs: ['pcmu'], auto_answer: { enabled: false, seconds: 5 } };
+  const cfg = {
+    accounts: [
+      { ...account, id: 'sdes', user: '1001', domain: peers.plain.udp, transport: 'udp', srtp: 'sdes' },
+      { ...account, id: 'webrtc', user: '1002', domain: peers.gateway.ws, transport: 'ws', srtp: 'auto' },
+    ],
+    default_account: 'sdes',
+    status: 'available',
+  };
+  writeFileSync(join(configDir, 'config.json'), JSON.stringify(cfg, null, 2), { mode: 0o600 });
+  b = await launch({ dir, wav: toneWav(tmp.dir, micTone) });
+  popup = await b.ctx.newPage();
+  await popup.setViewportSize({ width: 340, height: 560 });
+  await popup.goto(b.url('popup/popup.html'));
+});
+
+after(async () => {
+  await b?.close();
+  await peers?.stop?.();
+  tmp?.remove();
+});
+
+/**
+ * On failure, leaves every peer's log in e2e/out/securemedia/, names it in the error and
+ * ends a call left up, so the next test starts without one.
+ */
+async function keepLogsOnFailure(name, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    await popup.getByRole('button', { name: 'End call' }).click({ timeout: 2000 }).catch(() => {});
+    const dir = join(root, 'e2e', 'out', 'securemedia', name);
+    try {
+      mkdirSync(dir, { recursive: true });
+      for (const [peer, log] of Object.entries(await peers.command('logs'))) writeFileSync(join(dir, `${peer}.log`), log);
+      writeFileSync(join(dir, 'securepeers.log'), peers.logs());
+      e.message += `\n(peer logs in ${dir})`;
+    } catch (logErr) {
+      e.message += `\n(peer logs unavailable: ${logErr.message})`;
+    }
+    throw e;
+  }
+}
+
+/** Picks the account in the popup and waits until it shows registered. */
+async function useAccount(id, user) {
+  await waitFor(() => popup.getByLabel('Call from').isVisible(), { what: 'the account picker' });
+  await popup.getByLabel('Call from').selectOption(id);
+  await waitFor(() => popup.getByText(`Registered as ${user} at `).isVisible(), { timeout: 15000, what: `${id} registered` });
+}
+
+/** Dials from the popup and waits for the connected call in the softphone window. */
+async function dial(digits) {
+  await popup.getByRole('textbox', { name: 'Number' }).fill(digits);
+  await popup.getByRole('button', { name: 'Dial', exact: true }).click();
+  const win = await waitFor(() => b.ctx.pages().find((p) => p.url().includes('/softphone/softphone.html')), { what: 'softphone window' });
+  await waitFor(() => win.locator('li.call').getByText(/^Connected \d\d:\d\d$/).isVisible(), { timeout: 15000, what: `call to ${digits} connected` });
+  return win;
+}
+
+async function heardInWindow(win, freq) {
+  let m;
+  await waitFor(async () => {
+    m = await win.evaluate(measureToneInPage, { selector: '#remote-audio', freq, ms: 1500 });
+    return toneFound(m, freq);
+  }, { timeout: 15000, interval: 100, what: `${freq} Hz in the softphone window` }).catch((e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(m)}`);
+  });
+  return m;
+}
+
+/** Polls baresip's recording of the call until the microphone's tone is in it. */
+async function heardByBaresip(user, freq) {
+  let l;
+  await waitFor(async () => {
+    l = await peers.command(`tone ${user} ${freq}`);
+    return l.present;
+  }, { timeout: 15000, interval: 200, what: `${freq} Hz at baresip ${user}` }).catch((e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(l)}`);
+  });
+  return l;
+}
+
+/** The newest INVITE Kamailio (plain or gateway) received from the host, over proto. */
+async function inviteFromHost(kamailio, proto) {
+  const { messages } = await peers.command(`sdps ${kamailio}`);
+  const invites = messages.filter((m) => !m.sent && m.method === 'INVITE' && m.status === 0 && m.proto === proto);
+  assert.ok(invites.length > 0, `${kamailio} Kamailio received no INVITE with SDP over ${proto}`);
+  return invites.at(-1);
+}
+
+async function hangUp() {
+  await popup.getByRole('button', { name: 'End call' }).click();
+  await waitFor(async () => !(await popup.getByRole('button', { name: 'End call' }).isVisible()), { what: 'call gone from popup' });
+}
+
+function levels(m, l) {
+  return `window ${m.dbfs.toFixed(1)} dBFS (${peerTone} Hz ${(m.power[peerTone] / Math.max(m.power[700], m.power[1300], m.power[1700], m.power[2500])).toExponential(1)}× the probes); ` +
+    `baresip ${micTone} Hz ratio ${l.ratio.toFixed(3)} over ${l.signal_blocks} blocks, loudest ${l.max_dbfs.toFixed(1)} dBFS`;
+}
+
+test('SDES-SRTP: srtp "sdes" over UDP calls a baresip that requires SDES; the tone crosses both ways', async (t) => {
+  if (skip) { t.skip(skip); return; }
+  await keepLogsOnFailure('sdes', async () => {
+    await useAccount('sdes', '1001');
+    const win = await dial('2002');
+    const m = await heardInWindow(win, peerTone);
+    const l = await heardByBaresip('2002', micTone);
+    const invite = await inviteFromHost('plain', 'udp');
+    assert.match(invite.sdp, /^m=audio \d+ RTP\/SAVP /m);
+    assert.match(invite.sdp, /^a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:/m);
+    console.log(`sdes: ${levels(m, l)}`);
+    await hangUp();
+  });
+});
+
+test('WebRTC PBX: srtp "auto" over WS through Kamailio + rtpengine calls a plain baresip; the tone crosses both ways', async (t) => {
+  if (skip) { t.skip(skip); return; }
+  await keepLogsOnFailure('webrtc', async () => {
+    await useAccount('webrtc', '1002');
+    const win = await dial('2001');
+    const m = await heardInWindow(win, peerTone);
+    const l = await heardByBaresip('2001', micTone);
+    const invite = await inviteFromHost('gateway', 'ws');
+    for (const want of [/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m, /^a=fingerprint:sha-256 /m, /^a=setup:/m, /^a=ice-ufrag:/m,
+      /^a=ice-pwd:/m, /^a=candidate:/m, /^a=rtcp-mux/m, /^a=mid:/m]) {
+      assert.match(invite.sdp, want);
+    }
+    console.log(`webrtc: ${levels(m, l)}`);
+    await hangUp();
+  });
+});
