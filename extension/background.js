@@ -2,12 +2,13 @@
 // to it and its events to the pages (lib/hub.js), watches the tabs for a Dialer/PBX
 // session and ties the host's life to it (lib/sessionwatch.js, lib/sessionbinding.js),
 // opens the softphone window when a call needs audio or a session starts, brings it up
-// with a system notification for an incoming call and keeps the recent calls
-// (lib/callalerts.js, lib/recentcalls.js), keeps the toolbar badge, and opens the options
-// page on the first install, and runs click-to-call (lib/clicktocall.js: the content
-// script's messages and the "Call <selection>" menu; lib/contentscripts.js: the content
-// script registered only while the user has it on). Every listener is registered synchronously at the top level,
-// so a woken service worker gets the event that woke it.
+// with a system notification for an incoming call (lib/callalerts.js), keeps the toolbar
+// badge, opens the options page on the first install, and runs click-to-call
+// (lib/clicktocall.js: the content script's messages and the "Call <selection>" menu;
+// lib/contentscripts.js: the content script registered only while the user has it on).
+// The recent calls are the host's history; the popup reads them (lib/recentcalls.js).
+// Every listener is registered synchronously at the top level, so a woken service worker
+// gets the event that woke it.
 
 import { browser } from './lib/browser.js';
 import {
@@ -20,7 +21,7 @@ import { SessionWatch } from './lib/sessionwatch.js';
 import { SessionBinding } from './lib/sessionbinding.js';
 import { badgeFor } from './lib/badge.js';
 import { CallAlerts } from './lib/callalerts.js';
-import { RecentCalls } from './lib/recentcalls.js';
+import { RETIRED_LOCAL_KEY } from './lib/recentcalls.js';
 import { WELCOME_KEY } from './lib/localsettings.js';
 import { commandRequest } from './lib/shortcuts.js';
 import { ClickToCall, menuItem } from './lib/clicktocall.js';
@@ -60,7 +61,8 @@ const hub = new Hub({
 });
 
 // Incoming calls: the window rings, a notification where the window is not in front
-// (buttons only where the browser has them: Chrome), and the recent-calls list.
+// (buttons only where the browser has them: Chrome). The recent calls are the host's
+// history, which the popup reads itself.
 const alerts = new CallAlerts({
   notifications: browser.notifications ?? null,
   // Firefox defines onButtonClicked but never fires it and shows no buttons; only it has
@@ -74,7 +76,6 @@ const alerts = new CallAlerts({
     attention: () => softphoneWindow.attention({ create: hub.pageCount(PAGE.SOFTPHONE) === 0 }),
     isFocused: () => softphoneWindow.isFocused(),
   },
-  recent: new RecentCalls({ storage: browser.storage.local }),
 });
 
 const native = new NativePort({
@@ -111,6 +112,9 @@ browser.runtime.onConnect.addListener((port) => { hub.connectPage(port); });
 // First run: the options page greets the user (allow the microphone, add the account and
 // the Dialer/PBX); the flag tells it to show the welcome until the first save.
 browser.runtime.onInstalled.addListener((details) => {
+  // The recent-calls list the extension kept itself before the host's history was the
+  // one source goes; nothing of it is carried over.
+  if (details?.reason === 'update') browser.storage.local.remove(RETIRED_LOCAL_KEY).catch(() => {});
   if (details?.reason !== 'install') return;
   browser.storage.local.set({ [WELCOME_KEY]: true })
     .catch(() => {})

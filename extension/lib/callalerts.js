@@ -3,8 +3,8 @@
 // system notification — with Answer and Decline buttons where the browser has them
 // (Chrome; Firefox has none, and clicking its notification focuses the window). The
 // notification goes when the call stops ringing. An unanswered call that ends leaves a
-// "Missed call from …" notification (not for Do not disturb, which is meant to be quiet),
-// and every ended call goes to the recent-calls list. Notification ids carry the call id,
+// "Missed call from …" notification (not for Do not disturb, which is meant to be quiet;
+// the host's call history lists both). Notification ids carry the call id,
 // so a worker woken by a click needs no memory of what it showed.
 // No browser API here: notifications, the window and the host are injected.
 
@@ -73,17 +73,15 @@ export class CallAlerts {
    * @param {string} o.iconUrl the icon of the notifications
    * @param {(type: string, data: object) => Promise<object>} o.request a request to the host
    * @param {{attention(): Promise<unknown>, isFocused(): Promise<boolean>}} o.softphone the window
-   * @param {{record(call: object): Promise<unknown>}} [o.recent] the recent-calls list
    */
   constructor({
-    notifications, buttons, iconUrl, request, softphone, recent = null, log = console,
+    notifications, buttons, iconUrl, request, softphone, log = console,
   }) {
     this._notifications = notifications ?? null;
     this._buttons = Boolean(buttons);
     this._iconUrl = iconUrl;
     this._request = request;
     this._softphone = softphone;
-    this._recent = recent;
     this._log = log;
     this._ringing = new Set(); // ids of incoming calls that ring now
   }
@@ -165,7 +163,6 @@ export class CallAlerts {
       await this._clear(incomingNotificationId(call.id));
     }
     if (call.state !== CALL_STATE.ENDED) return;
-    await this._recent?.record(call);
     if (isMissed(call) && !isDndMissed(call) && this._notifications) {
       const id = `${MISSED_PREFIX}${call.id}@${call.started_at ?? ''}`;
       try {

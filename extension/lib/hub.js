@@ -7,7 +7,7 @@
 import {
   MSG, ERR, PAGE, MAX_REQUEST_BYTES, jsonBytes, isPlainObject, failure, replyFrame,
   STATUS, stateGet, dial, hangup, webrtcOffer, answer, decline, setStatus, configGet, configSet,
-  isDTMFDigits, dtmf, mute, hold, transfer, transferTo,
+  isDTMFDigits, dtmf, mute, hold, transfer, transferTo, historyGet, MAX_HISTORY_LIMIT,
 } from './protocol.js';
 import { initialState, applyEvent, liveCalls } from './state.js';
 import { pickConfig } from './configshape.js';
@@ -114,6 +114,17 @@ const PAGE_REQUESTS = {
       if (!shortString(d.call_id, MAX_CALL_ID_CHARS)) return 'webrtc_offer needs a call_id';
       if (!shortString(d.sdp, MAX_SDP_CHARS)) return `webrtc_offer needs an sdp of at most ${MAX_SDP_CHARS} characters`;
       return webrtcOffer(d.call_id, d.sdp);
+    },
+  },
+  // The call history (the host's history.jsonl): the popup lists the recent calls.
+  [MSG.HISTORY_GET]: {
+    from: [PAGE.POPUP],
+    build(d) {
+      const limit = d.limit ?? MAX_HISTORY_LIMIT;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
+        return `history_get needs a limit of 1 to ${MAX_HISTORY_LIMIT}`;
+      }
+      return historyGet(limit);
     },
   },
   // The settings: only the options page reads and writes them.

@@ -26,6 +26,7 @@ export const MSG = Object.freeze({
   MUTE: 'mute',
   HOLD: 'hold',
   TRANSFER: 'transfer',
+  HISTORY_GET: 'history_get',
   // Replies and events (host → browser).
   REPLY: 'reply',
   STATE: 'state',
@@ -44,7 +45,7 @@ export const MSG = Object.freeze({
 export const REQUEST_TYPES = Object.freeze([
   MSG.HELLO, MSG.PING, MSG.STATE_GET, MSG.DIAL, MSG.HANGUP, MSG.WEBRTC_OFFER, MSG.SESSION,
   MSG.ANSWER, MSG.DECLINE, MSG.SET_STATUS, MSG.CONFIG_GET, MSG.CONFIG_SET,
-  MSG.DTMF, MSG.MUTE, MSG.HOLD, MSG.TRANSFER,
+  MSG.DTMF, MSG.MUTE, MSG.HOLD, MSG.TRANSFER, MSG.HISTORY_GET,
 ]);
 
 export const EVENT_TYPES = Object.freeze([
@@ -237,6 +238,22 @@ export function configGet() {
 export function configSet(config) {
   return { type: MSG.CONFIG_SET, data: config };
 }
+
+/** history_get's most calls in one reply (the host caps it there too). */
+export const MAX_HISTORY_LIMIT = 200;
+
+/** The host's call history (history.jsonl), newest first: at most `limit` calls. */
+export function historyGet(limit) {
+  return { type: MSG.HISTORY_GET, data: { limit } };
+}
+
+/** `result` of a call in history_get's reply. */
+export const HISTORY_RESULT = Object.freeze({
+  ANSWERED: 'answered', // incoming, answered
+  MISSED: 'missed', // incoming, not answered (the caller gave up, Do not disturb, declined)
+  OUTGOING: 'outgoing', // outgoing, connected
+  FAILED: 'failed', // outgoing, never connected
+});
 
 export function sessionReport(active, reason) {
   return { type: MSG.SESSION, data: { active: Boolean(active), reason } };

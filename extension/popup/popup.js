@@ -4,7 +4,9 @@
 // in a popup): an answered call's audio is in the softphone window. Bound to a
 // Dialer/PBX without a session, it says so, offers to open the Dialer/PBX and cannot
 // dial; during the close-soon warning it shows the warning and its countdown too.
-// The recent calls come from storage.local, where the background keeps them.
+// The recent calls are the host's call history (lib/recentcalls.js), read through the
+// background when the popup opens and when a call ends; storage.session keeps the list
+// last shown, so it is there at once.
 
 import { browser } from '../lib/browser.js';
 import {
@@ -15,7 +17,7 @@ import {
   initialState, applyEvent, liveCalls, needsSession, isRingingIncoming, ringingCalls, statusOf, accountById,
 } from '../lib/state.js';
 import {
-  RECENT_KEY, normalizeRecent, recentKindWords, recentTimeWords,
+  RecentCalls, isMissedEntry, recentKindWords, recentTimeWords,
 } from '../lib/recentcalls.js';
 import {
   normalizeInput, validateNumber, appendKey, deleteLast, isDialChar, longPressKey, LONG_PRESS_MS,
@@ -74,7 +76,6 @@ let hostStatus = null;
 let dialing = false;
 let timer = null;
 let dndAsked = null; // the status a set_status on its way asks for
-let recent = [];
 const pending = new Set(); // calls with an answer/decline on its way
 
 /** The incoming call that rings (the newest), or null. */
@@ -94,7 +95,14 @@ const client = new PageClient({
     if (msg.type === MSG.ERROR && !msg.data?.call_id) showDialError(errorWords(msg.data));
     state = applyEvent(state, msg);
     render();
+    recent.onMessage(msg);
   },
+});
+
+const recent = new RecentCalls({
+  request: (type, data) => client.request(type, data),
+  cache: browser.storage?.session ?? null,
+  onChange: () => { renderRecent(); },
 });
 
 function render() {
@@ -259,29 +267,19 @@ function recentItem(entry, n) {
   setText(li.querySelector('.recent-kind'), recentKindWords(entry));
   setText(li.querySelector('.recent-name'), entry.name ?? '');
   setText(li.querySelector('.recent-time'), recentTimeWords(entry.at, Date.now()));
-  li.classList.toggle('is-missed', entry.missed);
+  li.classList.toggle('is-missed', isMissedEntry(entry));
   return li;
 }
 
 function renderRecent() {
   const focused = document.activeElement?.closest?.('li.recent-item') ? document.activeElement.dataset.number : null;
   els.recent.textContent = '';
-  recent.forEach((entry, i) => { els.recent.append(recentItem(entry, i + 1)); });
-  els.recentEmpty.hidden = recent.length > 0;
+  recent.list.forEach((entry, i) => { els.recent.append(recentItem(entry, i + 1)); });
+  els.recentEmpty.hidden = recent.list.length > 0;
   if (focused !== null) {
     [...els.recent.querySelectorAll('button.recent-call')].find((b) => b.dataset.number === focused)?.focus();
   }
 }
-
-function setRecent(list) {
-  recent = normalizeRecent(list);
-  renderRecent();
-}
-
-browser.storage?.local?.get(RECENT_KEY).then((got) => { setRecent(got?.[RECENT_KEY]); }, () => {});
-browser.storage?.onChanged?.addListener((changes, area) => {
-  if (area === 'local' && changes[RECENT_KEY]) setRecent(changes[RECENT_KEY].newValue);
-});
 
 els.recent.addEventListener('click', (ev) => {
   const button = ev.target.closest('button.recent-call');
@@ -395,6 +393,7 @@ document.addEventListener('keydown', (ev) => {
   }
 });
 
+recent.load();
 client.start();
 render();
 renderRecent();

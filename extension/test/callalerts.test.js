@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import {
   CallAlerts, buttonRequest, callIdOfIncoming, incomingNotificationId, incomingOptions, missedOptions,
 } from '../lib/callalerts.js';
-import { RecentCalls, RECENT_KEY } from '../lib/recentcalls.js';
-import { FakeStorage } from './fakes.js';
 import { useI18n } from '../lib/i18n.js';
 import { fakeI18n } from './fakei18n.js';
 
@@ -36,7 +34,6 @@ class FakeNotifications {
 function setup({ focused = false, buttons = true, notifications = new FakeNotifications() } = {}) {
   const requests = [];
   const attention = [];
-  const storage = new FakeStorage();
   const softphone = {
     focused,
     focusOnAttention: false,
@@ -49,10 +46,9 @@ function setup({ focused = false, buttons = true, notifications = new FakeNotifi
     iconUrl: ICON,
     request: async (type, data) => { requests.push({ type, data }); return { ok: true, data: {} }; },
     softphone,
-    recent: new RecentCalls({ storage }),
     log: { warn() {}, error() {} },
   });
-  return { alerts, notifications, requests, attention, softphone, storage };
+  return { alerts, notifications, requests, attention, softphone };
 }
 
 const ringing = (id = 'c1', extra = {}) => ({
@@ -149,32 +145,23 @@ test('Firefox (no buttons): clicking the notification focuses the window', async
   assert.equal(t.requests.length, 0, 'a click does not answer');
 });
 
-test('the caller hangs up: the incoming notification goes, a missed-call one comes, the call is recent', async () => {
+test('the caller hangs up: the incoming notification goes, a missed-call one comes', async () => {
   const t = setup();
   await t.alerts.onHostEvent(incomingEvent(ringing()));
   await t.alerts.onHostEvent(callEvent(ringing('c1', { state: 'ended', ended_at: 5000, end_reason: { message: 'Missed call' } })));
   assert.deepEqual([...t.notifications.shown.keys()], ['tabphone-missed:c1@1000']);
   assert.equal(t.notifications.shown.get('tabphone-missed:c1@1000').message, 'Missed call from Alice (1002)');
-  assert.deepEqual(t.storage.data[RECENT_KEY], [
-    { key: 'c1@1000', number: '1002', name: 'Alice', direction: 'incoming', at: 1000, missed: true },
-  ]);
   await t.alerts.clicked('tabphone-missed:c1@1000');
   assert.equal(t.notifications.shown.size, 0);
 });
 
-test('declined or answered calls: no missed-call notification; DND: recorded as missed, no notification', async () => {
+test('declined or answered calls: no missed-call notification; DND (quiet on purpose): none either', async () => {
   const t = setup();
   await t.alerts.onHostEvent(callEvent(ringing('a', { state: 'ended', end_reason: { sip_code: 486, message: 'Declined' } })));
   await t.alerts.onHostEvent(callEvent(ringing('b', { state: 'ended', answered_at: 1500, end_reason: { message: 'Call ended' } })));
   await t.alerts.onHostEvent(callEvent(ringing('c', { state: 'ended', started_at: 3000, end_reason: { sip_code: 486, message: 'Missed: Do not disturb' } })));
   await t.alerts.onHostEvent(callEvent({ id: 'd', direction: 'outgoing', number: '600', state: 'ended', started_at: 4000 }));
   assert.equal(t.notifications.created.length, 0);
-  assert.deepEqual(t.storage.data[RECENT_KEY].map((e) => [e.number, e.direction, e.missed, e.dnd ?? false]), [
-    ['600', 'outgoing', false, false],
-    ['1002', 'incoming', true, true],
-    ['1002', 'incoming', false, false],
-    ['1002', 'incoming', false, false],
-  ]);
 });
 
 test('a call that stops ringing while the notification is being made: cleared after all', async () => {
@@ -198,12 +185,11 @@ test('a state snapshot without the ringing call clears its notification (e.g. af
   assert.equal(t.notifications.shown.size, 0);
 });
 
-test('no notifications API: the window still comes up, recent calls still kept', async () => {
+test('no notifications API: the window still comes up', async () => {
   const t = setup({ notifications: null });
   await t.alerts.onHostEvent(incomingEvent(ringing()));
   await t.alerts.onHostEvent(callEvent(ringing('c1', { state: 'ended', end_reason: { message: 'Missed call' } })));
   assert.equal(t.attention.length, 1);
-  assert.equal(t.storage.data[RECENT_KEY].length, 1);
 });
 
 test('events that are not calls are ignored', async () => {

@@ -417,6 +417,31 @@ test('incoming and beep events reach every page; incoming applies the call', () 
   assert.deepEqual(t.hub.state.snapshot.calls, [c]);
 });
 
+test('history_get: from the popup only, with a limit of 1 to 200 (200 when none); the reply goes back', async () => {
+  const t = setup();
+  connected(t);
+  const popup = pagePort('popup');
+  const softphone = pagePort('softphone');
+  const options = pagePort('options');
+  for (const p of [popup, softphone, options]) t.hub.connectPage(p);
+  softphone.receive({ type: 'history_get', id: 1, data: { limit: 20 } });
+  options.receive({ type: 'history_get', id: 2, data: { limit: 20 } });
+  for (const [id, limit] of [[3, 0], [4, 201], [5, 2.5], [6, '20']]) popup.receive({ type: 'history_get', id, data: { limit } });
+  await flush();
+  assert.equal(t.native.requests.length, 0, 'nothing reached the host');
+  assert.match(softphone.last('reply').error.message, /not allowed from softphone/);
+  assert.match(options.last('reply').error.message, /not allowed from options/);
+  assert.deepEqual(popup.ofType('reply').map((r) => [r.id, r.error.code]), [[3, 'bad_request'], [4, 'bad_request'], [5, 'bad_request'], [6, 'bad_request']]);
+
+  const calls = [{ id: 'c1', direction: 'outgoing', number: '600', result: 'outgoing', started_at: 1 }];
+  t.native.replies.push({ ok: true, data: { calls } });
+  popup.receive({ type: 'history_get', id: 7, data: { limit: 20, evil: 1 } });
+  popup.receive({ type: 'history_get', id: 8 });
+  await flush();
+  assert.deepEqual(t.native.requests, [{ type: 'history_get', data: { limit: 20 } }, { type: 'history_get', data: { limit: 200 } }]);
+  assert.deepEqual(popup.ofType('reply').find((r) => r.id === 7), { type: 'reply', id: 7, ok: true, data: { calls } });
+});
+
 test('config_get and config_set: from the options page only; only the known config fields cross', async () => {
   const t = setup();
   connected(t);

@@ -16,12 +16,17 @@ const created = [];
 let doc;
 let popupClosed = 0;
 const NOW = Date.now();
-const local = new FakeStorage({
+// What the popup showed last (storage.session), and the list the extension kept itself
+// before the host's history was the one source (storage.local): never shown.
+const session = new FakeStorage({
   recentCalls: [
-    { key: 'c8@1', number: '1002', name: 'Alice', direction: 'incoming', at: NOW - 60_000, missed: true },
-    { key: 'c7@1', number: '600', direction: 'outgoing', at: NOW - 120_000, missed: false },
-    { key: 'x@1', number: 'anonymous', direction: 'incoming', at: NOW - 180_000, missed: false },
+    { key: 'c8@1', number: '1002', name: 'Alice', direction: 'incoming', at: NOW - 60_000, kind: 'missed' },
+    { key: 'c7@1', number: '600', direction: 'outgoing', at: NOW - 120_000, kind: 'outgoing' },
+    { key: 'x@1', number: 'anonymous', direction: 'incoming', at: NOW - 180_000, kind: 'incoming' },
   ],
+});
+const local = new FakeStorage({
+  recentCalls: [{ key: 'old@1', number: '999', direction: 'outgoing', at: NOW, missed: false }],
 });
 const storageChanged = new FakeEvent();
 
@@ -32,7 +37,7 @@ before(async () => {
   globalThis.chrome = {
     i18n: fakeI18n(),
     tabs: { create: async (o) => { created.push(o); return { id: 9 }; } },
-    storage: { local, onChanged: storageChanged },
+    storage: { local, session, onChanged: storageChanged },
     runtime: {
       connect: ({ name }) => {
         const p = new FakePort({ name });
@@ -138,12 +143,17 @@ test('host problems are shown with the fix', () => {
 
 
 const recentButtons = () => $('recent').querySelectorAll('button.recent-call');
+/** history_get's calls, as the host answers. */
+const HISTORY = [
+  { id: 'c3', account: 'work', direction: 'incoming', number: '602', name: 'Callback 602', result: 'missed', reason: 'Missed: Do not disturb', started_at: NOW - 1000, ended_at: NOW - 1000, seconds: 0 },
+  { id: 'c1', account: 'work', direction: 'outgoing', number: '600', result: 'outgoing', started_at: 1, answered_at: 2, ended_at: 3, seconds: 0 },
+];
 
-test('recent calls: newest first from storage.local, buttons named "Call <number>", missed ones marked', async () => {
+test('recent calls: the list shown last (storage.session) at once, buttons named "Call <number>", missed ones marked', async () => {
   await flush();
   const items = $('recent').querySelectorAll('li.recent-item');
-  assert.equal(items.length, 3);
-  assert.deepEqual(recentButtons().map((b) => b.getAttribute('aria-label')), ['Call 1002', 'Call 600', 'Call anonymous']);
+  // …and the call that ended above (c1), from its event, until the host lists it.
+  assert.deepEqual(recentButtons().map((b) => b.getAttribute('aria-label')), ['Call 1002', 'Call 600', 'Call anonymous', 'Call 600']);
   assert.equal(items[0].querySelector('.recent-number').textContent, '1002');
   assert.equal(items[0].querySelector('.recent-name').textContent, 'Alice');
   assert.equal(items[0].querySelector('.recent-kind').textContent, 'Missed');
@@ -155,21 +165,67 @@ test('recent calls: newest first from storage.local, buttons named "Call <number
   assert.equal($('recent-empty').hidden, true);
 });
 
-test('recent calls: a click redials; the list follows storage changes', async () => {
+test('recent calls: the host\'s history replaces them (history_get when the host is there) and is cached', async () => {
+  // The host connected in the first test: the popup asked for the history then.
+  const req = port().last('history_get');
+  assert.deepEqual(req.data, { limit: 20 });
+  port().receive({ type: 'reply', id: req.id, ok: true, data: { calls: HISTORY } });
+  await flush();
+  const items = $('recent').querySelectorAll('li.recent-item');
+  assert.deepEqual(recentButtons().map((b) => b.getAttribute('aria-label')), ['Call 602', 'Call 600']);
+  assert.equal(items[0].querySelector('.recent-kind').textContent, 'Missed (Do not disturb)');
+  assert.equal(items[0].classList.contains('is-missed'), true);
+  assert.equal(items[0].querySelector('.recent-name').textContent, 'Callback 602');
+  assert.deepEqual(session.data.recentCalls.map((e) => e.number), ['602', '600'], 'what it shows is cached');
+  assert.ok(!$('recent').textContent.includes('999'), 'the old storage.local list is not shown');
+});
+
+test('recent calls: a call that ends shows at once and the history is read again', async () => {
+  // c1 ended while the first read was under way: one more read followed it.
+  const more = port().last('history_get');
+  port().receive({ type: 'reply', id: more.id, ok: true, data: { calls: HISTORY } });
+  await flush();
+  const asked = port().ofType('history_get').length;
+  const call = { id: 'c11', account: 'work', direction: 'outgoing', number: '603', state: 'calling', started_at: NOW };
+  port().receive({ type: 'call', data: { call } });
+  assert.equal(port().ofType('history_get').length, asked, 'a call that goes on asks nothing');
+  port().receive({ type: 'call', data: { call: { ...call, state: 'ended', end_reason: { sip_code: 486, message: 'Busy' } } } });
+  assert.deepEqual(recentButtons().map((b) => b.getAttribute('aria-label')), ['Call 603', 'Call 602', 'Call 600']);
+  assert.equal(port().ofType('history_get').length, asked + 1);
+  const req = port().last('history_get');
+  port().receive({
+    type: 'reply',
+    id: req.id,
+    ok: true,
+    data: { calls: [{ id: 'c11', account: 'work', direction: 'outgoing', number: '603', result: 'failed', reason: 'Busy', started_at: NOW, ended_at: NOW, seconds: 0 }] },
+  });
+  await flush();
+  assert.deepEqual(recentButtons().map((b) => b.getAttribute('aria-label')), ['Call 603'], 'the host\'s list is the list');
+});
+
+test('recent calls: an empty history says so; a click redials', async () => {
   port().receive({ type: 'host', data: { connected: true, version: '0.1.0' } });
   port().receive({ type: 'state', data: { accounts: [account], status: 'available', calls: [] } });
-  recentButtons()[1].dispatch('click', { detail: 1 });
-  const req = answer('dial', { ok: true, data: { call_id: 'c10' } });
-  assert.deepEqual(req.data, { number: '600' });
-  assert.equal($('number').value, '600');
+  const req = port().last('history_get');
+  port().receive({ type: 'reply', id: req.id, ok: true, data: { calls: [] } });
   await flush();
-  storageChanged.emit({ recentCalls: { newValue: [{ key: 'k', number: '601', direction: 'outgoing', at: NOW, missed: false }] } }, 'local');
-  assert.deepEqual(recentButtons().map((b) => b.getAttribute('aria-label')), ['Call 601']);
-  storageChanged.emit({ recentCalls: { newValue: [] } }, 'sync');
-  assert.equal(recentButtons().length, 1, 'other storage areas are not ours');
-  storageChanged.emit({ recentCalls: { newValue: undefined } }, 'local');
   assert.equal(recentButtons().length, 0);
   assert.equal($('recent-empty').hidden, false);
+  port().receive({ type: 'host', data: { connected: true, version: '0.1.0' } }); // the host came back
+  const again = port().last('history_get');
+  assert.notEqual(again.id, req.id);
+  port().receive({
+    type: 'reply',
+    id: again.id,
+    ok: true,
+    data: { calls: [{ id: 'c2', account: 'work', direction: 'outgoing', number: '600', result: 'outgoing', started_at: NOW, ended_at: NOW, seconds: 0 }] },
+  });
+  await flush();
+  recentButtons()[0].dispatch('click', { detail: 1 });
+  const dialReq = answer('dial', { ok: true, data: { call_id: 'c10' } });
+  assert.deepEqual(dialReq.data, { number: '600' });
+  assert.equal($('number').value, '600');
+  await flush();
 });
 
 test('Do not disturb: a switch that shows state.status and sends set_status', async () => {

@@ -7,7 +7,7 @@ import * as p from '../lib/protocol.js';
 test('message type names are the wire strings', () => {
   assert.deepEqual(Object.values(p.MSG).sort(), [
     'answer', 'beep', 'call', 'close', 'closing_soon', 'config_get', 'config_set', 'decline', 'dial', 'dtmf', 'error', 'hangup', 'hello',
-    'hold', 'host', 'incoming', 'mute', 'ping', 'reply', 'session', 'set_status', 'state', 'state_get', 'transfer', 'webrtc_answer',
+    'history_get', 'hold', 'host', 'incoming', 'mute', 'ping', 'reply', 'session', 'set_status', 'state', 'state_get', 'transfer', 'webrtc_answer',
     'webrtc_offer', 'webrtc_restart',
   ]);
   assert.equal(p.PROTOCOL_VERSION, 1);
@@ -28,6 +28,7 @@ test('request builders', () => {
   assert.deepEqual(p.sessionReport(true, 'tab_open'), { type: 'session', data: { active: true, reason: 'tab_open' } });
   assert.deepEqual(p.sessionReport(0, 'logout'), { type: 'session', data: { active: false, reason: 'logout' } });
   assert.deepEqual(p.configGet(), { type: 'config_get' });
+  assert.deepEqual(p.historyGet(20), { type: 'history_get', data: { limit: 20 } });
   assert.deepEqual(p.dtmf('c1', '12*#'), { type: 'dtmf', data: { call_id: 'c1', digits: '12*#' } });
   assert.deepEqual(p.mute('c1', true), { type: 'mute', data: { call_id: 'c1', muted: true } });
   assert.deepEqual(p.hold('c1', false), { type: 'hold', data: { call_id: 'c1', hold: false } });
@@ -86,6 +87,22 @@ test('session reasons, states and the warning match the host (nativehost/session
   for (const s of Object.values(p.SESSION_STATE)) assert.match(sessionSrc, new RegExp(`\\w+\\s+State = "${s}"`), s);
   assert.match(sessionSrc, new RegExp(`const Message = "${p.CLOSING_MESSAGE}"`));
   assert.match(typesSrc, /CodeNoSession\s*=\s*"no_session"/);
+});
+
+// The history's words are the host's: the results, and the end reasons the popup reads.
+test('history results and end reasons match the host (nativehost/protocol/data.go)', (t) => {
+  let src;
+  try {
+    src = readFileSync(new URL('../../nativehost/protocol/data.go', import.meta.url), 'utf8');
+  } catch {
+    t.skip('nativehost sources not present');
+    return;
+  }
+  const goResults = [...src.matchAll(/^\s*Result\w+\s*=\s*"([a-z_]+)"/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(Object.values(p.HISTORY_RESULT).sort(), goResults);
+  assert.match(src, new RegExp(`EndDNDMissed\\s*=\\s*"${p.DND_MISSED_MESSAGE}"`));
+  assert.match(src, new RegExp(`EndDeclined\\s*=\\s*"${p.DECLINED_MESSAGE}"`));
+  assert.equal(p.MAX_HISTORY_LIMIT, 200);
 });
 
 test('the manifest keeps the names other tools rely on', () => {
