@@ -7,7 +7,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Listed, not ./...: node_modules holds a stray Go package of an npm dependency.
 PKGS := ./nativehost/... ./media/... ./install/... ./devpbx/... ./internal/... ./bench/...
 
-.PHONY: all build deps vendor demo test test-go test-fuzz test-unit test-e2e lint bench clean
+.PHONY: all build deps vendor demo test test-go test-fuzz test-unit test-e2e screenshots lint bench clean
 
 all: build
 
@@ -59,6 +59,10 @@ test-unit:
 
 test-e2e: build
 	node --test --test-concurrency=1 e2e/
+
+# Refreshes docs/screenshots from the E2E tests that take them (run when the UI changed).
+screenshots: build
+	TABPHONE_SCREENSHOTS=docs node --test --test-concurrency=1 e2e/
 
 # The host against baresip on the same dev PBX, printed as ratios (host ÷ baresip).
 bench: deps build

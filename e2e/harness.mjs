@@ -208,12 +208,19 @@ export async function launchRegistered({ dir, pbx, user, password, wav, account 
   return b;
 }
 
-/** Where the E2E run leaves the screenshots the README shows. */
-export const screenshotDir = join(root, 'docs', 'screenshots');
+/**
+ * Where the E2E run leaves its screenshots: e2e/out/screenshots (ignored by git), so
+ * `make test` leaves the tree as it was; `make screenshots` sets
+ * TABPHONE_SCREENSHOTS=docs to refresh the ones the README shows.
+ */
+export const screenshotDir = process.env.TABPHONE_SCREENSHOTS === 'docs'
+  ? join(root, 'docs', 'screenshots')
+  : join(root, 'e2e', 'out', 'screenshots');
+mkdirSync(screenshotDir, { recursive: true });
 
 /**
  * Screenshots a page in the light and in the dark colour scheme (prefers-color-scheme):
- * docs/screenshots/NAME.png and NAME-dark.png; the page is left in its own scheme.
+ * NAME.png and NAME-dark.png in screenshotDir; the page is left in its own scheme.
  */
 export async function screenshotBoth(page, name, { fullPage = false } = {}) {
   for (const [scheme, suffix] of [['light', ''], ['dark', '-dark']]) {
