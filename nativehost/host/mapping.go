@@ -215,6 +215,7 @@ var codes = []struct {
 	{phone.ErrBadDTMF, protocol.CodeBadRequest},
 	{messaging.ErrTooLarge, protocol.CodeTooLarge},
 	{errTooManyKeys, protocol.CodeTooLarge},
+	{errTooManySettings, protocol.CodeTooLarge},
 	{phone.ErrBadNumber, protocol.CodeBadNumber},
 	{phone.ErrNoAccount, protocol.CodeNoAccount},
 	{phone.ErrNotRegistered, protocol.CodeNotRegistered},

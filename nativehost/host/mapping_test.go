@@ -205,6 +205,7 @@ func TestErrorCodes(t *testing.T) {
 		{"no id", fmt.Errorf("%s %w", "dial", errNoID), protocol.CodeBadRequest, 0, "dial needs an id"},
 		{"bad data", badRequest(errors.New("bad data: x")), protocol.CodeBadRequest, 0, "bad request: bad data: x"},
 		{"too many keys", errTooManyKeys, protocol.CodeTooLarge, 0, ""},
+		{"too many settings requests", errTooManySettings, protocol.CodeTooLarge, 0, ""},
 		{"no session", errNoSession, protocol.CodeNoSession, 0, "Open the Dialer/PBX to use the phone"},
 		{"version skew", &versionError{extension: 2}, protocol.CodeProtocol, 0,
 			"The extension speaks protocol 2 and the host speaks 1: update both to the same release"},

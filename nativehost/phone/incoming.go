@@ -259,8 +259,10 @@ func (p *Phone) byeIncoming(dlg *sipgo.DialogServerSession, invite *sip.Request,
 	}
 }
 
-// Answer picks up a ringing incoming call. Calls already connected are put on hold
-// first (call waiting: the user switches to the new caller).
+// Answer picks up a ringing incoming call and returns at once. Calls already
+// connected are put on hold first (call waiting: the user switches to the new caller);
+// the new call is answered when the PBX has answered those holds (or they failed), up
+// to holdTimeout later, so Answer itself never waits on the PBX.
 func (p *Phone) Answer(callID string) error {
 	c, err := p.call(callID)
 	if err != nil {
@@ -269,15 +271,26 @@ func (p *Phone) Answer(callID string) error {
 	if c.inc == nil {
 		return fmt.Errorf("%w: %s is not an incoming call", ErrNoCall, callID)
 	}
+	var others []*call
 	for _, other := range p.connectedCalls() {
-		if other.id == c.id || other.info().Held {
-			continue
-		}
-		if err := p.Hold(other.id, true); err != nil {
-			p.log.Warn("call waiting: hold failed", "call", other.id, "err", err)
+		if other.id != c.id && !other.info().Held {
+			others = append(others, other)
 		}
 	}
-	c.requestAnswer()
+	if len(others) == 0 {
+		c.requestAnswer()
+		return nil
+	}
+	if !p.goTracked(func() {
+		for _, other := range others {
+			if err := p.Hold(other.id, true); err != nil {
+				p.log.Warn("call waiting: hold failed", "call", other.id, "err", err)
+			}
+		}
+		c.requestAnswer()
+	}) {
+		return ErrClosed
+	}
 	return nil
 }
 

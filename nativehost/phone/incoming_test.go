@@ -297,9 +297,7 @@ func TestCallWaitingHoldsTheFirstCall(t *testing.T) {
 	if err := p.Answer(two.ID); err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := ev.lastCall(one.ID); !c.Held {
-		t.Fatal("the first call was not put on hold")
-	}
+	devpbxtest.WaitFor(t, "the first call held", 5*time.Second, func() bool { c, _ := ev.lastCall(one.ID); return c.Held })
 	wait(t, "second caller (answered, hangs up)", second)
 	if err := p.Hangup(one.ID); err != nil {
 		t.Fatal(err)

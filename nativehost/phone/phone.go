@@ -347,6 +347,22 @@ func (p *Phone) account(id string) (*account, error) {
 	return nil, fmt.Errorf("%w: %q", ErrNoAccount, id)
 }
 
+// goTracked runs f on its own goroutine, which Close waits for, unless the phone is
+// closing (false).
+func (p *Phone) goTracked(f func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		f()
+	}()
+	return true
+}
+
 func (p *Phone) newCallID() string { return "c" + strconv.FormatUint(p.nextID.Add(1), 10) }
 
 // Close ends every call (CANCEL or BYE), unregisters every account and stops the user
