@@ -382,15 +382,3 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
-
-func reasonPhrase(code int) string {
-	switch code {
-	case 480:
-		return "Temporarily Unavailable"
-	case 486:
-		return "Busy Here"
-	case 603:
-		return "Decline"
-	}
-	return "Busy Here"
-}

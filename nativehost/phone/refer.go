@@ -157,7 +157,7 @@ func (p *Phone) followRefer(old *call, d *dialog, target sip.Uri, extra []sip.He
 		case <-p.ctx.Done():
 		}
 	}
-	p.notifyRefer(old, d, fmt.Sprintf("SIP/2.0 %d %s", code, sipfragReason(code)), true)
+	p.notifyRefer(old, d, fmt.Sprintf("SIP/2.0 %d %s", code, reasonPhrase(code)), true)
 	if code >= 200 && code < 300 {
 		// The transferor ends the old call after our NOTIFY (RFC 5589 6); if it does not,
 		// we do.
@@ -170,22 +170,6 @@ func (p *Phone) followRefer(old *call, d *dialog, target sip.Uri, extra []sip.He
 		return
 	}
 	p.update(old, func(in *CallInfo) { in.Transferring = false })
-}
-
-func sipfragReason(code int) string {
-	switch code {
-	case 100:
-		return "Trying"
-	case 200:
-		return "OK"
-	case 408:
-		return "Request Timeout"
-	case 487:
-		return "Request Terminated"
-	case 503:
-		return "Service Unavailable"
-	}
-	return reasonPhrase(code)
 }
 
 // notifyTimeout bounds one NOTIFY of a transfer's progress.
