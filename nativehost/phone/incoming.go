@@ -28,15 +28,10 @@ func (c *call) requestAnswer() {
 	c.inc.answerOnce.Do(func() { close(c.inc.answer) })
 }
 
-// onInvite takes an incoming INVITE. It runs in sipgo's handler goroutine, which must
-// not return before the final response (sipgo terminates the transaction after it).
+// onInvite takes an incoming INVITE that starts a call (the router sends re-INVITEs to
+// onReInvite). It runs in sipgo's handler goroutine, which must not return before the
+// final response (sipgo terminates the transaction after it).
 func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
-	if to := req.To(); to != nil {
-		if _, ok := to.Params.Get("tag"); ok {
-			p.onReInvite(req, tx)
-			return
-		}
-	}
 	acc := p.accountFor(req)
 	if acc == nil {
 		respond(tx, req, 404, "Not Found")
@@ -198,13 +193,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 // onReInvite answers an in-dialog INVITE from the PBX: hold/resume (the direction is
 // mirrored), a session refresh (RFC 4028, same SDP), a moved media server (the PBX leg
 // follows), or an offerless re-INVITE (we offer the session as it is, RFC 3261 14.2).
-// Only the account's server may send it, like any INVITE.
-func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
-	c := p.callBySIPCallID(req.CallID().Value())
-	if c == nil || !p.fromServer(req, c.acct) {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
-		return
-	}
+// The router lets only the account's server in, like any INVITE.
+func (p *Phone) onReInvite(c *call, req *sip.Request, tx sip.ServerTransaction) {
 	timer, ok := answerSessionTimer(req, tx)
 	if !ok {
 		return

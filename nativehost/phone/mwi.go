@@ -181,16 +181,6 @@ func isMessageSummary(req *sip.Request) bool {
 	return strings.EqualFold(strings.TrimSpace(ev), mwiEvent)
 }
 
-// onNotifyAny sends message-summary NOTIFYs to onMWINotify and the others (transfer
-// progress) to onNotify.
-func (p *Phone) onNotifyAny(req *sip.Request, tx sip.ServerTransaction) {
-	if isMessageSummary(req) {
-		p.onMWINotify(req, tx)
-		return
-	}
-	p.onNotify(req, tx)
-}
-
 // onMWINotify takes a message summary: in an account's subscription (matched by
 // Call-ID), or unsolicited from the account's server. Strangers get 403.
 func (p *Phone) onMWINotify(req *sip.Request, tx sip.ServerTransaction) {

@@ -216,21 +216,7 @@ func (p *Phone) listen(ip net.IP, name string) error {
 	p.udp = udp
 	p.serveStreams()
 
-	srv.OnBye(p.onBye)
-	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
-		respond(tx, req, 200, "OK")
-	})
-	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
-		for _, f := range p.flows() {
-			if f.dsc.ReadAck(req, tx) == nil {
-				return
-			}
-		} // an ACK for a non-2xx is absorbed by the transaction
-	})
-	srv.OnInvite(p.onInvite)
-	srv.OnNotify(p.onNotify)
-	srv.OnRefer(p.onRefer)
-	p.serveDialogExtras(srv)
+	p.serve(srv) // router.go
 	go func() {
 		if err := srv.ServeUDP(conn); err != nil && !errors.Is(err, net.ErrClosed) {
 			p.log.Error("SIP socket stopped", "err", err)
@@ -258,15 +244,6 @@ const listenTimeout = 2 * time.Second
 
 func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
 	_ = tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
-}
-
-func (p *Phone) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	for _, f := range p.flows() {
-		if f.dc.ReadBye(req, tx) == nil || f.dsc.ReadBye(req, tx) == nil {
-			return
-		}
-	}
-	respond(tx, req, 481, "Call/Transaction Does Not Exist")
 }
 
 // flows lists the UDP flow and every account's and call's current flow: in-dialog

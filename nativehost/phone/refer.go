@@ -21,10 +21,9 @@ const maxReferTo = 1024
 // it: 202, a new outgoing call to the Refer-To target (with its Replaces header, if the
 // URI carries one), NOTIFYs with that call's progress (message/sipfrag, RFC 3515 2.4.4),
 // and on success our old call ends (by the transferor's BYE, or ours after 2 s). Others
-// get 603 Decline and the call stays.
-func (p *Phone) onRefer(req *sip.Request, tx sip.ServerTransaction) {
-	c := p.callBySIPCallID(req.CallID().Value())
-	if c == nil || !inDialog(req) || !p.fromServer(req, c.acct) {
+// get 603 Decline and the call stays. The router lets only the account's server in.
+func (p *Phone) onRefer(c *call, req *sip.Request, tx sip.ServerTransaction) {
+	if !inDialog(req) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
@@ -69,16 +68,6 @@ func (p *Phone) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		defer p.wg.Done()
 		p.followRefer(c, d, target, extra)
 	}()
-}
-
-// inDialog reports whether a request carries a To tag (RFC 3261 12.2.2).
-func inDialog(req *sip.Request) bool {
-	to := req.To()
-	if to == nil {
-		return false
-	}
-	_, ok := to.Params.Get("tag")
-	return ok
 }
 
 // parseReferTo reads a Refer-To: a sip/sips URI, whose Replaces URI header (an attended

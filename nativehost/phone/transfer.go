@@ -203,14 +203,10 @@ func (p *Phone) refer(c *call, referTo string) error {
 	}
 }
 
-// onNotify takes the NOTIFYs of a transfer (Event: refer, a message/sipfrag body with
-// the new call's status line) and answers 200; unknown dialogs get 481.
-func (p *Phone) onNotify(req *sip.Request, tx sip.ServerTransaction) {
-	c := p.callBySIPCallID(req.CallID().Value())
-	if c == nil {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
-		return
-	}
+// onReferNotify takes the NOTIFYs of a transfer (Event: refer, a message/sipfrag body
+// with the new call's status line) and answers 200. The router lets only the account's
+// server in.
+func (p *Phone) onReferNotify(c *call, req *sip.Request, tx sip.ServerTransaction) {
 	respond(tx, req, 200, "OK")
 	ev := req.GetHeader("Event")
 	if ev == nil || !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ev.Value())), "refer") {
