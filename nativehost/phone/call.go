@@ -207,9 +207,7 @@ func (p *Phone) call(id string) (*call, error) {
 func (p *Phone) inviteRequest(c *call, target sip.Uri) *sip.Request {
 	acc := c.acct
 	req := sip.NewRequest(sip.INVITE, target)
-	from := &sip.FromHeader{DisplayName: acc.cfg.DisplayName, Address: acc.aor(), Params: sip.NewParams()}
-	from.Params.Add("tag", sip.GenerateTagN(16))
-	req.AppendHeader(from)
+	req.AppendHeader(acc.from(sip.GenerateTagN(16)))
 	req.AppendHeader(&sip.ToHeader{Address: target})
 	callID := sip.CallIDHeader(c.sipCallID)
 	req.AppendHeader(&callID)

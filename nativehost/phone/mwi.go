@@ -123,9 +123,7 @@ func (a *account) subscribe(ctx context.Context, expires int) (int, error) {
 
 	aor := sip.Uri{Scheme: "sip", User: a.cfg.User, Host: a.domain.Host, Port: a.domain.Port}
 	req := sip.NewRequest(sip.SUBSCRIBE, aor)
-	from := &sip.FromHeader{DisplayName: a.cfg.DisplayName, Address: a.aor(), Params: sip.NewParams()}
-	from.Params.Add("tag", fromTag)
-	req.AppendHeader(from)
+	req.AppendHeader(a.from(fromTag))
 	to := &sip.ToHeader{Address: a.aor(), Params: sip.NewParams()}
 	if toTag != "" {
 		to.Params.Add("tag", toTag)

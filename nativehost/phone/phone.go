@@ -61,12 +61,13 @@ type Phone struct {
 	wg     sync.WaitGroup // account loops and calls
 	nextID atomic.Uint64
 
-	mu       sync.Mutex
-	accounts []*account
-	calls    map[string]*call
-	closed   bool
-	status   Status
-	route    func(server string) (net.IP, error) // nil: the routing table (tests move it)
+	mu        sync.Mutex
+	accounts  []*account
+	defaultID string // the account Dial("") uses: config's default_account, else the first
+	calls     map[string]*call
+	closed    bool
+	status    Status
+	route     func(server string) (net.IP, error) // nil: the routing table (tests move it)
 }
 
 // New starts the user agent on the interface that faces the first account's server and
@@ -81,7 +82,8 @@ func New(cfg *config.Config, ev Events, opts Options) (*Phone, error) {
 	if opts.Media == nil {
 		opts.Media = media.NewBrowserNet()
 	}
-	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, calls: map[string]*call{}, status: StatusFromConfig(cfg.Status)}
+	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, calls: map[string]*call{}, status: StatusFromConfig(cfg.Status),
+		defaultID: cfg.DefaultAccount}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 
 	localIP := net.IPv4(127, 0, 0, 1)
@@ -154,6 +156,7 @@ func (p *Phone) UpdateAccounts(cfg *config.Config) error {
 		old[a.cfg.ID] = a
 	}
 	p.status = StatusFromConfig(cfg.Status)
+	p.defaultID = cfg.DefaultAccount
 	p.mu.Unlock()
 
 	var next, started []*account
@@ -296,14 +299,18 @@ func (p *Phone) SetStatus(s Status) error {
 func (p *Phone) Snapshot() ([]AccountState, []CallInfo) {
 	p.mu.Lock()
 	accs := append([]*account(nil), p.accounts...)
+	defaultID := p.defaultID
 	calls := make([]*call, 0, len(p.calls))
 	for _, c := range p.calls {
 		calls = append(calls, c)
 	}
 	p.mu.Unlock()
+	def := defaultAccount(accs, defaultID)
 	as := make([]AccountState, 0, len(accs))
 	for _, a := range accs {
-		as = append(as, a.state())
+		st := a.state()
+		st.Default = a == def
+		as = append(as, st)
 	}
 	cs := make([]CallInfo, 0, len(calls))
 	for _, c := range calls {
@@ -313,15 +320,36 @@ func (p *Phone) Snapshot() ([]AccountState, []CallInfo) {
 	return as, cs
 }
 
+// account finds an account by id; "" is the default account.
 func (p *Phone) account(id string) (*account, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if id == "" {
+		if a := defaultAccount(p.accounts, p.defaultID); a != nil {
+			return a, nil
+		}
+		return nil, fmt.Errorf("%w: there is no account", ErrNoAccount)
+	}
 	for _, a := range p.accounts {
-		if id == "" || a.cfg.ID == id {
+		if a.cfg.ID == id {
 			return a, nil
 		}
 	}
 	return nil, fmt.Errorf("%w: %q", ErrNoAccount, id)
+}
+
+// defaultAccount is the account named id (config's default_account, which config
+// checked names one), else the first; nil without accounts.
+func defaultAccount(accs []*account, id string) *account {
+	for _, a := range accs {
+		if a.cfg.ID == id {
+			return a
+		}
+	}
+	if len(accs) > 0 {
+		return accs[0]
+	}
+	return nil
 }
 
 // goTracked runs f on its own goroutine, which Close waits for, unless the phone is

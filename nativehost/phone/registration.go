@@ -271,6 +271,20 @@ func (a *account) aor() sip.Uri {
 	return sip.Uri{Scheme: "sip", User: a.cfg.User, Host: a.domain.Host}
 }
 
+// from is the account's From header with our tag.
+func (a *account) from(tag string) *sip.FromHeader {
+	from := &sip.FromHeader{DisplayName: a.displayName(), Address: a.aor(), Params: sip.NewParams()}
+	from.Params.Add("tag", tag)
+	return from
+}
+
+// displayName is display_name as the inside of a quoted string: sipgo writes it
+// between quotes as it is, so quotes and backslashes become quoted-pairs (RFC 3261
+// 25.1); config refused control characters.
+func (a *account) displayName() string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a.cfg.DisplayName)
+}
+
 // register sends one REGISTER (with digest auth when challenged) and returns the expiry
 // the registrar granted.
 func (a *account) register(ctx context.Context, expires int) (int, error) {
@@ -283,10 +297,8 @@ func (a *account) register(ctx context.Context, expires int) (int, error) {
 	a.mu.Unlock()
 
 	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: a.domain.Host, Port: a.domain.Port})
-	from := &sip.FromHeader{DisplayName: a.cfg.DisplayName, Address: a.aor(), Params: sip.NewParams()}
-	from.Params.Add("tag", sip.GenerateTagN(16))
-	req.AppendHeader(from)
-	req.AppendHeader(&sip.ToHeader{DisplayName: a.cfg.DisplayName, Address: a.aor()})
+	req.AppendHeader(a.from(sip.GenerateTagN(16)))
+	req.AppendHeader(&sip.ToHeader{DisplayName: a.displayName(), Address: a.aor()})
 	callID := sip.CallIDHeader(a.callID)
 	req.AppendHeader(&callID)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: cseq, MethodName: sip.REGISTER})
