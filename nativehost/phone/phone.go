@@ -225,18 +225,11 @@ func (p *Phone) listen(ip net.IP, name string) error {
 			p.log.Error("SIP socket stopped", "err", err)
 		}
 	}()
-	// ServeUDP registers the socket asynchronously; a request sent before that makes
-	// sipgo bind the address again (EADDRINUSE). Wait until the transport knows it.
-	deadline := time.Now().Add(listenTimeout)
-	for {
-		if _, err := ua.TransportLayer().GetConnection("udp", addr.String()); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			p.Close(context.Background())
-			return fmt.Errorf("SIP socket %s did not start serving", addr)
-		}
-		time.Sleep(time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), listenTimeout)
+	defer cancel()
+	if err := p.waitServing(ctx, netUDP, addr.String(), nil); err != nil {
+		p.Close(context.Background())
+		return fmt.Errorf("SIP socket: %w", err)
 	}
 	p.log.Info("SIP listening", "addr", addr.String())
 	return nil
