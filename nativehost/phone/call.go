@@ -29,7 +29,9 @@ type call struct {
 	hangupOnce sync.Once
 	hangup     chan struct{}
 	finishOnce sync.Once
-	inc        *incoming // nil for outgoing calls
+	doneOnce   sync.Once
+	done       chan struct{} // closed when the call has ended (doneChan)
+	inc        *incoming     // nil for outgoing calls
 
 	timer       callTimer // RFC 4028 session timer (session_timer.go)
 	dialogMu    sync.Mutex
@@ -67,6 +69,12 @@ func (p *Phone) callsOn(f *flow) bool {
 }
 
 func (c *call) requestHangup() { c.hangupOnce.Do(func() { close(c.hangup) }) }
+
+// doneChan is closed when the call has ended, before its end is reported.
+func (c *call) doneChan() chan struct{} {
+	c.doneOnce.Do(func() { c.done = make(chan struct{}) })
+	return c.done
+}
 
 func (c *call) hangupRequested() bool {
 	select {
@@ -506,6 +514,7 @@ func (p *Phone) finish(c *call, reason EndReason) {
 		p.mu.Lock()
 		delete(p.calls, c.id)
 		p.mu.Unlock()
+		close(c.doneChan())
 		p.update(c, func(in *CallInfo) {
 			in.State, in.EndedAt, in.End = CallEnded, time.Now(), reason
 		})

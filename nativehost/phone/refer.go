@@ -151,7 +151,7 @@ func (p *Phone) followRefer(old *call, d *dialog, target sip.Uri, extra []sip.He
 		// The transferor ends the old call after our NOTIFY (RFC 5589 6); if it does not,
 		// we do.
 		select {
-		case <-p.ended(old):
+		case <-old.doneChan():
 		case <-time.After(targetLegGrace):
 			p.log.Info("transfer done, ending the old call", "call", old.id, "new_call", id)
 			old.requestHangup()

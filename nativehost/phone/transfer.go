@@ -135,33 +135,12 @@ func (p *Phone) TransferAttended(callID, toCallID string) error {
 	}
 	c.requestHangup()
 	select {
-	case <-p.ended(t):
+	case <-t.doneChan():
 	case <-time.After(targetLegGrace):
 		p.log.Info("attended transfer: the target kept our call, ending it", "call", t.id)
 		t.requestHangup()
 	}
 	return nil
-}
-
-// ended returns a channel closed when the call has ended.
-func (p *Phone) ended(c *call) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for range tick.C {
-			if c.info().State == CallEnded {
-				return
-			}
-			select {
-			case <-p.ctx.Done():
-				return
-			default:
-			}
-		}
-	}()
-	return done
 }
 
 // refer sends a REFER on a connected call and waits for the NOTIFY with the new call's
