@@ -45,10 +45,10 @@ func wait(t *testing.T, what string, ch <-chan error) {
 }
 
 // kamailioPhone registers 1001 at a real Kamailio and returns both.
-func kamailioPhone(t *testing.T, extra string) (*kamailiotest.Kamailio, *Phone, *eventLog) {
+func kamailioPhone(t *testing.T, extra string, opts ...func(*Options)) (*kamailiotest.Kamailio, *Phone, *eventLog) {
 	t.Helper()
 	k := kamailiotest.Start(t, "pw-k", 300)
-	p, ev := newPhoneAt(t, k.Addr, "pw-k", extra)
+	p, ev := newPhoneAt(t, k.Addr, "pw-k", extra, opts...)
 	devpbxtest.WaitFor(t, "registered at Kamailio", 10*time.Second, func() bool { return accountState(p).Registration == RegRegistered })
 	return k, p, ev
 }
@@ -196,11 +196,11 @@ func TestBlindTransfer(t *testing.T) {
 
 // calleePhone is a phone whose account does not register and sends its calls to a
 // scripted callee as its server.
-func calleePhone(t *testing.T, scenario string, code int) (*Phone, *eventLog, <-chan error) {
+func calleePhone(t *testing.T, scenario string, code int, opts ...func(*Options)) (*Phone, *eventLog, <-chan error) {
 	t.Helper()
 	addr, done := sippCallee(t, scenario, code)
 	// sipp needs a moment to bind; the INVITE is retransmitted anyway.
-	p, ev := newPhoneAt(t, addr, "pw-callee", `,"register":false`)
+	p, ev := newPhoneAt(t, addr, "pw-callee", `,"register":false`, opts...)
 	return p, ev, done
 }
 

@@ -40,13 +40,28 @@ type Options struct {
 	UserAgent string
 	// Media decides the browser leg's addresses; nil looks at the machine's.
 	Media *media.BrowserNet
+	// PongTimeout: a keepalive ping without a pong within it means the connection has
+	// failed (RFC 5626 4.4.1), once the server has shown that it answers pings; zero:
+	// 10 s.
+	PongTimeout time.Duration
+	// SessionTimeUnit is how long one second of a Session-Expires interval (RFC 4028)
+	// lasts; zero: a second. Tests shorten it to run the timers in milliseconds.
+	SessionTimeUnit time.Duration
 }
+
+// Defaults of Options.
+const (
+	defaultPongTimeout     = 10 * time.Second
+	defaultSessionTimeUnit = time.Second
+)
 
 // Phone is the SIP user agent with its accounts and calls.
 type Phone struct {
-	log    *slog.Logger
-	events Events
-	bnet   *media.BrowserNet
+	log         *slog.Logger
+	events      Events
+	bnet        *media.BrowserNet
+	pongTimeout time.Duration // Options.PongTimeout
+	sessionUnit time.Duration // Options.SessionTimeUnit
 
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
@@ -82,8 +97,14 @@ func New(cfg *config.Config, ev Events, opts Options) (*Phone, error) {
 	if opts.Media == nil {
 		opts.Media = media.NewBrowserNet()
 	}
-	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, calls: map[string]*call{}, status: StatusFromConfig(cfg.Status),
-		defaultID: cfg.DefaultAccount}
+	if opts.PongTimeout <= 0 {
+		opts.PongTimeout = defaultPongTimeout
+	}
+	if opts.SessionTimeUnit <= 0 {
+		opts.SessionTimeUnit = defaultSessionTimeUnit
+	}
+	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, pongTimeout: opts.PongTimeout, sessionUnit: opts.SessionTimeUnit,
+		calls: map[string]*call{}, status: StatusFromConfig(cfg.Status), defaultID: cfg.DefaultAccount}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 
 	localIP := net.IPv4(127, 0, 0, 1)

@@ -21,9 +21,6 @@ const minSE = 90
 // maxSE caps an interval a peer asks for (one day): the number is outside input.
 const maxSE = 86400
 
-// sessionTimeUnit is one second of Session-Expires; tests shorten it.
-var sessionTimeUnit = time.Second
-
 // refreshTimeout bounds one refresh request.
 const refreshTimeout = 10 * time.Second
 
@@ -185,7 +182,7 @@ func (p *Phone) startSessionTimer(c *call, st sessionTimer, weAreUAC bool, peer 
 	if ct.stopped || st.seconds == 0 {
 		return
 	}
-	interval := time.Duration(st.seconds) * sessionTimeUnit
+	interval := time.Duration(st.seconds) * p.sessionUnit
 	if weRefresh := (st.refresher == "uac") == weAreUAC; weRefresh {
 		// RFC 4028 10: refresh at half the interval.
 		ct.t = time.AfterFunc(interval/2, func() { p.refreshSession(c) })
@@ -193,7 +190,7 @@ func (p *Phone) startSessionTimer(c *call, st sessionTimer, weAreUAC bool, peer 
 	}
 	// RFC 4028 10: without a refresh by interval minus min(32 s, interval/3), the
 	// session is over: BYE.
-	ct.t = time.AfterFunc(interval-min(32*sessionTimeUnit, interval/3), func() {
+	ct.t = time.AfterFunc(interval-min(32*p.sessionUnit, interval/3), func() {
 		if c.info().State == CallEnded {
 			return
 		}

@@ -43,10 +43,6 @@ const (
 	maxCAFile = 1 << 20
 )
 
-// pongTimeout: a keepalive ping without a pong within it means the flow has failed
-// (RFC 5626 4.4.1), once the server has shown that it answers pings. A variable for tests.
-var pongTimeout = 10 * time.Second
-
 // flow is how an account reaches its server and is reached by it.
 type flow struct {
 	network string // udp, tcp, tls, ws, wss
