@@ -17,8 +17,12 @@ import (
 // byeTimeout bounds waiting for the answer to our BYE.
 const byeTimeout = 2 * time.Second
 
-// call is one call. Its SIP dialog is driven by one goroutine (runOutgoing); other
-// goroutines only read its info or ask it to hang up.
+// call is one call. Its INVITE and its end are driven by one goroutine: runOutgoing for
+// an outgoing call, the onInvite handler that took an incoming one; hang-up and answer
+// reach it through channels. Requests inside the dialog (hold, DTMF, REFER and NOTIFY,
+// session refreshes) go out from the goroutines that make them, and the PBX's requests
+// are answered on sipgo's handler goroutines; every change of the call's info goes
+// through update, under mu.
 type call struct {
 	id        string
 	sipCallID string // the dialog's Call-ID, to match in-dialog requests
