@@ -14,6 +14,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // MaxFileSize caps the config file; anything larger is an error, not a read.
@@ -26,6 +29,13 @@ var (
 	// ErrNoFile reports that no config file exists yet.
 	ErrNoFile = errors.New("no config file")
 )
+
+// MaxAutoAnswerSeconds caps auto_answer.seconds, and the delay a PBX's answer-after
+// hint may ask for.
+const MaxAutoAnswerSeconds = 600
+
+// maxNameChars caps display_name, user and auth_user (the options page's limit too).
+const maxNameChars = 128
 
 // Values of Config.Status.
 const (
@@ -181,6 +191,9 @@ func (c *Config) normalize() error {
 		if a.ID == "" || a.User == "" || a.Domain == "" {
 			return fmt.Errorf("%w: account %d needs id, user and domain", ErrInvalid, i+1)
 		}
+		if err := checkNames(a); err != nil {
+			return fmt.Errorf("%w: account %q: %v", ErrInvalid, a.ID, err)
+		}
 		if seen[a.ID] {
 			return fmt.Errorf("%w: two accounts have the id %q", ErrInvalid, a.ID)
 		}
@@ -229,13 +242,32 @@ func (c *Config) normalize() error {
 		if len(a.Codecs) == 0 {
 			a.Codecs = []string{"opus", "g722", "pcmu", "pcma"}
 		}
+		listed := map[string]bool{}
 		for _, name := range a.Codecs {
 			if !knownCodecs[strings.ToLower(name)] {
 				return fmt.Errorf("%w: account %q: unknown codec %q (opus, g722, pcmu, pcma)", ErrInvalid, a.ID, name)
 			}
+			if listed[strings.ToLower(name)] {
+				return fmt.Errorf("%w: account %q: codec %q is listed twice", ErrInvalid, a.ID, name)
+			}
+			listed[strings.ToLower(name)] = true
 		}
 		if a.DNDCode == 0 {
 			a.DNDCode = 486
+		}
+		if a.DNDCode < 400 || a.DNDCode > 699 {
+			// Anything else would not reject the call (RFC 3261 21: 4xx-6xx are failures).
+			return fmt.Errorf("%w: account %q: dnd_code %d is not a SIP failure status (400-699, e.g. 486, 480 or 603)", ErrInvalid, a.ID, a.DNDCode)
+		}
+		if s := a.AutoAnswer.Seconds; s < 0 || s > MaxAutoAnswerSeconds {
+			return fmt.Errorf("%w: account %q: auto_answer.seconds %d is outside 0..%d", ErrInvalid, a.ID, s, MaxAutoAnswerSeconds)
+		}
+		if a.Region != "" {
+			r := strings.ToUpper(a.Region)
+			if !phonenumbers.GetSupportedRegions()[r] {
+				return fmt.Errorf("%w: account %q: region %q is not a two-letter country code the number rules know (e.g. US, GB, DE)", ErrInvalid, a.ID, a.Region)
+			}
+			a.Region = r
 		}
 		switch {
 		case a.Keepalive == 0:
@@ -289,6 +321,47 @@ func (c *Config) normalize() error {
 	}
 	return nil
 }
+
+// checkNames refuses names that would break the headers they go into: display_name in
+// From and To (the phone escapes quotes and backslashes, RFC 3261 25.1 quoted-pair),
+// user in every SIP URI of the account, auth_user in the quoted username of
+// Authorization.
+func checkNames(a *Account) error {
+	for _, f := range []struct{ name, v string }{{"display_name", a.DisplayName}, {"user", a.User}, {"auth_user", a.AuthUser}} {
+		if len([]rune(f.v)) > maxNameChars {
+			return fmt.Errorf("%s is over %d characters", f.name, maxNameChars)
+		}
+		if strings.IndexFunc(f.v, unicode.IsControl) >= 0 {
+			return fmt.Errorf("%s holds a control character (a line break?)", f.name)
+		}
+	}
+	if strings.ContainsAny(a.AuthUser, `"\`) {
+		return fmt.Errorf(`auth_user must not hold " or \`)
+	}
+	if !validUser(a.User) {
+		return fmt.Errorf("user %q is not a SIP user name: letters, digits and - _ . ! ~ * ' ( ) & = + $ , / or %%XX only (no spaces, no @)", a.User)
+	}
+	return nil
+}
+
+// validUser accepts the user part of a SIP URI (RFC 3261 25.1: unreserved, escaped and
+// user-unreserved characters, but not ; and ?, which common parsers take for the start
+// of parameters and headers).
+func validUser(u string) bool {
+	for i := 0; i < len(u); i++ {
+		ch := u[i]
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9', strings.IndexByte("-_.!~*'()&=+$,/", ch) >= 0:
+		case ch == '%' && i+2 < len(u) && isHex(u[i+1]) && isHex(u[i+2]):
+			i += 2
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
 // checkPattern accepts WebExtension match patterns for web pages, without a port
 // (Firefox ignores ports in patterns, so a port would match differently per browser):

@@ -106,3 +106,38 @@ func TestWSPathChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryFieldHonouredOrRefused: values the phone could not honour as written are
+// refused with words that name the field, never taken and then ignored or misused.
+func TestEveryFieldHonouredOrRefused(t *testing.T) {
+	account := func(fields string) string {
+		return `{"accounts":[{"id":"a","user":"1001","domain":"pbx.example.com"` + fields + `}]}`
+	}
+	for doc, words := range map[string]string{
+		account(`,"dnd_code":200`):                               "dnd_code 200",
+		account(`,"dnd_code":99`):                                "dnd_code 99",
+		account(`,"dnd_code":700`):                               "dnd_code 700",
+		account(`,"auto_answer":{"enabled":true,"seconds":-1}`):  "auto_answer.seconds -1",
+		account(`,"auto_answer":{"enabled":true,"seconds":601}`): "auto_answer.seconds 601",
+		account(`,"region":"ZZ"`):                                `region "ZZ"`,
+		account(`,"region":"USA"`):                               `region "USA"`,
+		account(`,"display_name":"Ann\r\nX-Evil: 1"`):            "display_name",
+		`{"accounts":[{"id":"a","user":"10 01","domain":"x"}]}`:  "user",
+		`{"accounts":[{"id":"a","user":"1001>","domain":"x"}]}`:  "user",
+		account(`,"auth_user":"a\"b"`):                           "auth_user",
+		account(`,"codecs":["pcmu","PCMU"]`):                     `codec "PCMU" is listed twice`,
+		`{"default_account":"work"}`:                             `default_account "work" names no account`,
+	} {
+		_, err := Parse([]byte(doc))
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), words) {
+			t.Errorf("%s: %v, want an error that says %q", doc, err, words)
+		}
+	}
+	c, err := Parse([]byte(account(`,"region":"gb","dnd_code":603,"auto_answer":{"enabled":true,"seconds":600},"display_name":"Ann \"The Boss\" O'Neil","user":"+44-1001%40x"`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := c.Accounts[0]; a.Region != "GB" {
+		t.Errorf("region kept as %q, want GB", a.Region)
+	}
+}

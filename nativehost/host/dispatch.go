@@ -85,17 +85,40 @@ func (h *Host) handle(frame []byte) {
 		h.sendEvent(protocol.TypeError, errorBody(fmt.Errorf("%s %w", env.Type, errNoID)))
 		return
 	}
-	if slow[env.Type] {
-		// A re-INVITE or a transfer may wait seconds for the PBX: the loop keeps reading.
+	switch lanes[env.Type] {
+	case beside:
 		go h.run(fn, env)
-		return
+	case inSettingsOrder:
+		if err := h.settings.add(func() { h.run(fn, env) }); err != nil {
+			h.fail(env.ID, err)
+		}
+	default:
+		h.run(fn, env)
 	}
-	h.run(fn, env)
 }
 
-// slow intents wait on the PBX (a re-INVITE, a REFER and its NOTIFY); they run beside the
-// read loop. Everything else runs in order, so session reports keep their order.
-var slow = map[string]bool{protocol.TypeHold: true, protocol.TypeTransfer: true}
+// lane says where a request runs. The read loop itself runs only requests answered
+// from memory at once, in arrival order (so session reports keep their order); none
+// may wait on the PBX, the network or a config being applied, or pings, hang-ups and
+// session reports would wait behind it.
+type lane int
+
+const (
+	inLoop          lane = iota // answered at once, in the loop
+	beside                      // may wait seconds on the PBX or a connection: its own goroutine
+	inSettingsOrder             // reads or changes the config: one after another, beside the loop
+)
+
+// lanes lists the requests that do not run in the loop. hold and transfer wait on the
+// PBX (a re-INVITE, a REFER and its NOTIFY); dial may first connect the account (up to
+// the connect timeout). config_set saves and applies, and changed accounts unregister
+// first; set_status saves the config too, and config_get must see what came before.
+// answer returns at once (the phone holds other calls on its own goroutine), dtmf
+// queues its keys (keys), the rest answer from memory.
+var lanes = map[string]lane{
+	protocol.TypeHold: beside, protocol.TypeTransfer: beside, protocol.TypeDial: beside,
+	protocol.TypeConfigGet: inSettingsOrder, protocol.TypeConfigSet: inSettingsOrder, protocol.TypeSetStatus: inSettingsOrder,
+}
 
 func (h *Host) run(fn handler, env protocol.Envelope) {
 	data, err := fn(h, env)

@@ -20,6 +20,8 @@ var (
 	errNoSession = errors.New("no Dialer/PBX session is active")
 	// errTooManyKeys: maxQueuedKeyRequests dtmf requests are already waiting.
 	errTooManyKeys = errors.New("too many DTMF keys are waiting to be sent")
+	// errTooManySettings: maxQueuedSettings settings requests are already waiting.
+	errTooManySettings = errors.New("too many settings requests are waiting")
 	// errUnencodable: a reply's data could not be encoded (a bug).
 	errUnencodable = errors.New("reply could not be encoded")
 )

@@ -45,7 +45,8 @@ type Host struct {
 	closed    chan struct{} // closed when the session machine reaches Closed
 	closeOnce sync.Once
 	applyMu   sync.Mutex
-	keys      keyQueue // dtmf requests, played in order
+	keys      jobQueue // dtmf requests, played in order
+	settings  jobQueue // config_get, config_set and set_status, in order, beside the read loop
 
 	mu        sync.Mutex
 	phone     *phone.Phone
@@ -60,7 +61,9 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	h := &Host{opts: opts, log: opts.Log, out: messaging.NewWriter(opts.Stdout), closed: make(chan struct{})}
+	h := &Host{opts: opts, log: opts.Log, out: messaging.NewWriter(opts.Stdout), closed: make(chan struct{}),
+		keys:     jobQueue{max: maxQueuedKeyRequests, full: errTooManyKeys},
+		settings: jobQueue{max: maxQueuedSettings, full: errTooManySettings}}
 	h.loadConfig()
 	h.history = history.Open(opts.ConfigDir)
 	h.session = session.New(h.bound(), opts.Clock, h.onSession)

@@ -108,7 +108,7 @@ func endReasonOf(r phone.EndReason) *protocol.EndReason {
 
 func accountOf(a phone.AccountState) protocol.AccountState {
 	out := protocol.AccountState{
-		ID: a.ID, User: a.User, Domain: a.Domain, Transport: a.Transport,
+		ID: a.ID, Default: a.Default, User: a.User, Domain: a.Domain, Transport: a.Transport,
 		Registration: registrations[a.Registration], Error: accountErrorBody(a.Err),
 		AutoAnswer: protocol.AutoAnswer{Enabled: a.AutoAnswer.Enabled, Seconds: a.AutoAnswer.Seconds, FromPBX: a.AutoAnswer.FromPBX},
 		DNDCode:    a.DNDCode,
@@ -216,6 +216,7 @@ var codes = []struct {
 	{phone.ErrBadDTMF, protocol.CodeBadRequest},
 	{messaging.ErrTooLarge, protocol.CodeTooLarge},
 	{errTooManyKeys, protocol.CodeTooLarge},
+	{errTooManySettings, protocol.CodeTooLarge},
 	{phone.ErrBadNumber, protocol.CodeBadNumber},
 	{phone.ErrNoAccount, protocol.CodeNoAccount},
 	{phone.ErrNotRegistered, protocol.CodeNotRegistered},

@@ -142,3 +142,89 @@ func TestPBXRefusedHoldIsASIPError(t *testing.T) {
 		t.Fatal("sipp did not finish")
 	}
 }
+
+// TestCallWaitingHoldDoesNotStallTheHost: a call is up and a second one rings; answering
+// it puts the first on hold, and the PBX takes 10 s (the hold timeout) to answer that
+// re-INVITE. Meanwhile the host answers the answer itself, pings and the hang-up of a
+// third ringing call within 100 ms each: no intent waits on the PBX in the host's loop.
+func TestCallWaitingHoldDoesNotStallTheHost(t *testing.T) {
+	k := kamailiotest.Start(t, "pw-k", 300)
+	dir := writeConfig(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"pw-k","domain":%q,"codecs":["pcmu"]}]}`, k.Addr))
+	s := start(t, dir)
+	events := s.stream()
+	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
+	await(t, events, "registered", func(e protocol.Envelope) bool {
+		var st protocol.State
+		return e.Type == protocol.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == 1 &&
+			st.Accounts[0].Registration == protocol.RegRegistered
+	})
+	ringing := func(what string) string {
+		t.Helper()
+		var ce protocol.CallEvent
+		await(t, events, what, func(e protocol.Envelope) bool {
+			return e.Type == protocol.TypeIncoming && json.Unmarshal(e.Data, &ce) == nil
+		})
+		return ce.Call.ID
+	}
+	callIs := func(id, state string) func(protocol.Envelope) bool {
+		return func(e protocol.Envelope) bool {
+			var ce protocol.CallEvent
+			return e.Type == protocol.TypeCall && json.Unmarshal(e.Data, &ce) == nil && ce.Call.ID == id && ce.Call.State == state
+		}
+	}
+	nextID := int64(1)
+	request := func(typ, callID string) (protocol.Envelope, time.Duration) {
+		t.Helper()
+		nextID++
+		data := ""
+		if callID != "" {
+			data = `,"data":{"call_id":"` + callID + `"}`
+		}
+		t0 := time.Now()
+		s.send(fmt.Sprintf(`{"type":%q,"id":%d%s}`, typ, nextID, data))
+		r := await(t, events, typ+" reply", replyTo(nextID))
+		return r, time.Since(t0)
+	}
+
+	first := sippCaller(t, "invite_held_slowly.xml", k.Addr, 0)
+	one := ringing("the first call")
+	request(protocol.TypeAnswer, one)
+	await(t, events, "the first call connected", callIs(one, protocol.CallConnected))
+
+	second := sippCaller(t, "invite_answered.xml", k.Addr, 0)
+	two := ringing("the second call (call waiting)")
+	third := sippCaller(t, "invite_rejected.xml", k.Addr, 486)
+	three := ringing("the third call")
+
+	// The hold of the first call now waits 10 s for the PBX.
+	held := time.Now()
+	if r, took := request(protocol.TypeAnswer, two); !*r.OK || took > 100*time.Millisecond {
+		t.Fatalf("answer replied %+v after %v", r.Error, took)
+	}
+	for i := 0; i < 3; i++ {
+		if r, took := request(protocol.TypePing, ""); !*r.OK || took > 100*time.Millisecond {
+			t.Fatalf("ping %d replied %+v after %v while the hold waits", i, r.Error, took)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if r, took := request(protocol.TypeHangup, three); !*r.OK || took > 100*time.Millisecond {
+		t.Fatalf("hang-up of the third call replied %+v after %v while the hold waits", r.Error, took)
+	}
+	await(t, events, "the third call ended", callIs(three, protocol.CallEnded))
+	if waited := time.Since(held); waited > 5*time.Second {
+		t.Fatalf("the requests took %v in all", waited)
+	}
+	if err := <-third; err != nil {
+		t.Fatalf("third caller: %v", err)
+	}
+
+	// Once the PBX answered (or the hold gave up), the second call is answered.
+	await(t, events, "the second call connected", callIs(two, protocol.CallConnected))
+	if err := <-second; err != nil {
+		t.Fatalf("second caller: %v", err)
+	}
+	request(protocol.TypeHangup, one)
+	if err := <-first; err != nil {
+		t.Fatalf("first caller: %v", err)
+	}
+}

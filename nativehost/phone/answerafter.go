@@ -10,7 +10,7 @@ import (
 )
 
 // maxAnswerAfter caps the delay a PBX hint may ask for: the number is outside input.
-const maxAnswerAfter = 600
+const maxAnswerAfter = config.MaxAutoAnswerSeconds
 
 // autoAnswerDelay decides whether and when an incoming call is picked up by itself:
 // with auto_answer.from_pbx the PBX's hint decides (paging and intercom calls), else

@@ -18,8 +18,12 @@ import (
 // byeTimeout bounds waiting for the answer to our BYE.
 const byeTimeout = 2 * time.Second
 
-// call is one call. Its SIP dialog is driven by one goroutine (runOutgoing); other
-// goroutines only read its info or ask it to hang up.
+// call is one call. Its INVITE and its end are driven by one goroutine: runOutgoing for
+// an outgoing call, the onInvite handler that took an incoming one; hang-up and answer
+// reach it through channels. Requests inside the dialog (hold, DTMF, REFER and NOTIFY,
+// session refreshes) go out from the goroutines that make them, and the PBX's requests
+// are answered on sipgo's handler goroutines; every change of the call's info goes
+// through update, under mu.
 type call struct {
 	id        string
 	sipCallID string // the dialog's Call-ID, to match in-dialog requests
@@ -31,7 +35,9 @@ type call struct {
 	hangup        chan struct{}
 	mediaTimedOut atomic.Bool // the hang-up came from watchMedia
 	finishOnce    sync.Once
-	inc           *incoming // nil for outgoing calls
+	doneOnce      sync.Once
+	done          chan struct{} // closed when the call has ended (doneChan)
+	inc           *incoming     // nil for outgoing calls
 
 	timer       callTimer // RFC 4028 session timer (session_timer.go)
 	dialogMu    sync.Mutex
@@ -76,6 +82,12 @@ func (c *call) hangupCause() EndCause {
 		return EndNoMedia
 	}
 	return EndHangup
+}
+
+// doneChan is closed when the call has ended, before its end is reported.
+func (c *call) doneChan() chan struct{} {
+	c.doneOnce.Do(func() { c.done = make(chan struct{}) })
+	return c.done
 }
 
 func (c *call) hangupRequested() bool {
@@ -222,9 +234,7 @@ func (p *Phone) inviteRequest(c *call, target sip.Uri) (*sip.Request, error) {
 	}
 	acc := c.acct
 	req := sip.NewRequest(sip.INVITE, target)
-	from := &sip.FromHeader{DisplayName: acc.cfg.DisplayName, Address: acc.aor(), Params: sip.NewParams()}
-	from.Params.Add("tag", sip.GenerateTagN(16))
-	req.AppendHeader(from)
+	req.AppendHeader(acc.from(sip.GenerateTagN(16)))
 	req.AppendHeader(&sip.ToHeader{Address: target})
 	callID := sip.CallIDHeader(c.sipCallID)
 	req.AppendHeader(&callID)
@@ -528,6 +538,7 @@ func (p *Phone) finish(c *call, reason EndReason) {
 		p.mu.Lock()
 		delete(p.calls, c.id)
 		p.mu.Unlock()
+		close(c.doneChan())
 		p.update(c, func(in *CallInfo) {
 			in.State, in.EndedAt, in.End = CallEnded, time.Now(), reason
 		})

@@ -36,6 +36,10 @@ var (
 // (sipgo reports a transaction its transport closed under it that way).
 var errNoResponse = errors.New("the transaction ended without a response")
 
+// errClosedAtOnce: a connection the account dialed ended before sipgo took it into
+// service.
+var errClosedAtOnce = errors.New("the connection closed at once")
+
 // requestFunc sends a request in a transaction and returns its final response.
 type requestFunc func(context.Context, *sip.Request) (*sip.Response, error)
 

@@ -28,15 +28,10 @@ func (c *call) requestAnswer() {
 	c.inc.answerOnce.Do(func() { close(c.inc.answer) })
 }
 
-// onInvite takes an incoming INVITE. It runs in sipgo's handler goroutine, which must
-// not return before the final response (sipgo terminates the transaction after it).
+// onInvite takes an incoming INVITE that starts a call (the router sends re-INVITEs to
+// onReInvite). It runs in sipgo's handler goroutine, which must not return before the
+// final response (sipgo terminates the transaction after it).
 func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
-	if to := req.To(); to != nil {
-		if _, ok := to.Params.Get("tag"); ok {
-			p.onReInvite(req, tx)
-			return
-		}
-	}
 	acc := p.accountFor(req)
 	if acc == nil {
 		respond(tx, req, 404, "Not Found")
@@ -201,13 +196,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 // onReInvite answers an in-dialog INVITE from the PBX: hold/resume (the direction is
 // mirrored), a session refresh (RFC 4028, same SDP), a moved media server (the PBX leg
 // follows), or an offerless re-INVITE (we offer the session as it is, RFC 3261 14.2).
-// Only the account's server may send it, like any INVITE.
-func (p *Phone) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
-	c := p.callBySIPCallID(req.CallID().Value())
-	if c == nil || !p.fromServer(req, c.acct) {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
-		return
-	}
+// The router lets only the account's server in, like any INVITE.
+func (p *Phone) onReInvite(c *call, req *sip.Request, tx sip.ServerTransaction) {
 	timer, ok := answerSessionTimer(req, tx)
 	if !ok {
 		return
@@ -262,8 +252,10 @@ func (p *Phone) byeIncoming(dlg *sipgo.DialogServerSession, invite *sip.Request,
 	}
 }
 
-// Answer picks up a ringing incoming call. Calls already connected are put on hold
-// first (call waiting: the user switches to the new caller).
+// Answer picks up a ringing incoming call and returns at once. Calls already
+// connected are put on hold first (call waiting: the user switches to the new caller);
+// the new call is answered when the PBX has answered those holds (or they failed), up
+// to holdTimeout later, so Answer itself never waits on the PBX.
 func (p *Phone) Answer(callID string) error {
 	c, err := p.call(callID)
 	if err != nil {
@@ -272,15 +264,26 @@ func (p *Phone) Answer(callID string) error {
 	if c.inc == nil {
 		return fmt.Errorf("%w: %s is not an incoming call", ErrNoCall, callID)
 	}
+	var others []*call
 	for _, other := range p.connectedCalls() {
-		if other.id == c.id || other.info().Held {
-			continue
-		}
-		if err := p.Hold(other.id, true); err != nil {
-			p.log.Warn("call waiting: hold failed", "call", other.id, "err", err)
+		if other.id != c.id && !other.info().Held {
+			others = append(others, other)
 		}
 	}
-	c.requestAnswer()
+	if len(others) == 0 {
+		c.requestAnswer()
+		return nil
+	}
+	if !p.goTracked(func() {
+		for _, other := range others {
+			if err := p.Hold(other.id, true); err != nil {
+				p.log.Warn("call waiting: hold failed", "call", other.id, "err", err)
+			}
+		}
+		c.requestAnswer()
+	}) {
+		return ErrClosed
+	}
 	return nil
 }
 
@@ -371,16 +374,4 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
-}
-
-func reasonPhrase(code int) string {
-	switch code {
-	case 480:
-		return "Temporarily Unavailable"
-	case 486:
-		return "Busy Here"
-	case 603:
-		return "Decline"
-	}
-	return "Busy Here"
 }

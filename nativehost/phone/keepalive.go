@@ -14,9 +14,9 @@ var crlf = []byte("\r\n\r\n")
 // keepalive pings the account's server every interval until ctx ends: a CRLF pair on
 // UDP (from the SIP socket), TCP and TLS, a WebSocket ping frame on WS and WSS (a CRLF
 // text frame is no SIP message; RFC 7118 leaves keepalives to the WebSocket). A
-// connection whose ping cannot be written, or that misses a pong for pongTimeout after
-// the server has shown it answers pings (WebSocket servers always must), is closed,
-// which makes the account register again over a new one.
+// connection whose ping cannot be written, or that misses a pong for
+// Options.PongTimeout after the server has shown it answers pings (WebSocket servers
+// always must), is closed, which makes the account register again over a new one.
 func (a *account) keepalive(ctx context.Context, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -48,7 +48,7 @@ func (a *account) keepalive(ctx context.Context, interval time.Duration) {
 		}
 		answers := f.ws != nil || last != 0
 		if answers && !pending.IsZero() && last < pending.UnixNano() {
-			if time.Since(pending) < pongTimeout {
+			if time.Since(pending) < a.p.pongTimeout {
 				continue // the pong may still come
 			}
 			a.p.log.Warn("keepalive: no pong from the server, connection closed", "account", a.cfg.ID)

@@ -123,9 +123,7 @@ func (a *account) subscribe(ctx context.Context, expires int) (int, error) {
 
 	aor := sip.Uri{Scheme: "sip", User: a.cfg.User, Host: a.domain.Host, Port: a.domain.Port}
 	req := sip.NewRequest(sip.SUBSCRIBE, aor)
-	from := &sip.FromHeader{DisplayName: a.cfg.DisplayName, Address: a.aor(), Params: sip.NewParams()}
-	from.Params.Add("tag", fromTag)
-	req.AppendHeader(from)
+	req.AppendHeader(a.from(fromTag))
 	to := &sip.ToHeader{Address: a.aor(), Params: sip.NewParams()}
 	if toTag != "" {
 		to.Params.Add("tag", toTag)
@@ -179,16 +177,6 @@ func isMessageSummary(req *sip.Request) bool {
 	}
 	ev, _, _ := strings.Cut(h.Value(), ";")
 	return strings.EqualFold(strings.TrimSpace(ev), mwiEvent)
-}
-
-// onNotifyAny sends message-summary NOTIFYs to onMWINotify and the others (transfer
-// progress) to onNotify.
-func (p *Phone) onNotifyAny(req *sip.Request, tx sip.ServerTransaction) {
-	if isMessageSummary(req) {
-		p.onMWINotify(req, tx)
-		return
-	}
-	p.onNotify(req, tx)
 }
 
 // onMWINotify takes a message summary: in an account's subscription (matched by

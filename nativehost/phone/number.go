@@ -13,7 +13,7 @@ const maxNumber = 256
 
 // Target turns what the user dialled into a Request-URI on the account's domain: a
 // number (digits, *, #, a leading +; spaces, dots, dashes and brackets are dropped) or
-// a sip:/sips: URI passed through. See Normalize for the number rules.
+// a sip:/sips: URI passed through. See normalize for the number rules.
 func Target(input, domainHost string, domainPort int) (sip.Uri, string, error) {
 	return TargetIn(input, "", domainHost, domainPort)
 }

@@ -43,13 +43,28 @@ type Options struct {
 	UserAgent string
 	// Media decides the browser leg's addresses; nil looks at the machine's.
 	Media *media.BrowserNet
+	// PongTimeout: a keepalive ping without a pong within it means the connection has
+	// failed (RFC 5626 4.4.1), once the server has shown that it answers pings; zero:
+	// 10 s.
+	PongTimeout time.Duration
+	// SessionTimeUnit is how long one second of a Session-Expires interval (RFC 4028)
+	// lasts; zero: a second. Tests shorten it to run the timers in milliseconds.
+	SessionTimeUnit time.Duration
 }
+
+// Defaults of Options.
+const (
+	defaultPongTimeout     = 10 * time.Second
+	defaultSessionTimeUnit = time.Second
+)
 
 // Phone is the SIP user agent with its accounts and calls.
 type Phone struct {
-	log    *slog.Logger
-	events Events
-	bnet   *media.BrowserNet
+	log         *slog.Logger
+	events      Events
+	bnet        *media.BrowserNet
+	pongTimeout time.Duration // Options.PongTimeout
+	sessionUnit time.Duration // Options.SessionTimeUnit
 
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
@@ -64,12 +79,13 @@ type Phone struct {
 	wg     sync.WaitGroup // account loops and calls
 	nextID atomic.Uint64
 
-	mu       sync.Mutex
-	accounts []*account
-	calls    map[string]*call
-	closed   bool
-	status   Status
-	route    func(server string) (net.IP, error) // nil: the routing table (tests move it)
+	mu        sync.Mutex
+	accounts  []*account
+	defaultID string // the account Dial("") uses: config's default_account, else the first
+	calls     map[string]*call
+	closed    bool
+	status    Status
+	route     func(server string) (net.IP, error) // nil: the routing table (tests move it)
 }
 
 // New starts the user agent on the interface that faces the first account's server and
@@ -84,7 +100,14 @@ func New(cfg *config.Config, ev Events, opts Options) (*Phone, error) {
 	if opts.Media == nil {
 		opts.Media = media.NewBrowserNet()
 	}
-	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, calls: map[string]*call{}, status: StatusFromConfig(cfg.Status)}
+	if opts.PongTimeout <= 0 {
+		opts.PongTimeout = defaultPongTimeout
+	}
+	if opts.SessionTimeUnit <= 0 {
+		opts.SessionTimeUnit = defaultSessionTimeUnit
+	}
+	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, pongTimeout: opts.PongTimeout, sessionUnit: opts.SessionTimeUnit,
+		calls: map[string]*call{}, status: StatusFromConfig(cfg.Status), defaultID: cfg.DefaultAccount}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 
 	localIP := net.IPv4(127, 0, 0, 1)
@@ -157,6 +180,7 @@ func (p *Phone) UpdateAccounts(cfg *config.Config) error {
 		old[a.cfg.ID] = a
 	}
 	p.status = StatusFromConfig(cfg.Status)
+	p.defaultID = cfg.DefaultAccount
 	p.mu.Unlock()
 
 	var next, started []*account
@@ -219,38 +243,17 @@ func (p *Phone) listen(ip net.IP, name string) error {
 	p.udp = udp
 	p.serveStreams()
 
-	srv.OnBye(p.onBye)
-	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
-		respond(tx, req, 200, "OK")
-	})
-	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
-		for _, f := range p.flows() {
-			if f.dsc.ReadAck(req, tx) == nil {
-				return
-			}
-		} // an ACK for a non-2xx is absorbed by the transaction
-	})
-	srv.OnInvite(p.onInvite)
-	srv.OnNotify(p.onNotify)
-	srv.OnRefer(p.onRefer)
-	p.serveDialogExtras(srv)
+	p.serve(srv) // router.go
 	go func() {
 		if err := srv.ServeUDP(conn); err != nil && !errors.Is(err, net.ErrClosed) {
 			p.log.Error("SIP socket stopped", "err", err)
 		}
 	}()
-	// ServeUDP registers the socket asynchronously; a request sent before that makes
-	// sipgo bind the address again (EADDRINUSE). Wait until the transport knows it.
-	deadline := time.Now().Add(listenTimeout)
-	for {
-		if _, err := ua.TransportLayer().GetConnection("udp", addr.String()); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			p.Close(context.Background())
-			return fmt.Errorf("SIP socket %s did not start serving", addr)
-		}
-		time.Sleep(time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), listenTimeout)
+	defer cancel()
+	if err := p.waitServing(ctx, netUDP, addr.String(), nil); err != nil {
+		p.Close(context.Background())
+		return fmt.Errorf("SIP socket: %w", err)
 	}
 	p.log.Info("SIP listening", "addr", addr.String())
 	return nil
@@ -261,15 +264,6 @@ const listenTimeout = 2 * time.Second
 
 func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
 	_ = tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
-}
-
-func (p *Phone) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	for _, f := range p.flows() {
-		if f.dc.ReadBye(req, tx) == nil || f.dsc.ReadBye(req, tx) == nil {
-			return
-		}
-	}
-	respond(tx, req, 481, "Call/Transaction Does Not Exist")
 }
 
 // flows lists the UDP flow and every account's and call's current flow: in-dialog
@@ -322,14 +316,18 @@ func (p *Phone) SetStatus(s Status) error {
 func (p *Phone) Snapshot() ([]AccountState, []CallInfo) {
 	p.mu.Lock()
 	accs := append([]*account(nil), p.accounts...)
+	defaultID := p.defaultID
 	calls := make([]*call, 0, len(p.calls))
 	for _, c := range p.calls {
 		calls = append(calls, c)
 	}
 	p.mu.Unlock()
+	def := defaultAccount(accs, defaultID)
 	as := make([]AccountState, 0, len(accs))
 	for _, a := range accs {
-		as = append(as, a.state())
+		st := a.state()
+		st.Default = a == def
+		as = append(as, st)
 	}
 	cs := make([]CallInfo, 0, len(calls))
 	for _, c := range calls {
@@ -339,15 +337,52 @@ func (p *Phone) Snapshot() ([]AccountState, []CallInfo) {
 	return as, cs
 }
 
+// account finds an account by id; "" is the default account.
 func (p *Phone) account(id string) (*account, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if id == "" {
+		if a := defaultAccount(p.accounts, p.defaultID); a != nil {
+			return a, nil
+		}
+		return nil, fmt.Errorf("%w: there is no account", ErrNoAccount)
+	}
 	for _, a := range p.accounts {
-		if id == "" || a.cfg.ID == id {
+		if a.cfg.ID == id {
 			return a, nil
 		}
 	}
 	return nil, fmt.Errorf("%w: %q", ErrNoAccount, id)
+}
+
+// defaultAccount is the account named id (config's default_account, which config
+// checked names one), else the first; nil without accounts.
+func defaultAccount(accs []*account, id string) *account {
+	for _, a := range accs {
+		if a.cfg.ID == id {
+			return a
+		}
+	}
+	if len(accs) > 0 {
+		return accs[0]
+	}
+	return nil
+}
+
+// goTracked runs f on its own goroutine, which Close waits for, unless the phone is
+// closing (false).
+func (p *Phone) goTracked(f func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		f()
+	}()
+	return true
 }
 
 func (p *Phone) newCallID() string { return "c" + strconv.FormatUint(p.nextID.Add(1), 10) }

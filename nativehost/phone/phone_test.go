@@ -87,21 +87,25 @@ func newPhone(t *testing.T, d *devpbxtest.PBX, password string) (*Phone, *eventL
 }
 
 // newPhoneAt starts a phone for user 1001 at server; extra is more account JSON fields.
-func newPhoneAt(t *testing.T, server, password, extra string) (*Phone, *eventLog) {
+func newPhoneAt(t *testing.T, server, password, extra string, opts ...func(*Options)) (*Phone, *eventLog) {
 	t.Helper()
-	return newPhoneAs(t, server, "1001", password, extra)
+	return newPhoneAs(t, server, "1001", password, extra, opts...)
 }
 
 // newPhoneAs starts a phone with one account "work" for user at server.
-func newPhoneAs(t *testing.T, server, user, password, extra string) (*Phone, *eventLog) {
+// opts change the phone's Options (shortSessionTimers).
+func newPhoneAs(t *testing.T, server, user, password, extra string, opts ...func(*Options)) (*Phone, *eventLog) {
 	t.Helper()
 	cfg, err := config.Parse([]byte(fmt.Sprintf(`{"accounts":[{"id":"work","user":%q,"password":%q,"domain":%q,"codecs":["pcmu"]%s}]}`, user, password, server, extra)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ev := &eventLog{}
-	p, err := New(cfg, ev, Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}})
+	o := Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}}
+	for _, f := range opts {
+		f(&o)
+	}
+	p, err := New(cfg, ev, o)
 	if err != nil {
 		t.Fatal(err)
 	}

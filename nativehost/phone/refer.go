@@ -21,10 +21,9 @@ const maxReferTo = 1024
 // it: 202, a new outgoing call to the Refer-To target (with its Replaces header, if the
 // URI carries one), NOTIFYs with that call's progress (message/sipfrag, RFC 3515 2.4.4),
 // and on success our old call ends (by the transferor's BYE, or ours after 2 s). Others
-// get 603 Decline and the call stays.
-func (p *Phone) onRefer(req *sip.Request, tx sip.ServerTransaction) {
-	c := p.callBySIPCallID(req.CallID().Value())
-	if c == nil || !inDialog(req) || !p.fromServer(req, c.acct) {
+// get 603 Decline and the call stays. The router lets only the account's server in.
+func (p *Phone) onRefer(c *call, req *sip.Request, tx sip.ServerTransaction) {
+	if !inDialog(req) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
@@ -69,16 +68,6 @@ func (p *Phone) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		defer p.wg.Done()
 		p.followRefer(c, d, target, extra)
 	}()
-}
-
-// inDialog reports whether a request carries a To tag (RFC 3261 12.2.2).
-func inDialog(req *sip.Request) bool {
-	to := req.To()
-	if to == nil {
-		return false
-	}
-	_, ok := to.Params.Get("tag")
-	return ok
 }
 
 // parseReferTo reads a Refer-To: a sip/sips URI, whose Replaces URI header (an attended
@@ -157,12 +146,12 @@ func (p *Phone) followRefer(old *call, d *dialog, target sip.Uri, extra []sip.He
 		case <-p.ctx.Done():
 		}
 	}
-	p.notifyRefer(old, d, fmt.Sprintf("SIP/2.0 %d %s", code, sipfragReason(code)), true)
+	p.notifyRefer(old, d, fmt.Sprintf("SIP/2.0 %d %s", code, reasonPhrase(code)), true)
 	if code >= 200 && code < 300 {
 		// The transferor ends the old call after our NOTIFY (RFC 5589 6); if it does not,
 		// we do.
 		select {
-		case <-p.ended(old):
+		case <-old.doneChan():
 		case <-time.After(targetLegGrace):
 			p.log.Info("transfer done, ending the old call", "call", old.id, "new_call", id)
 			old.requestHangup()
@@ -170,22 +159,6 @@ func (p *Phone) followRefer(old *call, d *dialog, target sip.Uri, extra []sip.He
 		return
 	}
 	p.update(old, func(in *CallInfo) { in.Transferring = false })
-}
-
-func sipfragReason(code int) string {
-	switch code {
-	case 100:
-		return "Trying"
-	case 200:
-		return "OK"
-	case 408:
-		return "Request Timeout"
-	case 487:
-		return "Request Terminated"
-	case 503:
-		return "Service Unavailable"
-	}
-	return reasonPhrase(code)
 }
 
 // notifyTimeout bounds one NOTIFY of a transfer's progress.

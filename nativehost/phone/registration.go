@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tabphone/tabphone/media"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
+	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
 )
 
@@ -271,9 +271,31 @@ func (a *account) aor() sip.Uri {
 	return sip.Uri{Scheme: "sip", User: a.cfg.User, Host: a.domain.Host}
 }
 
+// from is the account's From header with our tag.
+func (a *account) from(tag string) *sip.FromHeader {
+	from := &sip.FromHeader{DisplayName: a.displayName(), Address: a.aor(), Params: sip.NewParams()}
+	from.Params.Add("tag", tag)
+	return from
+}
+
+// displayName is display_name as the inside of a quoted string: sipgo writes it
+// between quotes as it is, so quotes and backslashes become quoted-pairs (RFC 3261
+// 25.1); config refused control characters.
+func (a *account) displayName() string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a.cfg.DisplayName)
+}
+
 // register sends one REGISTER (with digest auth when challenged) and returns the expiry
-// the registrar granted.
+// the registrar granted. A 423 Interval Too Brief is followed by one more REGISTER
+// with the registrar's Min-Expires.
 func (a *account) register(ctx context.Context, expires int) (int, error) {
+	return a.registerFor(ctx, expires, true)
+}
+
+// registerFor is register; retry423 says whether a 423 may be answered with another
+// REGISTER (not for the one that follows a 423, so a registrar that keeps answering
+// 423 cannot loop us).
+func (a *account) registerFor(ctx context.Context, expires int, retry423 bool) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, registerTimeout)
 	defer cancel()
 
@@ -283,10 +305,8 @@ func (a *account) register(ctx context.Context, expires int) (int, error) {
 	a.mu.Unlock()
 
 	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: a.domain.Host, Port: a.domain.Port})
-	from := &sip.FromHeader{DisplayName: a.cfg.DisplayName, Address: a.aor(), Params: sip.NewParams()}
-	from.Params.Add("tag", sip.GenerateTagN(16))
-	req.AppendHeader(from)
-	req.AppendHeader(&sip.ToHeader{DisplayName: a.cfg.DisplayName, Address: a.aor()})
+	req.AppendHeader(a.from(sip.GenerateTagN(16)))
+	req.AppendHeader(&sip.ToHeader{DisplayName: a.displayName(), Address: a.aor()})
 	callID := sip.CallIDHeader(a.callID)
 	req.AppendHeader(&callID)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: cseq, MethodName: sip.REGISTER})
@@ -299,12 +319,12 @@ func (a *account) register(ctx context.Context, expires int) (int, error) {
 	a.mu.Lock()
 	a.cseq = req.CSeq().SeqNo // an answered challenge sent it again with the next CSeq
 	a.mu.Unlock()
-	if res.StatusCode == 423 && expires > 0 && !retried423(ctx) {
+	if res.StatusCode == 423 && expires > 0 && retry423 {
 		// Interval Too Brief (RFC 3261 10.3): ask again with the registrar's minimum.
 		if h := res.GetHeader("Min-Expires"); h != nil {
 			if min, err := strconv.Atoi(strings.TrimSpace(h.Value())); err == nil && min > expires && min <= 86400 {
 				a.p.log.Info("registrar wants a longer expiry", "account", a.cfg.ID, "min_expires", min)
-				return a.register(context.WithValue(ctx, retry423Key{}, true), min)
+				return a.registerFor(ctx, min, false)
 			}
 		}
 	}
@@ -317,12 +337,6 @@ func (a *account) register(ctx context.Context, expires int) (int, error) {
 	a.mu.Unlock()
 	return granted, nil
 }
-
-// retry423Key marks a REGISTER that already follows a 423, so a registrar that keeps
-// answering 423 cannot loop us.
-type retry423Key struct{}
-
-func retried423(ctx context.Context) bool { return ctx.Value(retry423Key{}) != nil }
 
 // security is the media the account's PBX leg speaks (config validated the value).
 func (a *account) security() media.Security {

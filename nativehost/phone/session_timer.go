@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -21,9 +20,6 @@ const minSE = 90
 
 // maxSE caps an interval a peer asks for (one day): the number is outside input.
 const maxSE = 86400
-
-// sessionTimeUnit is one second of Session-Expires; tests shorten it.
-var sessionTimeUnit = time.Second
 
 // refreshTimeout bounds one refresh request.
 const refreshTimeout = 10 * time.Second
@@ -186,7 +182,7 @@ func (p *Phone) startSessionTimer(c *call, st sessionTimer, weAreUAC bool, peer 
 	if ct.stopped || st.seconds == 0 {
 		return
 	}
-	interval := time.Duration(st.seconds) * sessionTimeUnit
+	interval := time.Duration(st.seconds) * p.sessionUnit
 	if weRefresh := (st.refresher == "uac") == weAreUAC; weRefresh {
 		// RFC 4028 10: refresh at half the interval.
 		ct.t = time.AfterFunc(interval/2, func() { p.refreshSession(c) })
@@ -194,7 +190,7 @@ func (p *Phone) startSessionTimer(c *call, st sessionTimer, weAreUAC bool, peer 
 	}
 	// RFC 4028 10: without a refresh by interval minus min(32 s, interval/3), the
 	// session is over: BYE.
-	ct.t = time.AfterFunc(interval-min(32*sessionTimeUnit, interval/3), func() {
+	ct.t = time.AfterFunc(interval-min(32*p.sessionUnit, interval/3), func() {
 		if c.info().State == CallEnded {
 			return
 		}
@@ -299,14 +295,9 @@ func statusOf(res *sip.Response) int {
 }
 
 // onUpdate answers an UPDATE (RFC 3311) from the PBX within a call: a session refresh
-// without a body, or a new offer, applied like a re-INVITE's. Only the account's server
-// may send it.
-func (p *Phone) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
-	c := p.callBySIPCallID(req.CallID().Value())
-	if c == nil || !p.fromServer(req, c.acct) {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
-		return
-	}
+// without a body, or a new offer, applied like a re-INVITE's. The router lets only the
+// account's server in.
+func (p *Phone) onUpdate(c *call, req *sip.Request, tx sip.ServerTransaction) {
 	st, ok := answerSessionTimer(req, tx)
 	if !ok {
 		return
@@ -334,16 +325,4 @@ func (p *Phone) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	p.startSessionTimer(c, st, false, nil)
-}
-
-// serveDialogExtras registers the handlers of this file's and mwi.go's requests, and
-// answers stray CANCELs.
-func (p *Phone) serveDialogExtras(srv *sipgo.Server) {
-	srv.OnUpdate(p.onUpdate)
-	srv.OnNotify(p.onNotifyAny)
-	// A CANCEL that matches a transaction is answered by sipgo's transaction layer; one
-	// that reaches us matches nothing (RFC 3261 9.2: 481, not sipgo's default 405).
-	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
-	})
 }

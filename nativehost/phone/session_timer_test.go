@@ -8,14 +8,9 @@ import (
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 )
 
-// shortSessionTimers makes one Session-Expires second last 10 ms for the test, so a
-// 90 s interval refreshes after 450 ms. Set before the phone starts; restored after
-// it closed.
-func shortSessionTimers(t *testing.T) {
-	old := sessionTimeUnit
-	sessionTimeUnit = 10 * time.Millisecond
-	t.Cleanup(func() { sessionTimeUnit = old })
-}
+// shortSessionTimers makes one Session-Expires second last 10 ms for the phone, so a
+// 90 s interval refreshes after 450 ms.
+func shortSessionTimers(o *Options) { o.SessionTimeUnit = 10 * time.Millisecond }
 
 // connectedIncoming waits for the auto-answered incoming call and returns it.
 func connectedIncoming(t *testing.T, ev *eventLog) CallInfo {
@@ -45,8 +40,7 @@ func TestSessionTimerAnsweredThroughKamailio(t *testing.T) {
 // TestSessionRefreshedByThePhone: the caller does not support timers, so the phone is
 // the refresher and sends UPDATEs at half the interval.
 func TestSessionRefreshedByThePhone(t *testing.T) {
-	shortSessionTimers(t)
-	k, _, ev := kamailioPhone(t, `,"auto_answer":{"enabled":true,"seconds":0}`)
+	k, _, ev := kamailioPhone(t, `,"auto_answer":{"enabled":true,"seconds":0}`, shortSessionTimers)
 	t0 := time.Now()
 	done := sipp(t, "invite_session_refresh.xml", k.Addr, 0)
 	in := connectedIncoming(t, ev)
@@ -64,8 +58,7 @@ func TestSessionRefreshedByThePhone(t *testing.T) {
 // TestSessionExpiresWithoutRefresh: the caller is the refresher and goes silent; the
 // phone hangs up (RFC 4028 10) at interval - interval/3.
 func TestSessionExpiresWithoutRefresh(t *testing.T) {
-	shortSessionTimers(t)
-	k, p, ev := kamailioPhone(t, `,"auto_answer":{"enabled":true,"seconds":0}`)
+	k, p, ev := kamailioPhone(t, `,"auto_answer":{"enabled":true,"seconds":0}`, shortSessionTimers)
 	done := sipp(t, "invite_session_expiry.xml", k.Addr, 0)
 	in := connectedIncoming(t, ev)
 	wait(t, "BYE from the phone", done)
@@ -128,8 +121,7 @@ func FuzzParseSessionExpires(f *testing.F) {
 // TestOutgoingCallRefreshedWithReInvite: the callee's 200 makes the phone the refresher
 // and does not allow UPDATE, so the phone refreshes with re-INVITEs (and ACKs them).
 func TestOutgoingCallRefreshedWithReInvite(t *testing.T) {
-	shortSessionTimers(t)
-	p, ev, done := calleePhone(t, "uas_session_refresh.xml", 0)
+	p, ev, done := calleePhone(t, "uas_session_refresh.xml", 0, shortSessionTimers)
 	id, err := p.Dial("", "2000")
 	if err != nil {
 		t.Fatal(err)

@@ -114,6 +114,7 @@ type CallInfo struct {
 // AccountState is one account as the phone reports it. It never holds the password.
 type AccountState struct {
 	ID           string
+	Default      bool // the account a dial that names none goes out from (default_account)
 	User         string
 	Domain       string
 	Transport    string // as configured: udp, tcp, tls, ws, wss (empty: udp)

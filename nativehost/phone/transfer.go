@@ -135,33 +135,12 @@ func (p *Phone) TransferAttended(callID, toCallID string) error {
 	}
 	c.requestHangup()
 	select {
-	case <-p.ended(t):
+	case <-t.doneChan():
 	case <-time.After(targetLegGrace):
 		p.log.Info("attended transfer: the target kept our call, ending it", "call", t.id)
 		t.requestHangup()
 	}
 	return nil
-}
-
-// ended returns a channel closed when the call has ended.
-func (p *Phone) ended(c *call) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for range tick.C {
-			if c.info().State == CallEnded {
-				return
-			}
-			select {
-			case <-p.ctx.Done():
-				return
-			default:
-			}
-		}
-	}()
-	return done
 }
 
 // refer sends a REFER on a connected call and waits for the NOTIFY with the new call's
@@ -203,14 +182,10 @@ func (p *Phone) refer(c *call, referTo string) error {
 	}
 }
 
-// onNotify takes the NOTIFYs of a transfer (Event: refer, a message/sipfrag body with
-// the new call's status line) and answers 200; unknown dialogs get 481.
-func (p *Phone) onNotify(req *sip.Request, tx sip.ServerTransaction) {
-	c := p.callBySIPCallID(req.CallID().Value())
-	if c == nil {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
-		return
-	}
+// onReferNotify takes the NOTIFYs of a transfer (Event: refer, a message/sipfrag body
+// with the new call's status line) and answers 200. The router lets only the account's
+// server in.
+func (p *Phone) onReferNotify(c *call, req *sip.Request, tx sip.ServerTransaction) {
 	respond(tx, req, 200, "OK")
 	ev := req.GetHeader("Event")
 	if ev == nil || !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ev.Value())), "refer") {

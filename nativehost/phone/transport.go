@@ -43,10 +43,6 @@ const (
 	maxCAFile = 1 << 20
 )
 
-// pongTimeout: a keepalive ping without a pong within it means the flow has failed
-// (RFC 5626 4.4.1), once the server has shown that it answers pings. A variable for tests.
-var pongTimeout = 10 * time.Second
-
 // flow is how an account reaches its server and is reached by it.
 type flow struct {
 	network string // udp, tcp, tls, ws, wss
@@ -271,24 +267,35 @@ func (a *account) dialFlow(ctx context.Context) (*flow, error) {
 		f.close()
 		return nil, err
 	}
-	// sipgo takes the connection into its pool asynchronously; a request sent before
-	// that would make it dial a second connection from the same port.
-	for {
-		if c, err := p.ua.TransportLayer().GetConnection(network, laddr.String()); err == nil {
-			_, _ = c.TryClose() // GetConnection took a reference
-			break
-		}
-		select {
-		case <-ctx.Done():
-			f.close()
-			return nil, fmt.Errorf("SIP connection to %s was not taken into service: %w", addr, ctx.Err())
-		case <-f.closed:
-			return nil, fmt.Errorf("connection to %s closed at once", addr)
-		case <-time.After(time.Millisecond):
-		}
+	if err := p.waitServing(ctx, network, laddr.String(), f.closed); err != nil {
+		f.close()
+		return nil, fmt.Errorf("SIP connection to %s: %w", addr, err)
 	}
 	p.log.Info("SIP connection up", "account", a.cfg.ID, "transport", network, "local", laddr.String(), "server", addr)
 	return f, nil
+}
+
+// waitServing waits until sipgo's transport layer serves the socket or connection at
+// laddr. sipgo takes a socket (ServeUDP) or a handed-over connection into service
+// asynchronously, and a request sent before that makes it bind the address again (UDP:
+// EADDRINUSE) or dial a second connection from the same port. It gives up when ctx
+// ends or lost is closed (the connection went away first; nil: never).
+func (p *Phone) waitServing(ctx context.Context, network, laddr string, lost <-chan struct{}) error {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		if c, err := p.ua.TransportLayer().GetConnection(network, laddr); err == nil {
+			_, _ = c.TryClose() // GetConnection took a reference
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s %s was not taken into service: %w", strings.ToUpper(network), laddr, ctx.Err())
+		case <-lost:
+			return errClosedAtOnce
+		case <-tick.C:
+		}
+	}
 }
 
 // tlsConfig verifies the server's certificate against the system roots plus the

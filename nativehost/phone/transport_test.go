@@ -59,15 +59,18 @@ func (s *stateLog) logged(msg string) []time.Time {
 }
 
 // phoneWith starts a phone with the given accounts JSON.
-func phoneWith(t *testing.T, accounts string) (*Phone, *stateLog) {
+func phoneWith(t *testing.T, accounts string, opts ...func(*Options)) (*Phone, *stateLog) {
 	t.Helper()
 	cfg, err := config.Parse([]byte(`{"accounts":[` + accounts + `]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ev := &stateLog{}
-	p, err := New(cfg, ev, Options{Log: slog.New(logRec{mu: &ev.smu, msgs: &ev.logs}),
-		Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}})
+	o := Options{Log: slog.New(logRec{mu: &ev.smu, msgs: &ev.logs}), Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}}
+	for _, f := range opts {
+		f(&o)
+	}
+	p, err := New(cfg, ev, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,9 +371,6 @@ func TestKeepalivePongsFromKamailio(t *testing.T) {
 // stops answering (a dead NAT binding, a hung server) gets its connection closed after
 // the pong timeout.
 func TestKeepaliveClosesASilentConnection(t *testing.T) {
-	old := pongTimeout
-	pongTimeout = 1500 * time.Millisecond
-	t.Cleanup(func() { pongTimeout = old })
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -397,7 +397,8 @@ func TestKeepaliveClosesASilentConnection(t *testing.T) {
 			}
 		}
 	}()
-	p, _ := phoneWith(t, accountJSON("a", "1001", "x", l.Addr().String(), "tcp", `,"register":false,"keepalive":1`))
+	p, _ := phoneWith(t, accountJSON("a", "1001", "x", l.Addr().String(), "tcp", `,"register":false,"keepalive":1`),
+		func(o *Options) { o.PongTimeout = 1500 * time.Millisecond })
 	a, _ := p.account("a")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"time"
 )
 
 // UDP accounts share the SIP socket on the address that faces the first account's
@@ -43,9 +42,11 @@ func (p *Phone) udpFlowFor(server string) (*flow, error) {
 			p.log.Error("SIP socket stopped", "addr", addr.String(), "err", err)
 		}
 	}()
-	if err := p.waitServing(netUDP, addr.String()); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), listenTimeout)
+	defer cancel()
+	if err := p.waitServing(ctx, netUDP, addr.String(), nil); err != nil {
 		conn.Close()
-		return nil, err
+		return nil, fmt.Errorf("SIP socket: %w", err)
 	}
 	if p.udpByIP == nil {
 		p.udpByIP = map[string]*flow{}
@@ -53,25 +54,6 @@ func (p *Phone) udpFlowFor(server string) (*flow, error) {
 	p.udpByIP[ip.String()] = f
 	p.log.Info("SIP listening", "addr", addr.String())
 	return f, nil
-}
-
-// waitServing waits until sipgo's transport layer knows a socket it serves: ServeUDP
-// registers it asynchronously, and a request sent before that makes sipgo bind the
-// address again (EADDRINUSE).
-func (p *Phone) waitServing(network, addr string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), listenTimeout)
-	defer cancel()
-	for {
-		if c, err := p.ua.TransportLayer().GetConnection(network, addr); err == nil {
-			_, _ = c.TryClose()
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("SIP socket %s did not start serving", addr)
-		case <-time.After(time.Millisecond):
-		}
-	}
 }
 
 // closeUDPSockets closes the sockets of accounts on other interfaces.

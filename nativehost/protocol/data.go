@@ -160,6 +160,7 @@ const (
 // AccountState is one account as the UI sees it. It never holds the password.
 type AccountState struct {
 	ID           string     `json:"id"`
+	Default      bool       `json:"default,omitempty"` // dial without an account uses this one (config's default_account)
 	User         string     `json:"user"`
 	Domain       string     `json:"domain"`
 	Transport    string     `json:"transport,omitempty"` // udp, tcp, tls, ws, wss

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-func TestKeyQueueKeepsTheOrderOfRequests(t *testing.T) {
-	var q keyQueue
+func TestJobQueueKeepsTheOrderOfRequests(t *testing.T) {
+	q := jobQueue{max: maxQueuedKeyRequests, full: errTooManyKeys}
 	var mu sync.Mutex
 	var got []int
 	done := make(chan struct{})
@@ -43,8 +43,8 @@ func TestKeyQueueKeepsTheOrderOfRequests(t *testing.T) {
 	}
 }
 
-func TestKeyQueueIsBounded(t *testing.T) {
-	var q keyQueue
+func TestJobQueueIsBounded(t *testing.T) {
+	q := jobQueue{max: maxQueuedKeyRequests, full: errTooManyKeys}
 	release := make(chan struct{})
 	defer close(release)
 	if err := q.add(func() { <-release }); err != nil {
