@@ -113,15 +113,16 @@ export function currentCall(state) {
   return calls.length ? calls[calls.length - 1] : null;
 }
 
-/** The account the popup shows: the first one (the host lists the default first). */
+/** The account the popup shows: the one the host marks `default` (config's default_account), else the first. */
 export function mainAccount(state) {
-  return state.snapshot?.accounts?.[0] ?? null;
+  const accounts = state.snapshot?.accounts ?? [];
+  return accounts.find((a) => a?.default === true) ?? accounts[0] ?? null;
 }
 
-/** The account a call goes out from: the one with that id, else the default (first). */
+/** The account a call goes out from: the one with that id, else the default one. */
 export function accountById(state, id) {
   const accounts = state.snapshot?.accounts ?? [];
-  return accounts.find((a) => a.id === id) ?? accounts[0] ?? null;
+  return accounts.find((a) => a.id === id) ?? mainAccount(state);
 }
 
 /** The session binding, or null before anything said it. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  initialState, applyEvent, applySnapshot, applyCall, liveCalls, currentCall, mainAccount,
+  initialState, applyEvent, applySnapshot, applyCall, liveCalls, currentCall, mainAccount, accountById,
   normalizeSession, sessionOf, needsSession, closingDeadline, isRingingIncoming, ringingCalls, isMissed, isDndMissed,
   statusOf,
 } from '../lib/state.js';
@@ -87,6 +87,15 @@ test('selectors: liveCalls, currentCall (newest), mainAccount', () => {
   assert.deepEqual(mainAccount(s), account);
   assert.equal(currentCall(initialState()), null);
   assert.equal(mainAccount(initialState()), null);
+});
+
+test('mainAccount and accountById follow the host\'s default account, not the list order', () => {
+  const first = { id: 'first', user: '1001' };
+  const second = { id: 'second', user: '1002', default: true };
+  const s = applyEvent(initialState(), { type: 'state', data: { accounts: [first, second], calls: [] } });
+  assert.equal(mainAccount(s).id, 'second');
+  assert.equal(accountById(s, 'first').id, 'first');
+  assert.equal(accountById(s, 'gone').id, 'second');
 });
 
 const SITE = { url: 'http://127.0.0.1:8080/app/', match: 'http://127.0.0.1/*' };
