@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor,
-  measureToneInPage, toneFound, screenshotBoth,
+  measureToneInPage, toneFound, screenshotBoth, waitToneInWindow,
 } from './harness.mjs';
 
 let tmp; let pbx; const password = randomPassword();
@@ -65,17 +65,6 @@ async function dialAndMeasure(b, digits, { screenshot } = {}) {
   return { popup, win, callId: call.id };
 }
 
-async function measureBrowser(win, freq) {
-  let m;
-  await waitFor(async () => {
-    m = await win.evaluate(measureToneInPage, { selector: '#remote-audio', freq, ms: 1500 });
-    return toneFound(m, freq);
-  }, { timeout: 15000, interval: 100, what: `${freq} Hz in the softphone window` }).catch((e) => {
-    throw new Error(`${e.message}: ${JSON.stringify(m)}`);
-  });
-  return m;
-}
-
 async function endCall(popup, callId) {
   await popup.getByRole('button', { name: 'End call' }).click();
   const c = await waitFor(async () => (await pbx.api('/api/calls')).find((x) => x.id === callId && x.state === 'ended'), { what: 'BYE at devpbx' });
@@ -93,7 +82,7 @@ test('600 echo over PCMU: the mic tone reaches the PBX and comes back to the bro
       return c.rx_packets > 50 && c.tone_1000hz_ratio > 0.8 && c;
     }, { timeout: 15000, what: '1 kHz at the PBX leg' });
     assert.equal(atPbx.codec, 'PCMU');
-    const m = await measureBrowser(win, 1000);
+    const m = await waitToneInWindow(win, 1000);
     console.log(`600: PBX got ${atPbx.rx_packets} packets, 1 kHz ratio ${atPbx.tone_1000hz_ratio.toFixed(3)}; browser ${m.dbfs.toFixed(1)} dBFS`);
     await endCall(popup, callId);
   } finally {
@@ -105,7 +94,7 @@ test('601 tone over PCMU: the PBX tone is heard in the browser', async () => {
   const b = await phoneWith('tone', ['pcmu']);
   try {
     const { popup, win, callId } = await dialAndMeasure(b, '601');
-    const m = await measureBrowser(win, 1000);
+    const m = await waitToneInWindow(win, 1000);
     console.log(`601: browser ${m.dbfs.toFixed(1)} dBFS`);
     await endCall(popup, callId);
   } finally {
@@ -119,7 +108,7 @@ test('600 echo over Opus: relayed without transcoding', async () => {
     const { popup, win, callId } = await dialAndMeasure(b, '600');
     const c = (await pbx.api('/api/calls')).find((x) => x.id === callId);
     assert.equal(c.codec.toLowerCase(), 'opus');
-    await measureBrowser(win, 1000);
+    await waitToneInWindow(win, 1000);
     await endCall(popup, callId);
   } finally {
     await b.close();
@@ -142,7 +131,7 @@ test('in-call controls of the softphone window: Mute, Hold and Keypad on a 600 e
   const b = await phoneWith('controls', ['pcmu']);
   try {
     const { popup, win, callId } = await dialAndMeasure(b, '600');
-    await measureBrowser(win, 1000);
+    await waitToneInWindow(win, 1000);
     const call = win.locator('li.call');
 
     // Mute: the echo of our tone stops; Unmute brings it back.
@@ -150,7 +139,7 @@ test('in-call controls of the softphone window: Mute, Hold and Keypad on a 600 e
     await waitFor(async () => (await call.getByRole('button', { name: 'Unmute' }).getAttribute('aria-pressed')) === 'true', { what: 'Unmute pressed' });
     const muted = await silentInBrowser(win, 1000, 'echo silent while muted');
     await call.getByRole('button', { name: 'Unmute' }).click();
-    await measureBrowser(win, 1000);
+    await waitToneInWindow(win, 1000);
 
     // Hold: the PBX stops sending (sendonly offer); the state says so; Resume brings it back.
     await call.getByRole('button', { name: 'Hold', exact: true }).click();
@@ -158,7 +147,7 @@ test('in-call controls of the softphone window: Mute, Hold and Keypad on a 600 e
     const held = await silentInBrowser(win, 1000, 'silence while on hold');
     await call.getByRole('button', { name: 'Resume' }).click();
     await waitFor(() => call.getByText(/^Connected \d\d:\d\d$/).isVisible(), { what: 'connected again' });
-    await measureBrowser(win, 1000);
+    await waitToneInWindow(win, 1000);
 
     // Keypad: clicked keys and a typed key reach the PBX as DTMF, in order.
     await call.getByRole('button', { name: 'Keypad' }).click();
@@ -187,7 +176,7 @@ test('no audio from the PBX: the window says so within rtp_timeout + 2 s, and st
   const b = await phoneWith('nomedia', ['pcmu'], { rtp_timeout: rtpTimeout });
   try {
     const { popup, win, callId } = await dialAndMeasure(b, '600');
-    await measureBrowser(win, 1000);
+    await waitToneInWindow(win, 1000);
     const call = win.locator('li.call');
     // Muted, nothing reaches the 600 echo, so the PBX sends nothing back: its media is gone.
     await call.getByRole('button', { name: 'Mute', exact: true }).click();
@@ -197,7 +186,7 @@ test('no audio from the PBX: the window says so within rtp_timeout + 2 s, and st
     const toldAfter = Date.now() - mutedAt;
     assert.ok(toldAfter >= (rtpTimeout - 1) * 1000, `told ${toldAfter} ms after the media stopped, before the ${rtpTimeout} s timeout`);
     await call.getByRole('button', { name: 'Unmute' }).click();
-    await measureBrowser(win, 1000);
+    await waitToneInWindow(win, 1000);
     await waitFor(() => call.getByText(/^Connected \d\d:\d\d$/).isVisible(), { timeout: 5000, what: 'connected again once audio is back' });
     console.log(`no media: told ${toldAfter} ms after the PBX's audio stopped (rtp_timeout ${rtpTimeout} s)`);
     await endCall(popup, callId);

@@ -16,10 +16,9 @@ import { mkdirSync, cpSync, readFileSync, writeFileSync, existsSync } from 'node
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import {
-  root, extDir, startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor,
+  extDir, startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor, screenshotDir,
 } from './harness.mjs';
 
-const screenshots = join(root, 'docs', 'screenshots');
 const NO_CALL_WAIT_MS = 2500; // how long "nothing happens" is watched for
 let tmp; let pbx; let b; let site; let contacts; const password = randomPassword();
 
@@ -137,7 +136,7 @@ test('the options page shows the Click-to-call section as the user left it', asy
   assert.equal(await page.getByRole('checkbox', { name: 'Call tel:, sip: and callto: links with Tabphone' }).isChecked(), true);
   assert.equal(await page.getByRole('textbox', { name: 'Region of page numbers' }).inputValue(), 'US');
   assert.equal(await page.locator('#ctc-status').textContent(), '', 'the permission is there: no complaint');
-  await section.screenshot({ path: join(screenshots, 'options-clicktocall.png') });
+  await section.screenshot({ path: join(screenshotDir, 'options-clicktocall.png') });
   await page.close();
 });
 
@@ -198,7 +197,7 @@ test('number detection: no false marks; real numbers added after load are marked
   assert.equal(await page.locator('#added .tabphone-ctc-mark').first().getAttribute('aria-label'), 'Call +44 161 496 0000 with Tabphone');
   await page.setViewportSize({ width: 900, height: 900 });
   await page.locator('#real .tabphone-ctc-mark').hover();
-  await page.screenshot({ path: join(screenshots, 'clicktocall-marks.png'), fullPage: true });
+  await page.screenshot({ path: join(screenshotDir, 'clicktocall-marks.png'), fullPage: true });
 
   // A script's click on a mark: nothing.
   const real = page.locator('#real .tabphone-ctc-mark');

@@ -289,6 +289,21 @@ export function measureToneInPage({ selector, freq, ms }) {
   });
 }
 
+/**
+ * Polls the softphone window's remote audio until freq is in it (15 s at most) and
+ * returns the measurement; the error says what was measured last.
+ */
+export async function waitToneInWindow(win, freq) {
+  let m;
+  await waitFor(async () => {
+    m = await win.evaluate(measureToneInPage, { selector: '#remote-audio', freq, ms: 1500 });
+    return toneFound(m, freq);
+  }, { timeout: 15000, interval: 100, what: `${freq} Hz in the softphone window` }).catch((e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(m)}`);
+  });
+  return m;
+}
+
 /** Decides whether a measurement from measureToneInPage shows the tone. */
 export function toneFound(m, freq) {
   if (!m || m.error) return false;

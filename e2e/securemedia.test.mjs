@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startSecurePeers, toneWav, launch, tempDir, waitFor, measureToneInPage, toneFound, root,
+  startSecurePeers, toneWav, launch, tempDir, waitFor, root, waitToneInWindow,
 } from './harness.mjs';
 
 const micTone = 1000; // the fake microphone
@@ -84,17 +84,6 @@ async function dial(digits) {
   return win;
 }
 
-async function heardInWindow(win, freq) {
-  let m;
-  await waitFor(async () => {
-    m = await win.evaluate(measureToneInPage, { selector: '#remote-audio', freq, ms: 1500 });
-    return toneFound(m, freq);
-  }, { timeout: 15000, interval: 100, what: `${freq} Hz in the softphone window` }).catch((e) => {
-    throw new Error(`${e.message}: ${JSON.stringify(m)}`);
-  });
-  return m;
-}
-
 /** Polls baresip's recording of the call until the microphone's tone is in it. */
 async function heardByBaresip(user, freq) {
   let l;
@@ -130,7 +119,7 @@ test('SDES-SRTP: srtp "sdes" over UDP calls a baresip that requires SDES; the to
   await keepLogsOnFailure('sdes', async () => {
     await useAccount('sdes', '1001');
     const win = await dial('2002');
-    const m = await heardInWindow(win, peerTone);
+    const m = await waitToneInWindow(win, peerTone);
     const l = await heardByBaresip('2002', micTone);
     const invite = await inviteFromHost('plain', 'udp');
     assert.match(invite.sdp, /^m=audio \d+ RTP\/SAVP /m);
@@ -145,7 +134,7 @@ test('WebRTC PBX: srtp "auto" over WS through Kamailio + rtpengine calls a plain
   await keepLogsOnFailure('webrtc', async () => {
     await useAccount('webrtc', '1002');
     const win = await dial('2001');
-    const m = await heardInWindow(win, peerTone);
+    const m = await waitToneInWindow(win, peerTone);
     const l = await heardByBaresip('2001', micTone);
     const invite = await inviteFromHost('gateway', 'ws');
     for (const want of [/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m, /^a=fingerprint:sha-256 /m, /^a=setup:/m, /^a=ice-ufrag:/m,
