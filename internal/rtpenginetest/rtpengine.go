@@ -54,7 +54,7 @@ const startAttempts = 3
 // Its log is printed if the test fails.
 func Start(t testpeer.T, o Options) *RTPEngine {
 	t.Helper()
-	bin := peerbin.Find(t, "rtpengine", "rtpengine-daemon", "/usr/sbin")
+	bin := peerbin.Find(t, "rtpengine", "rtpengine-daemon", "/usr/bin", "/usr/sbin")
 	if o.LogLevel == 0 {
 		o.LogLevel = 6
 	}
