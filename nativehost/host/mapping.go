@@ -275,6 +275,8 @@ func sipErrorBody(err error) *protocol.ErrorBody {
 	switch {
 	case errors.Is(err, phone.ErrConnectionLost):
 		return &protocol.ErrorBody{Code: protocol.CodeSIP, Message: "Connection to the PBX lost"}
+	case errors.Is(err, phone.ErrNoAnswer):
+		return &protocol.ErrorBody{Code: protocol.CodeSIP, Message: "The PBX did not answer: " + strings.TrimPrefix(err.Error(), phone.ErrNoAnswer.Error()+": ")}
 	case errors.As(err, &ce):
 		return &protocol.ErrorBody{Code: protocol.CodeSIP, Message: "The PBX's TLS certificate is not trusted (is its CA in tls_ca_file?): " + ce.Err.Error()}
 	case errors.As(err, &se):

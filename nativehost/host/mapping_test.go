@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -194,6 +195,10 @@ func TestErrorCodes(t *testing.T) {
 		{"ErrBadStatus", fmt.Errorf("%w: 7", phone.ErrBadStatus), protocol.CodeBadRequest, 0, ""},
 		{"ErrBadDTMF", fmt.Errorf("%w: E", phone.ErrBadDTMF), protocol.CodeBadRequest, 0, ""},
 		{"ErrConnectionLost", phone.ErrConnectionLost, protocol.CodeSIP, 0, "Connection to the PBX lost"},
+		// A hold the PBX never answered, or a dial whose connection could not be made:
+		// before, both were "internal".
+		{"ErrNoAnswer", fmt.Errorf("%w: hold re-INVITE: %v", phone.ErrNoAnswer, context.DeadlineExceeded), protocol.CodeSIP, 0,
+			"The PBX did not answer: hold re-INVITE: context deadline exceeded"},
 
 		{"bad SDP", fmt.Errorf("offer: %w", media.ErrBadSDP), protocol.CodeMedia, 0, ""},
 		{"no common codec", media.ErrNoCommonCodec, protocol.CodeMedia, 0, ""},

@@ -142,7 +142,7 @@ func (p *Phone) startOutgoing(acc *account, target sip.Uri, shown string, prep f
 		fl, err = acc.ensureFlow(ctx)
 		cancel()
 		if err != nil {
-			return "", err
+			return "", fmt.Errorf("%w: %v", ErrNoAnswer, err)
 		}
 	}
 	m, err := media.NewCall(p.bnet, fl.ip, media.CodecsByName(acc.cfg.Codecs), acc.security(), p.log)
@@ -448,7 +448,7 @@ func (p *Phone) Hold(callID string, on bool) error {
 	defer cancel()
 	res, err := d.do(ctx, req)
 	if err != nil {
-		return fmt.Errorf("hold re-INVITE: %w", err)
+		return fmt.Errorf("%w: hold re-INVITE: %v", ErrNoAnswer, err)
 	}
 	if !res.IsSuccess() {
 		_, _ = c.media.HoldOffer(!on) // the PBX refused: the media stays as it was

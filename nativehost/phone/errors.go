@@ -30,6 +30,9 @@ var (
 	// ErrConnectionLost: the account's connection to its server ended (the server closed
 	// it, or the keepalive found it dead); the account registers again by itself.
 	ErrConnectionLost = errors.New("connection to the PBX lost")
+	// ErrNoAnswer: the PBX was not reached (no connection to it could be made) or did
+	// not answer a request in time.
+	ErrNoAnswer = errors.New("the PBX did not answer")
 )
 
 // errNoResponse: the transaction ended without a final response and without an error
