@@ -21,9 +21,10 @@ type Browser struct {
 	// the manifest file.
 	WinKeys []string
 
-	// Detection. Commands: names on PATH (Linux). Data: the browser's own data
-	// directory per OS, relative to home (linux, darwin), %LOCALAPPDATA% or %APPDATA%
-	// (windows, prefixed "local:" or "roaming:"). Apps: macOS application bundles.
+	// Detection. Commands: names on PATH (Linux). Data: a file the browser writes in
+	// its own data directory (not the directory: our manifest directory is inside it),
+	// relative to home (linux, darwin), %LOCALAPPDATA% or %APPDATA% (windows, prefixed
+	// "local:" or "roaming:"). Apps: macOS application bundles.
 	// WinExe: relative to %ProgramFiles%.
 	Commands []string
 	Data     map[string][]string
@@ -48,8 +49,8 @@ var browsers = []Browser{
 		WinKeys:  []string{`Software\Chromium\NativeMessagingHosts`},
 		Commands: []string{"chromium", "chromium-browser"},
 		Data: map[string][]string{
-			"linux": {".config/chromium"}, "darwin": {"Library/Application Support/Chromium"},
-			"windows": {`local:Chromium\User Data`},
+			"linux": {".config/chromium/Local State"}, "darwin": {"Library/Application Support/Chromium/Local State"},
+			"windows": {`local:Chromium\User Data\Local State`},
 		},
 		Apps: []string{"Chromium.app"}, WinExe: []string{`Chromium\Application\chrome.exe`},
 		Snap: "chromium", Flatpak: "org.chromium.Chromium",
@@ -67,8 +68,8 @@ var browsers = []Browser{
 		WinKeys:  []string{`Software\Google\Chrome\NativeMessagingHosts`},
 		Commands: []string{"google-chrome", "google-chrome-stable", "google-chrome-beta"},
 		Data: map[string][]string{
-			"linux": {".config/google-chrome"}, "darwin": {"Library/Application Support/Google/Chrome"},
-			"windows": {`local:Google\Chrome\User Data`},
+			"linux": {".config/google-chrome/Local State"}, "darwin": {"Library/Application Support/Google/Chrome/Local State"},
+			"windows": {`local:Google\Chrome\User Data\Local State`},
 		},
 		Apps: []string{"Google Chrome.app"}, WinExe: []string{`Google\Chrome\Application\chrome.exe`},
 		Flatpak: "com.google.Chrome",
@@ -86,8 +87,8 @@ var browsers = []Browser{
 		WinKeys:  []string{`Software\Microsoft\Edge\NativeMessagingHosts`},
 		Commands: []string{"microsoft-edge", "microsoft-edge-stable", "microsoft-edge-beta"},
 		Data: map[string][]string{
-			"linux": {".config/microsoft-edge"}, "darwin": {"Library/Application Support/Microsoft Edge"},
-			"windows": {`local:Microsoft\Edge\User Data`},
+			"linux": {".config/microsoft-edge/Local State"}, "darwin": {"Library/Application Support/Microsoft Edge/Local State"},
+			"windows": {`local:Microsoft\Edge\User Data\Local State`},
 		},
 		Apps: []string{"Microsoft Edge.app"}, WinExe: []string{`Microsoft\Edge\Application\msedge.exe`},
 		Flatpak: "com.microsoft.Edge",
@@ -106,8 +107,8 @@ var browsers = []Browser{
 		WinKeys:  []string{`Software\Google\Chrome\NativeMessagingHosts`, `Software\BraveSoftware\Brave-Browser\NativeMessagingHosts`},
 		Commands: []string{"brave-browser", "brave", "brave-browser-stable"},
 		Data: map[string][]string{
-			"linux": {".config/BraveSoftware/Brave-Browser"}, "darwin": {"Library/Application Support/BraveSoftware/Brave-Browser"},
-			"windows": {`local:BraveSoftware\Brave-Browser\User Data`},
+			"linux": {".config/BraveSoftware/Brave-Browser/Local State"}, "darwin": {"Library/Application Support/BraveSoftware/Brave-Browser/Local State"},
+			"windows": {`local:BraveSoftware\Brave-Browser\User Data\Local State`},
 		},
 		Apps: []string{"Brave Browser.app"}, WinExe: []string{`BraveSoftware\Brave-Browser\Application\brave.exe`},
 		Snap: "brave", Flatpak: "com.brave.Browser",
@@ -125,8 +126,8 @@ var browsers = []Browser{
 		WinKeys:  []string{`Software\Vivaldi\NativeMessagingHosts`, `Software\Google\Chrome\NativeMessagingHosts`},
 		Commands: []string{"vivaldi", "vivaldi-stable"},
 		Data: map[string][]string{
-			"linux": {".config/vivaldi"}, "darwin": {"Library/Application Support/Vivaldi"},
-			"windows": {`local:Vivaldi\User Data`},
+			"linux": {".config/vivaldi/Local State"}, "darwin": {"Library/Application Support/Vivaldi/Local State"},
+			"windows": {`local:Vivaldi\User Data\Local State`},
 		},
 		Apps: []string{"Vivaldi.app"}, WinExe: []string{`Vivaldi\Application\vivaldi.exe`},
 		Snap: "vivaldi", Flatpak: "com.vivaldi.Vivaldi",
@@ -145,8 +146,8 @@ var browsers = []Browser{
 		WinKeys:  []string{`Software\Google\Chrome\NativeMessagingHosts`},
 		Commands: []string{"opera", "opera-stable"},
 		Data: map[string][]string{
-			"linux": {".config/opera"}, "darwin": {"Library/Application Support/com.operasoftware.Opera"},
-			"windows": {`roaming:Opera Software\Opera Stable`},
+			"linux": {".config/opera/Local State"}, "darwin": {"Library/Application Support/com.operasoftware.Opera/Local State"},
+			"windows": {`roaming:Opera Software\Opera Stable\Local State`},
 		},
 		Apps: []string{"Opera.app"}, WinExe: []string{`Opera\opera.exe`},
 		Snap: "opera", Flatpak: "com.opera.Opera",
@@ -164,8 +165,8 @@ var browsers = []Browser{
 		WinKeys:  []string{`Software\Mozilla\NativeMessagingHosts`},
 		Commands: []string{"firefox", "firefox-esr"},
 		Data: map[string][]string{
-			"linux": {".mozilla/firefox"}, "darwin": {"Library/Application Support/Firefox"},
-			"windows": {`roaming:Mozilla\Firefox`},
+			"linux": {".mozilla/firefox/profiles.ini"}, "darwin": {"Library/Application Support/Firefox/profiles.ini"},
+			"windows": {`roaming:Mozilla\Firefox\profiles.ini`},
 		},
 		Apps: []string{"Firefox.app", "Firefox ESR.app"}, WinExe: []string{`Mozilla Firefox\firefox.exe`},
 		Snap: "firefox", Flatpak: "org.mozilla.firefox",

@@ -83,8 +83,8 @@ func (e Env) detectLinux(f *Found) {
 	}
 }
 
-// detectData marks the browser native when its own data directory exists: the user
-// has run it (a sandboxed copy keeps its data under ~/snap or ~/.var/app instead).
+// detectData marks the browser native when its own data exists: the user has run it
+// (a sandboxed copy keeps its data under ~/snap or ~/.var/app instead).
 func (e Env) detectData(f *Found) {
 	for _, d := range f.Browser.Data[e.GOOS] {
 		var p string

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"time"
 
@@ -27,7 +28,7 @@ type Probe struct {
 type Prober func(ctx context.Context, path string, settle time.Duration) Probe
 
 // helloTimeout bounds the wait for the host's first answer.
-const helloTimeout = 5 * time.Second
+var helloTimeout = 5 * time.Second
 
 // ProbeHost starts the host with the argument Chrome gives it, says hello through the
 // framing, reports the session active (so a host bound to a Dialer/PBX registers too)
@@ -39,11 +40,17 @@ func ProbeHost(ctx context.Context, path string, settle time.Duration) (p Probe)
 	if err != nil {
 		return Probe{Err: err}
 	}
-	stdout, err := cmd.StdoutPipe()
+	// Our own pipe, not StdoutPipe: Wait closes that one when the process exits, which
+	// would lose the frames still buffered in it.
+	stdout, pw, err := os.Pipe()
 	if err != nil {
 		return Probe{Err: err}
 	}
-	if err := cmd.Start(); err != nil {
+	defer stdout.Close()
+	cmd.Stdout = pw
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
 		return Probe{Err: fmt.Errorf("cannot start it: %w", err)}
 	}
 	exited := make(chan error, 1)
