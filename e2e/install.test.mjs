@@ -115,6 +115,11 @@ test('install with no flags registers every browser found; uninstall removes exa
   try {
     const page = await hostProblem(ctx);
     await waitFor(async () => /not installed/.test(await page.locator('#host-problem').textContent()), { timeout: 15000, what: 'the popup saying the host is not installed' });
+    // The steps for Linux and Chromium instead of a dialpad that cannot dial.
+    await waitFor(() => page.locator('#host-setup').isVisible(), { what: 'the install steps' });
+    assert.match(await page.locator('#host-setup-steps').textContent(), /sudo apt install \.\/tabphone_\*\.deb.*--browser chromium/s);
+    assert.equal(await page.locator('#dial-form').isVisible(), false);
+    assert.equal(await page.getByRole('button', { name: 'Check again' }).isEnabled(), true);
   } finally {
     await ctx.close();
   }
