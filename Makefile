@@ -11,7 +11,7 @@ PKGS := ./nativehost/... ./media/... ./install/... ./devpbx/... ./internal/... .
 # What ships: these must build for every OS the release covers.
 PRODUCT_PKGS := ./nativehost/... ./media/... ./install/...
 
-.PHONY: all build deps vendor demo test release test-go test-fuzz test-unit test-e2e screenshots lint bench clean
+.PHONY: all build deps vendor demo test release print-version test-go test-fuzz test-unit test-e2e screenshots lint bench clean
 
 all: build
 
@@ -79,6 +79,9 @@ bench: deps build
 # Chrome zip and the Firefox xpi of extension/, and SHA256SUMS (scripts/release.sh).
 release: deps build
 	VERSION='$(VERSION)' GO='$(GO)' ./scripts/release.sh
+
+print-version:
+	@echo '$(VERSION)'
 
 clean:
 	rm -rf bin dist e2e/out extension/vendor
