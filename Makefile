@@ -2,12 +2,16 @@
 SHELL := /bin/bash
 GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-VERSION ?= 0.1.0
+# The version is git describe's (a v-tag, or 0.1.0 plus the commit when there is none);
+# `tabphone-host version` and the host's hello report it.
+VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null | sed 's/^v//' | grep . || echo "0.1.0+g$$(git describe --always --dirty 2>/dev/null || echo unknown)")
 LDFLAGS := -X main.version=$(VERSION)
 # Listed, not ./...: node_modules holds a stray Go package of an npm dependency.
 PKGS := ./nativehost/... ./media/... ./install/... ./devpbx/... ./internal/... ./bench/...
+# What ships: these must build for every OS the release covers.
+PRODUCT_PKGS := ./nativehost/... ./media/... ./install/...
 
-.PHONY: all build deps vendor demo test test-go test-fuzz test-unit test-e2e screenshots lint bench clean
+.PHONY: all build deps vendor demo test release print-version test-go test-fuzz test-unit test-e2e screenshots lint bench clean
 
 all: build
 
@@ -31,6 +35,9 @@ demo: deps build
 lint: deps vendor
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	# The host ships for macOS and Windows too (Windows: the registry code behind install.Registry).
+	@for os in windows darwin; do echo "GOOS=$$os go build + vet"; \
+	  GOOS=$$os CGO_ENABLED=0 $(GO) build $(PRODUCT_PKGS) && GOOS=$$os CGO_ENABLED=0 $(GO) vet $(PRODUCT_PKGS) || exit 1; done
 	$(GO) run $(STATICCHECK) $(PKGS)
 	npx web-ext lint --source-dir extension --self-hosted --warnings-as-errors=false --ignore-files 'test/**' 'tools/**'
 
@@ -68,5 +75,13 @@ screenshots: build
 bench: deps build
 	cd bench && CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 .
 
+# dist/: the host for linux, darwin, windows × amd64, arm64, the Debian packages, the
+# Chrome zip and the Firefox xpi of extension/, and SHA256SUMS (scripts/release.sh).
+release: deps build
+	VERSION='$(VERSION)' GO='$(GO)' ./scripts/release.sh
+
+print-version:
+	@echo '$(VERSION)'
+
 clean:
-	rm -rf bin e2e/out extension/vendor
+	rm -rf bin dist e2e/out extension/vendor

@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -39,7 +38,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if !startedByBrowser(args) {
 		fmt.Fprintf(stderr, "tabphone-host %s: the browser starts this program through native messaging.\n"+
-			"usage: tabphone-host install|uninstall|doctor [--browser NAME] [--profile DIR] | version\n", version)
+			"usage: tabphone-host install|uninstall [--browser NAME] [--profile DIR] [--system] | doctor [--json] | version\n", version)
 		return 2
 	}
 	if code, detached := detach(args); detached {
@@ -114,64 +113,20 @@ func openLog() (*slog.Logger, func(), error) {
 }
 
 func manage(cmd string, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	browser := fs.String("browser", "", "browser: "+strings.Join(install.Browsers(), ", ")+" (doctor: all when empty)")
-	profile := fs.String("profile", "", "browser profile directory (Chromium family): install into its NativeMessagingHosts")
-	hostPath := fs.String("path", "", "host binary to register (default: this program)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
 	}
-	if *hostPath == "" {
-		exe, err := os.Executable()
-		if err == nil {
-			exe, err = filepath.EvalSymlinks(exe)
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, "cannot find this program's path:", err)
-			return 1
-		}
-		*hostPath = exe
+	if err != nil {
+		fmt.Fprintln(stderr, "cannot find this program's path:", err)
+		return 1
 	}
-	switch cmd {
-	case "install", "uninstall":
-		if *browser == "" {
-			fmt.Fprintln(stderr, cmd+": --browser is required ("+strings.Join(install.Browsers(), ", ")+")")
-			return 2
-		}
-		var path string
-		var err error
-		if cmd == "install" {
-			path, err = install.Install(*browser, *profile, *hostPath)
-		} else {
-			path, err = install.Uninstall(*browser, *profile)
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, cmd+":", err)
-			return 1
-		}
-		fmt.Fprintf(stdout, "%s: %s\n", cmd, path)
-		return 0
-	default:
-		browsers := install.Browsers()
-		if *browser != "" {
-			browsers = []string{*browser}
-		}
-		bad := 0
-		for _, f := range install.Doctor(browsers, *profile, *hostPath) {
-			if f.OK {
-				fmt.Fprintf(stdout, "ok    %-9s %s\n", f.Browser, f.Path)
-				continue
-			}
-			bad++
-			fmt.Fprintf(stdout, "FAIL  %-9s %s: %s\n", f.Browser, f.Path, f.Problem)
-			if f.Fix != "" {
-				fmt.Fprintf(stdout, "      fix: %s\n", f.Fix)
-			}
-		}
-		if bad > 0 {
-			return 1
-		}
-		return 0
+	env, err := install.CurrentEnv()
+	if err != nil {
+		fmt.Fprintln(stderr, cmd+":", err)
+		return 1
 	}
+	dir, _ := config.Dir()
+	cli := install.CLI{Env: env, Self: exe, ConfigDir: dir, Stdout: stdout, Stderr: stderr}
+	return cli.Run(context.Background(), cmd, args)
 }

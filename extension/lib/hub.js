@@ -127,6 +127,11 @@ const PAGE_REQUESTS = {
       return historyGet(limit);
     },
   },
+  // "Check again" after installing the host: handled here, never sent to the host.
+  [MSG.HOST_CHECK]: {
+    from: ALL_PAGES,
+    build: () => ({ type: MSG.HOST_CHECK }),
+  },
   // The settings: only the options page reads and writes them.
   [MSG.CONFIG_GET]: {
     from: [PAGE.OPTIONS],
@@ -294,7 +299,12 @@ export class Hub {
     if (request.type === MSG.DIAL && !this.hostStatus.connected) this._wantHost();
     if (SETTINGS_REQUESTS.includes(request.type) && !this.hostStatus.connected) this._wantSettings();
     let reply;
-    if (request.type === MSG.STATE_GET && this.state.snapshot) {
+    if (request.type === MSG.HOST_CHECK) {
+      // The user installed the host: skip the rest of the reconnect wait; the outcome
+      // comes as the next `host` message.
+      this._wantHost();
+      reply = { ok: true, data: {} };
+    } else if (request.type === MSG.STATE_GET && this.state.snapshot) {
       reply = { ok: true, data: this.state.snapshot };
     } else {
       reply = await this.native.request(request.type, request.data);

@@ -5,7 +5,7 @@
 // No browser API here: connect() and lastError() are injected.
 
 import {
-  MSG, ERR, MAX_REQUEST_BYTES, jsonBytes, isPlainObject, failure, hello, ping,
+  MSG, ERR, HOST_PROBLEM, MAX_REQUEST_BYTES, jsonBytes, isPlainObject, failure, hello, ping,
 } from './protocol.js';
 import { systemClock } from './clock.js';
 import { t } from './i18n.js';
@@ -53,6 +53,19 @@ export function explainDisconnect(reason) {
   }
   if (r) return t('hostLostWhy', r.replace(/\.$/, ''));
   return t('hostLost');
+}
+
+/**
+ * Which HOST_PROBLEM the browser's disconnect reason is, or undefined when the host was
+ * reachable (it exited or the port broke): only the former need the install steps.
+ */
+export function disconnectProblem(reason) {
+  const r = String(reason ?? '');
+  if (/not found|no such native application/i.test(r)) return HOST_PROBLEM.NOT_INSTALLED;
+  if (/forbidden|not allowed/i.test(r)) return HOST_PROBLEM.NOT_ALLOWED;
+  if (/exited|terminated/i.test(r)) return undefined;
+  if (/communicat|invalid|failed to start|cannot start/i.test(r)) return HOST_PROBLEM.START_FAILED;
+  return undefined;
 }
 
 /** The backoff before reconnect attempt n (0-based): 0.5 s doubling, capped at 30 s. */
@@ -300,7 +313,8 @@ export class NativePort {
       this.start();
     }, delay);
     // Last: the listener may stop() the port, which cancels the retry just scheduled.
-    this._setStatus({ connected: false, message });
+    const problem = disconnectProblem(reason);
+    this._setStatus(problem ? { connected: false, message, problem } : { connected: false, message });
   }
 
   /** Forgets the port and fails everything that waited on it. */

@@ -40,6 +40,19 @@ export const MSG = Object.freeze({
   BEEP: 'beep',
   // Background → pages only: whether the host is reachable.
   HOST: 'host',
+  // Pages → background only: try the host again now ("Check again").
+  HOST_CHECK: 'host_check',
+});
+
+/**
+ * Why the host is not reachable (`problem` of a `host` status): the browser found no
+ * manifest, the manifest does not allow this extension, or the browser could not start
+ * the program. Each means the host must be installed (again); the pages show the steps.
+ */
+export const HOST_PROBLEM = Object.freeze({
+  NOT_INSTALLED: 'not_installed',
+  NOT_ALLOWED: 'not_allowed',
+  START_FAILED: 'start_failed',
 });
 
 export const REQUEST_TYPES = Object.freeze([

@@ -15,6 +15,7 @@ import { MSG, PAGE, REGISTRATION } from '../lib/protocol.js';
 import { PageClient } from '../lib/pageclient.js';
 import { applyEvent, mainAccount, needsSession } from '../lib/state.js';
 import { registrationWords, registrationIsProblem, hostWords } from '../lib/callview.js';
+import { HostSetup, detectEnvironment } from '../lib/hostsetup.js';
 import { configToForm } from '../lib/optionsform.js';
 import { readLocalSettings } from '../lib/localsettings.js';
 import { createPageState } from './pagestate.js';
@@ -85,6 +86,16 @@ const els = {
 
 const page = createPageState();
 
+// Not installed: the steps for this OS and browser, and "Check again".
+const setup = new HostSetup({
+  box: $('host-setup'),
+  steps: $('host-setup-steps'),
+  check: $('host-check'),
+  doc: document,
+  onCheck: () => { client.request(MSG.HOST_CHECK).catch(() => {}); },
+});
+detectEnvironment(browser.runtime).then((env) => { setup.setEnvironment(env); render(); });
+
 const client = new PageClient({
   connect: () => browser.runtime.connect({ name: PAGE.OPTIONS }),
   onMessage(msg) {
@@ -103,6 +114,7 @@ function render() {
   const hostLine = hostWords(page.hostStatus, page.state.snapshot);
   setText(els.hostProblem, hostLine);
   els.hostProblem.hidden = hostLine === '';
+  setup.update(page.hostStatus);
 
   let words = '';
   let problem = false;

@@ -28,6 +28,7 @@ import {
   dialerUrl,
 } from '../lib/callview.js';
 import { ClosingWarning } from '../lib/closingwarning.js';
+import { HostSetup, detectEnvironment } from '../lib/hostsetup.js';
 import { t, localizePage } from '../lib/i18n.js';
 
 // The page's own words first (data-i18n*), before anything renders or focuses.
@@ -58,6 +59,8 @@ const els = {
   noSession: $('no-session'),
   openDialer: $('open-dialer'),
   noSessionLogin: $('no-session-login'),
+  statusRow: $('status-row'),
+  recentSection: $('recent-section'),
 };
 
 const closing = new ClosingWarning({
@@ -99,6 +102,16 @@ const client = new PageClient({
   },
 });
 
+// Not installed: the steps for this OS and browser instead of a dialpad that cannot dial.
+const setup = new HostSetup({
+  box: $('host-setup'),
+  steps: $('host-setup-steps'),
+  check: $('host-check'),
+  doc: document,
+  onCheck: () => { client.request(MSG.HOST_CHECK).catch(() => {}); },
+});
+detectEnvironment(browser.runtime).then((env) => { setup.setEnvironment(env); render(); });
+
 const recent = new RecentCalls({
   request: (type, data) => client.request(type, data),
   cache: browser.storage?.session ?? null,
@@ -109,6 +122,8 @@ function render() {
   const hostLine = hostWords(hostStatus, state.snapshot);
   setText(els.hostProblem, hostLine);
   els.hostProblem.hidden = hostLine === '';
+  const installing = setup.update(hostStatus);
+  for (const el of [els.statusRow, els.form, els.callState, els.recentSection]) el.hidden = installing;
 
   closing.update(state);
   const noSession = needsSession(state);

@@ -541,3 +541,16 @@ test('a config request while the host is not connected asks for it even when the
   assert.deepEqual(gone, ['options']);
   assert.equal(hub.pageCount('options'), 0);
 });
+
+test('host_check ("Check again"): skips the reconnect wait, never reaches the host', async () => {
+  const t = setup();
+  t.hub.onHostStatus({ connected: false, message: 'not installed', problem: 'not_installed' });
+  const p = pagePort('popup');
+  t.hub.connectPage(p);
+  const before = t.native.reconnects;
+  p.receive({ type: 'host_check', id: 4 });
+  await flush();
+  assert.equal(t.native.reconnects, before + 1);
+  assert.deepEqual(p.sent.at(-1), { type: 'reply', id: 4, ok: true, data: {} });
+  assert.equal(t.native.requests.filter((r) => r.type === 'host_check').length, 0);
+});

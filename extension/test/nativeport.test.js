@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  NativePort, PHASE, backoffDelay, explainDisconnect,
+  NativePort, PHASE, backoffDelay, explainDisconnect, disconnectProblem,
 } from '../lib/nativeport.js';
 import { FakeClock, FakePort, flush } from './fakes.js';
 import { useI18n } from '../lib/i18n.js';
@@ -162,6 +162,7 @@ test('host not found: the status says how to fix it, pending requests fail, reco
   assert.equal(s.connected, false);
   assert.match(s.message, /tabphone-host install/);
   assert.match(s.message, /tabphone-host doctor/);
+  assert.equal(s.problem, 'not_installed', 'the pages show the install steps for it');
   assert.equal(t.np.phase, PHASE.WAITING);
 
   // While waiting, requests fail at once with the same words.
@@ -412,4 +413,13 @@ test('explainDisconnect words the common failures with their fix', () => {
   assert.match(explainDisconnect('Native host has exited.'), /stopped/);
   assert.match(explainDisconnect('Error when communicating with the native messaging host.'), /could not be started/);
   assert.match(explainDisconnect(undefined), /Lost the connection/);
+});
+
+test('disconnectProblem: which failures need the host installed (again)', () => {
+  assert.equal(disconnectProblem('Specified native messaging host not found.'), 'not_installed');
+  assert.equal(disconnectProblem('No such native application com.tabphone.host'), 'not_installed');
+  assert.equal(disconnectProblem('Access to the specified native messaging host is forbidden.'), 'not_allowed');
+  assert.equal(disconnectProblem('Failed to start native messaging host.'), 'start_failed');
+  assert.equal(disconnectProblem('Native host has exited.'), undefined, 'it ran: reconnecting is the fix');
+  assert.equal(disconnectProblem(undefined), undefined);
 });

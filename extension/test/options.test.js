@@ -102,6 +102,7 @@ before(async () => {
       },
     },
     runtime: {
+      getPlatformInfo: async () => ({ os: 'win', arch: 'x86-64' }),
       connect: ({ name }) => {
         const p = new FakePort({ name });
         ports.push(p);
@@ -476,4 +477,17 @@ test('click-to-call: the region is two letters (stored upper-case) or empty', as
   await flush();
   assert.equal($('ctc-region-error').hidden, true);
   assert.equal(local.data.clickToCall.region, '');
+});
+
+test('host not installed: the options page shows the Windows steps and Check again', async () => {
+  port().receive({ type: 'host', data: { connected: false, message: 'The Tabphone host does not allow this extension.', problem: 'not_allowed' } });
+  assert.equal($('host-setup').hidden, false);
+  const steps = $('host-setup-steps').querySelectorAll('li').map((li) => li.textContent);
+  assert.equal(steps[0], 'Download tabphone-host-windows-amd64.exe (or -arm64.exe) from the Tabphone release.');
+  assert.equal(steps[1], 'In a Command Prompt, in the download folder: `tabphone-host-windows-amd64.exe install`. It sets up every browser it finds.');
+  $('host-check').dispatch('click');
+  assert.ok(port().last('host_check'));
+  port().receive({ type: 'host', data: { connected: false, message: 'Lost the connection', code: 'host_unavailable' } });
+  assert.equal($('host-setup').hidden, true, 'a host that ran needs no install steps');
+  port().receive({ type: 'host', data: { connected: true, version: '0.1.0' } });
 });

@@ -39,6 +39,8 @@ before(async () => {
     tabs: { create: async (o) => { created.push(o); return { id: 9 }; } },
     storage: { local, session, onChanged: storageChanged },
     runtime: {
+      getPlatformInfo: async () => ({ os: 'mac', arch: 'arm' }),
+      getBrowserInfo: async () => ({ name: 'Firefox', version: '128.0' }),
       connect: ({ name }) => {
         const p = new FakePort({ name });
         ports.push(p);
@@ -132,6 +134,29 @@ test('a bad number is explained and not sent; a host error is shown in words', a
   answer('dial', { ok: false, error: { code: 'not_registered', message: 'phone: not registered' } });
   await flush();
   assert.equal($('dial-error').textContent, 'The phone is not registered yet.');
+});
+
+test('host not installed: the steps for this OS and browser and Check again, no dialpad', async () => {
+  await flush(); // the OS and browser are learned asynchronously
+  port().receive({ type: 'host', data: { connected: false, message: 'The Tabphone host is not installed for this browser.', problem: 'not_installed' } });
+  assert.equal($('host-setup').hidden, false);
+  const steps = $('host-setup-steps').querySelectorAll('li').map((li) => li.textContent);
+  assert.deepEqual(steps, [
+    'Download tabphone-host-darwin-arm64 (Apple silicon) or tabphone-host-darwin-amd64 (Intel) from the Tabphone release.',
+    'In Terminal, in the download folder: `chmod +x tabphone-host-darwin-* && ./tabphone-host-darwin-* install`. It sets up every browser it finds.',
+    'To set up Firefox only, add `--browser firefox` to the install command.',
+    'Then press Check again. If it still fails, `tabphone-host doctor` says what is wrong and how to fix it.',
+  ]);
+  for (const id of ['dial-form', 'status-row', 'recent-section', 'call-state']) assert.equal($(id).hidden, true, `${id} hidden: nothing to dial with`);
+  assert.equal($('host-check').textContent, 'Check again');
+  $('host-check').dispatch('click');
+  assert.equal($('host-check').disabled, true, 'disabled until the background answers');
+  assert.ok(port().last('host_check'), 'Check again asks the background');
+  port().receive({ type: 'reply', id: port().last('host_check').id, ok: true, data: {} });
+  // Installed now: the next status brings the phone back.
+  port().receive({ type: 'host', data: { connected: true, version: '0.1.0' } });
+  assert.equal($('host-setup').hidden, true);
+  for (const id of ['dial-form', 'status-row', 'recent-section', 'call-state']) assert.equal($(id).hidden, false, `${id} back`);
 });
 
 test('host problems are shown with the fix', () => {

@@ -7,7 +7,7 @@ import * as p from '../lib/protocol.js';
 test('message type names are the wire strings', () => {
   assert.deepEqual(Object.values(p.MSG).sort(), [
     'answer', 'beep', 'call', 'close', 'closing_soon', 'config_get', 'config_set', 'decline', 'dial', 'dtmf', 'error', 'hangup', 'hello',
-    'history_get', 'hold', 'host', 'incoming', 'mute', 'ping', 'reply', 'session', 'set_status', 'state', 'state_get', 'transfer', 'webrtc_answer',
+    'history_get', 'hold', 'host', 'host_check', 'incoming', 'mute', 'ping', 'reply', 'session', 'set_status', 'state', 'state_get', 'transfer', 'webrtc_answer',
     'webrtc_offer', 'webrtc_restart',
   ]);
   assert.equal(p.PROTOCOL_VERSION, 1);
@@ -51,9 +51,10 @@ test('every type the extension uses is known to the host (nativehost/protocol/en
     return;
   }
   const goTypes = new Set([...src.matchAll(/^\s*Type\w+\s*=\s*"([a-z_]+)"/gm)].map((m) => m[1]));
-  const jsTypes = Object.values(p.MSG).filter((v) => v !== p.MSG.HOST);
+  const jsTypes = Object.values(p.MSG).filter((v) => v !== p.MSG.HOST && v !== p.MSG.HOST_CHECK);
   assert.deepEqual(jsTypes.filter((v) => !goTypes.has(v)), [], 'types the host does not know');
   assert.ok(!goTypes.has(p.MSG.HOST), '"host" is the background\'s own message to pages');
+  assert.ok(!goTypes.has(p.MSG.HOST_CHECK), '"host_check" is the pages\' own request to the background');
   assert.match(src, new RegExp(`const Version = ${p.PROTOCOL_VERSION}\\b`));
 });
 

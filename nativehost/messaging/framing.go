@@ -23,6 +23,10 @@ type Reader struct {
 // NewReader returns a Reader with the MaxIncoming cap.
 func NewReader(r io.Reader) *Reader { return &Reader{r: r, limit: MaxIncoming} }
 
+// NewReaderSize returns a Reader with another cap: the browser's side of the port (a
+// tool that talks to the host as the browser would) reads frames up to MaxOutgoing.
+func NewReaderSize(r io.Reader, limit uint32) *Reader { return &Reader{r: r, limit: limit} }
+
 // ReadFrame returns the next frame's payload. It returns io.EOF on a clean end of input
 // (the browser closed the port), io.ErrUnexpectedEOF on a truncated frame, and a
 // *FrameError wrapping ErrTooLarge for a frame over the cap, after discarding its bytes.
