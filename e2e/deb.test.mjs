@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
-import { root, extDir, tempDir, waitFor, CHROMIUM, EXTENSION_ID } from './harness.mjs';
+import { root, extDir, tempDir, waitFor, CHROMIUM, EXTENSION_ID, skipUnlessCI } from './harness.mjs';
 
 const FIREFOX = '/usr/bin/firefox-esr';
 const tmp = tempDir('tabphone-deb-');
@@ -29,7 +29,7 @@ after(() => {
 
 const missing = !privileged ? 'needs root or sudo -n' : !existsSync(CHROMIUM) ? 'chromium not installed' : !existsSync(FIREFOX) ? 'firefox-esr not installed' : '';
 
-test('the .deb installs, Chromium and Firefox ESR reach the host with no per-user step, purge leaves nothing', { skip: (!process.env.CI && missing) || false }, async () => {
+test('the .deb installs, Chromium and Firefox ESR reach the host with no per-user step, purge leaves nothing', { skip: (missing && skipUnlessCI(missing)) || false }, async () => {
   assert.equal(missing, '', missing);
   assert.ok(!installed(), 'tabphone is installed on this machine already: not touching it');
   const dist = join(tmp.dir, 'dist');
