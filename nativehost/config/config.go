@@ -57,6 +57,10 @@ type Config struct {
 	Status              string    `json:"status,omitempty"`
 	Sites               []Site    `json:"sites,omitempty"`
 	CloseWithoutSession *bool     `json:"close_without_session,omitempty"`
+	// SIPTrace writes every SIP message to host.log, with credentials redacted: a
+	// switch a user turns on by hand to send a log to their PBX admin. The extension
+	// never sees or changes it (config_set keeps the file's value).
+	SIPTrace bool `json:"sip_trace,omitempty"`
 }
 
 // Account is one SIP account.
