@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"unicode"
@@ -28,6 +29,9 @@ var (
 	ErrInvalid = errors.New("invalid config")
 	// ErrNoFile reports that no config file exists yet.
 	ErrNoFile = errors.New("no config file")
+	// ErrOpenToOthers reports a config file other users may read or change: it holds
+	// passwords, and a file others can change could point the phone at their PBX.
+	ErrOpenToOthers = errors.New("config file is open to other users")
 )
 
 // MaxAutoAnswerSeconds caps auto_answer.seconds, and the delay a PBX's answer-after
@@ -166,6 +170,9 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("open config: %w", err)
 	}
 	defer f.Close()
+	if err := checkMode(f, path); err != nil {
+		return nil, err
+	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
@@ -174,6 +181,22 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("%w: %s is over %d bytes", ErrInvalid, path, MaxFileSize)
 	}
 	return Parse(data)
+}
+
+// checkMode refuses a file with any group or other permission (Unix; Windows keeps
+// the file in the user's profile, whose ACL protects it).
+func checkMode(f *os.File, path string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("%w: %s has mode %04o, but it holds passwords: run chmod 600 %s", ErrOpenToOthers, path, perm, path)
+	}
+	return nil
 }
 
 // Parse decodes and validates a config document, filling in defaults.
