@@ -16,7 +16,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import {
-  extDir, hostBin, startDevpbx, tempDir, randomPassword, waitFor,
+  extDir, hostBin, startDevpbx, tempDir, randomPassword, waitFor, skipUnlessCI,
 } from './harness.mjs';
 
 const FIREFOX = '/usr/bin/firefox-esr';
@@ -54,8 +54,8 @@ function grantedCopy() {
 }
 
 test('Firefox ESR: the registered content script marks numbers and dials only on the user\'s click', {
-  skip: (!existsSync(FIREFOX) && 'firefox-esr not installed')
-    || (!existsSync(join(extDir, 'vendor', 'libphonenumber-min.js')) && 'run make vendor first'),
+  skip: skipUnlessCI((!existsSync(FIREFOX) && 'firefox-esr not installed')
+    || (!existsSync(join(extDir, 'vendor', 'libphonenumber-min.js')) && 'run make vendor first')),
 }, async () => {
   const home = join(tmp.dir, 'home');
   const configDir = join(tmp.dir, 'config');

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { extDir, hostBin, startDevpbx, tempDir, randomPassword, waitFor } from './harness.mjs';
+import { extDir, hostBin, startDevpbx, tempDir, randomPassword, waitFor, skipUnlessCI } from './harness.mjs';
 
 const FIREFOX = '/usr/bin/firefox-esr';
 let tmp; let pbx; const password = randomPassword();
@@ -22,7 +22,7 @@ async function registered() {
   return (await pbx.api('/api/registrations')).some((r) => r.user === '1001');
 }
 
-test('Firefox ESR: the background starts the host, which registers and hears the session', { skip: !existsSync(FIREFOX) && 'firefox-esr not installed' }, async () => {
+test('Firefox ESR: the background starts the host, which registers and hears the session', { skip: skipUnlessCI(!existsSync(FIREFOX) && 'firefox-esr not installed') }, async () => {
   const home = join(tmp.dir, 'home');
   const configDir = join(tmp.dir, 'config');
   const logDir = join(tmp.dir, 'log');
