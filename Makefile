@@ -7,7 +7,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Listed, not ./...: node_modules holds a stray Go package of an npm dependency.
 PKGS := ./nativehost/... ./media/... ./install/... ./devpbx/... ./internal/... ./bench/...
 
-.PHONY: all build deps vendor demo test test-go test-fuzz test-unit test-e2e screenshots lint bench clean
+.PHONY: all build deps vendor demo test test-go test-fuzz test-unit test-e2e soak screenshots lint bench clean
 
 all: build
 
@@ -53,6 +53,14 @@ test-fuzz:
 	  out=$$($(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$pkg 2>&1) || \
 	    { echo "$$out"; exit 1; }; \
 	done
+
+# The long versions of the reliability tests (docs/reliability.md): every fuzz target for
+# 10 minutes, and the host ended during a call 500 times (make test: 50).
+SOAK_KILL_RUNS ?= 500
+soak: deps build
+	$(MAKE) test-fuzz FUZZTIME=10m
+	TABPHONE_KILL_RUNS=$(SOAK_KILL_RUNS) CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 60m \
+	  -run '^TestEndDuringACallLeavesNoBinding$$' -v ./nativehost/host
 
 test-unit:
 	node --test extension/test/
