@@ -11,7 +11,7 @@ PKGS := ./nativehost/... ./media/... ./install/... ./devpbx/... ./internal/... .
 # What ships: these must build for every OS the release covers.
 PRODUCT_PKGS := ./nativehost/... ./media/... ./install/...
 
-.PHONY: all build deps vendor demo test release print-version test-go test-fuzz test-unit test-e2e screenshots lint bench clean
+.PHONY: all build deps vendor demo test release print-version test-go test-fuzz test-unit test-e2e soak screenshots lint bench clean
 
 all: build
 
@@ -60,6 +60,14 @@ test-fuzz:
 	  out=$$($(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$pkg 2>&1) || \
 	    { echo "$$out"; exit 1; }; \
 	done
+
+# The long versions of the reliability tests (docs/reliability.md): every fuzz target for
+# 10 minutes, and the host ended during a call 500 times (make test: 50).
+SOAK_KILL_RUNS ?= 500
+soak: deps build
+	$(MAKE) test-fuzz FUZZTIME=10m
+	TABPHONE_KILL_RUNS=$(SOAK_KILL_RUNS) CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 60m \
+	  -run '^TestEndDuringACallLeavesNoBinding$$' -v ./nativehost/host
 
 test-unit:
 	node --test extension/test/

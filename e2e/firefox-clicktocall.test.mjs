@@ -54,8 +54,8 @@ function grantedCopy() {
 }
 
 test('Firefox ESR: the registered content script marks numbers and dials only on the user\'s click', {
-  skip: (!existsSync(FIREFOX) && skipUnlessCI('firefox-esr not installed'))
-    || (!existsSync(join(extDir, 'vendor', 'libphonenumber-min.js')) && skipUnlessCI('run make vendor first')),
+  skip: skipUnlessCI((!existsSync(FIREFOX) && 'firefox-esr not installed')
+    || (!existsSync(join(extDir, 'vendor', 'libphonenumber-min.js')) && 'run make vendor first')),
 }, async () => {
   const home = join(tmp.dir, 'home');
   const configDir = join(tmp.dir, 'config');

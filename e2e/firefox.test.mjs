@@ -22,7 +22,7 @@ async function registered() {
   return (await pbx.api('/api/registrations')).some((r) => r.user === '1001');
 }
 
-test('Firefox ESR: the background starts the host, which registers and hears the session', { skip: !existsSync(FIREFOX) && skipUnlessCI('firefox-esr not installed') }, async () => {
+test('Firefox ESR: the background starts the host, which registers and hears the session', { skip: skipUnlessCI(!existsSync(FIREFOX) && 'firefox-esr not installed') }, async () => {
   const home = join(tmp.dir, 'home');
   const configDir = join(tmp.dir, 'config');
   const logDir = join(tmp.dir, 'log');

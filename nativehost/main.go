@@ -71,6 +71,9 @@ func serve(stdin io.Reader, stdout, stderr io.Writer) int {
 		log.Error("no config dir", "err", err)
 		return 1
 	}
+	// A browser that died leaves stdout a broken pipe: a write there must fail (the
+	// writer logs it), not kill the host with SIGPIPE before it hangs up and unregisters.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	log.Info("host started", "version", version, "pid", os.Getpid(), "config_dir", dir)

@@ -536,6 +536,46 @@ func (k *Kamailio) waitReady(timeout time.Duration) error {
 	return nil
 }
 
+// Bound asks Kamailio whether user has a binding: an OPTIONS to sip:user@Addr gets 404
+// from the registrar's lookup when none is left; with one, Kamailio relays it to the
+// contact (a live phone answers 200, a gone one never answers). The answer is read on
+// Kamailio's side, so a phone's own view of its registration cannot fool a test.
+func (k *Kamailio) Bound(user string) (bool, error) {
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	dst, err := net.ResolveUDPAddr("udp", k.Addr)
+	if err != nil {
+		return false, err
+	}
+	callID := fmt.Sprintf("bound-%d@probe", time.Now().UnixNano())
+	opt := fmt.Sprintf("OPTIONS sip:%s@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-%s\r\nMax-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=1\r\nTo: <sip:%s@%s>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		user, k.Addr, conn.LocalAddr(), callID, user, k.Addr, callID)
+	buf := make([]byte, 4096)
+	for try := 0; try < 2; try++ {
+		if _, err := conn.WriteTo([]byte(opt), dst); err != nil {
+			return false, err
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		for {
+			n, _, err := conn.ReadFrom(buf)
+			if err != nil {
+				break // no final answer yet: relayed to a contact that is silent
+			}
+			if strings.HasPrefix(string(buf[:n]), "SIP/2.0 404") {
+				return false, nil
+			}
+			if strings.HasPrefix(string(buf[:n]), "SIP/2.0 1") {
+				continue
+			}
+			return true, nil
+		}
+	}
+	return true, nil
+}
+
 // requireModule checks that a Kamailio module is installed where Debian puts it.
 func requireModule(t testpeer.T, name, pkg string) {
 	t.Helper()

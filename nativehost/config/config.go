@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"unicode"
@@ -28,6 +29,9 @@ var (
 	ErrInvalid = errors.New("invalid config")
 	// ErrNoFile reports that no config file exists yet.
 	ErrNoFile = errors.New("no config file")
+	// ErrOpenToOthers reports a config file other users may read or change: it holds
+	// passwords, and a file others can change could point the phone at their PBX.
+	ErrOpenToOthers = errors.New("config file is open to other users")
 )
 
 // MaxAutoAnswerSeconds caps auto_answer.seconds, and the delay a PBX's answer-after
@@ -36,6 +40,13 @@ const MaxAutoAnswerSeconds = 600
 
 // maxNameChars caps display_name, user and auth_user (the options page's limit too).
 const maxNameChars = 128
+
+// maxIDChars caps an account's id; maxPasswordChars its password (digest needs no
+// more, and a longer one is a paste gone wrong).
+const (
+	maxIDChars       = 64
+	maxPasswordChars = 1024
+)
 
 // Values of Config.Status.
 const (
@@ -50,6 +61,10 @@ type Config struct {
 	Status              string    `json:"status,omitempty"`
 	Sites               []Site    `json:"sites,omitempty"`
 	CloseWithoutSession *bool     `json:"close_without_session,omitempty"`
+	// SIPTrace writes every SIP message to host.log, with credentials redacted: a
+	// switch a user turns on by hand to send a log to their PBX admin. The extension
+	// never sees or changes it (config_set keeps the file's value).
+	SIPTrace bool `json:"sip_trace,omitempty"`
 }
 
 // Account is one SIP account.
@@ -155,6 +170,9 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("open config: %w", err)
 	}
 	defer f.Close()
+	if err := checkMode(f, path); err != nil {
+		return nil, err
+	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
@@ -163,6 +181,22 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("%w: %s is over %d bytes", ErrInvalid, path, MaxFileSize)
 	}
 	return Parse(data)
+}
+
+// checkMode refuses a file with any group or other permission (Unix; Windows keeps
+// the file in the user's profile, whose ACL protects it).
+func checkMode(f *os.File, path string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("%w: %s has mode %04o, but it holds passwords: run chmod 600 %s", ErrOpenToOthers, path, perm, path)
+	}
+	return nil
 }
 
 // Parse decodes and validates a config document, filling in defaults.
@@ -190,6 +224,12 @@ func (c *Config) normalize() error {
 		}
 		if a.ID == "" || a.User == "" || a.Domain == "" {
 			return fmt.Errorf("%w: account %d needs id, user and domain", ErrInvalid, i+1)
+		}
+		if len([]rune(a.ID)) > maxIDChars || strings.IndexFunc(a.ID, unicode.IsControl) >= 0 {
+			return fmt.Errorf("%w: account %d: id must be at most %d characters, without control characters", ErrInvalid, i+1, maxIDChars)
+		}
+		if len([]rune(string(a.Password))) > maxPasswordChars {
+			return fmt.Errorf("%w: account %q: password is over %d characters", ErrInvalid, a.ID, maxPasswordChars)
 		}
 		if err := checkNames(a); err != nil {
 			return fmt.Errorf("%w: account %q: %v", ErrInvalid, a.ID, err)
@@ -233,7 +273,7 @@ func (c *Config) normalize() error {
 		default:
 			return fmt.Errorf("%w: account %q: srtp %q is not off, sdes, sdes-optional, dtls or auto", ErrInvalid, a.ID, a.SRTP)
 		}
-		if len(a.TLSCAFile) > 4096 || (a.TLSCAFile != "" && !filepath.IsAbs(a.TLSCAFile)) {
+		if len(a.TLSCAFile) > 4096 || (a.TLSCAFile != "" && !filepath.IsAbs(a.TLSCAFile)) || strings.IndexFunc(a.TLSCAFile, unicode.IsControl) >= 0 {
 			return fmt.Errorf("%w: account %q: tls_ca_file must be an absolute path", ErrInvalid, a.ID)
 		}
 		if a.WSPath != "" && !validWSPath(a.WSPath) {
@@ -302,8 +342,8 @@ func (c *Config) normalize() error {
 				return fmt.Errorf("%w: sites[%d].url %q is not an http(s) URL", ErrInvalid, i, site.URL)
 			}
 		}
-		if len(site.SessionCookie) > 256 {
-			return fmt.Errorf("%w: sites[%d].session_cookie is too long", ErrInvalid, i)
+		if len(site.SessionCookie) > 256 || !isToken(site.SessionCookie) {
+			return fmt.Errorf("%w: sites[%d].session_cookie must be a cookie name (at most 256 letters, digits and !#$%%&'*+-.^_`|~)", ErrInvalid, i)
 		}
 	}
 	if c.DefaultAccount == "" && len(c.Accounts) > 0 {
@@ -355,6 +395,17 @@ func validUser(u string) bool {
 		case ch == '%' && i+2 < len(u) && isHex(u[i+1]) && isHex(u[i+2]):
 			i += 2
 		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isToken accepts an RFC 7230 token (a cookie name, RFC 6265 4.1.1); "" is one too.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", ch) >= 0) {
 			return false
 		}
 	}
@@ -441,9 +492,15 @@ func ParseServer(s string) (Server, error) {
 	if err != nil {
 		if strings.Contains(err.Error(), "missing port") {
 			srv.Host = strings.Trim(rest, "[]")
+			if !validHost(srv.Host) {
+				return Server{}, fmt.Errorf("server address %q: %q is not a host name or an IP address", s, srv.Host)
+			}
 			return srv, nil
 		}
 		return Server{}, fmt.Errorf("server address %q: %v", s, err)
+	}
+	if !validHost(host) {
+		return Server{}, fmt.Errorf("server address %q: %q is not a host name or an IP address", s, host)
 	}
 	p, err := strconv.Atoi(port)
 	if err != nil || p < 1 || p > 65535 {
@@ -451,6 +508,25 @@ func ParseServer(s string) (Server, error) {
 	}
 	srv.Host, srv.Port = host, p
 	return srv, nil
+}
+
+// validHost accepts an IP address or a DNS name (letters, digits, - _ and dots, at most
+// 253 characters): the host goes into the Request-URI, To and From of every request, so
+// nothing else may pass (a line break would add headers).
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		ch := h[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '.' || ch == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // validWSPath accepts an absolute URL path of the characters RFC 3986 allows in one.

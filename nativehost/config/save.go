@@ -44,6 +44,9 @@ func (c *Config) Public() Public {
 // password of every account (by id) that comes without one, and validates it.
 func Merge(cur *Config, in Public) (*Config, error) {
 	next := Config{DefaultAccount: in.DefaultAccount, Status: in.Status, Sites: in.Sites, CloseWithoutSession: in.CloseWithoutSession}
+	if cur != nil {
+		next.SIPTrace = cur.SIPTrace // a hand-edited switch the options page does not show
+	}
 	for _, pa := range in.Accounts {
 		a := pa.Account
 		a.Password = Secret(pa.Password)
@@ -68,6 +71,7 @@ type fileConfig struct {
 	Status              string        `json:"status,omitempty"`
 	Sites               []Site        `json:"sites,omitempty"`
 	CloseWithoutSession *bool         `json:"close_without_session,omitempty"`
+	SIPTrace            bool          `json:"sip_trace,omitempty"`
 }
 
 type fileAccount struct {
@@ -76,7 +80,7 @@ type fileAccount struct {
 }
 
 func (c *Config) file() fileConfig {
-	f := fileConfig{DefaultAccount: c.DefaultAccount, Status: c.Status, Sites: c.Sites, CloseWithoutSession: c.CloseWithoutSession}
+	f := fileConfig{DefaultAccount: c.DefaultAccount, Status: c.Status, Sites: c.Sites, CloseWithoutSession: c.CloseWithoutSession, SIPTrace: c.SIPTrace}
 	f.Accounts = []fileAccount{}
 	for _, a := range c.Accounts {
 		f.Accounts = append(f.Accounts, fileAccount{Account: a, Password: a.Password.Reveal()})

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -198,6 +199,19 @@ func (s *Store) Recent(limit int) ([]Entry, error) {
 	return out, nil
 }
 
+// readLine returns the next line without its newline, or nil for a line over maxLine,
+// whose bytes it skips up to its end: one damaged line never hides the lines after it.
+func readLine(r *bufio.Reader) ([]byte, error) {
+	line, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = r.ReadSlice('\n')
+		}
+		return nil, err
+	}
+	return bytes.TrimSuffix(line, []byte("\n")), err
+}
+
 // readAll reads every well-formed line; damaged ones (a crash mid-write, a hand edit)
 // are skipped rather than losing the rest.
 func (s *Store) readAll() ([]Entry, error) {
@@ -210,16 +224,21 @@ func (s *Store) readAll() ([]Entry, error) {
 	}
 	defer f.Close()
 	var out []Entry
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, maxLine), maxLine)
-	for sc.Scan() {
-		var e Entry
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.ID != "" {
-			out = append(out, e)
+	r := bufio.NewReaderSize(f, maxLine)
+	for {
+		line, err := readLine(r)
+		if line != nil {
+			var e Entry
+			if json.Unmarshal(line, &e) == nil && e.ID != "" {
+				out = append(out, e)
+			}
 		}
-	}
-	if err := sc.Err(); err != nil && !errors.Is(err, bufio.ErrTooLong) {
-		return out, fmt.Errorf("read history: %w", err)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return out, fmt.Errorf("read history: %w", err)
+		}
 	}
 	return out, nil
 }

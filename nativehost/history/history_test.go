@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -64,5 +65,44 @@ func TestBoundedNewestFirstAndDamageTolerant(t *testing.T) {
 	}
 	if st, _ := os.Stat(filepath.Join(dir, FileName)); st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v", st.Mode())
+	}
+}
+
+// TestLongLineLosesNothingAfterIt: a line over the read limit (a hand edit, a pasted
+// blob) is skipped, and the entries after it are still read, kept by a trim and added to.
+func TestLongLineLosesNothingAfterIt(t *testing.T) {
+	dir := t.TempDir()
+	s := Open(dir)
+	if err := s.Append(Entry{ID: "before", Result: Outgoing}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, FileName), os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"id":"huge","name":"` + strings.Repeat("x", 10*maxLine) + "\"}\n")
+	f.Close()
+	s = Open(dir) // counts the file afresh, as a new host does
+	for i := 0; i < 3; i++ {
+		if err := s.Append(Entry{ID: fmt.Sprint("after", i), Result: Missed}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recent, err := s.Recent(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range recent {
+		ids = append(ids, e.ID)
+	}
+	if got := strings.Join(ids, " "); got != "after2 after1 after0 before" {
+		t.Fatalf("entries read: %q", got)
+	}
+	if err := s.trim(); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.Recent(10); len(again) != 4 {
+		t.Fatalf("after a trim: %+v", again)
 	}
 }

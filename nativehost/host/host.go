@@ -47,6 +47,7 @@ type Host struct {
 	applyMu   sync.Mutex
 	keys      jobQueue // dtmf requests, played in order
 	settings  jobQueue // config_get, config_set and set_status, in order, beside the read loop
+	calls     callLog  // each call's start, answer and end at INFO
 
 	mu        sync.Mutex
 	phone     *phone.Phone
@@ -292,6 +293,7 @@ func (e *events) StateChanged() {
 
 func (e *events) CallChanged(c phone.CallInfo) {
 	h := (*Host)(e)
+	h.calls.changed(h.log, c)
 	h.sendEvent(protocol.TypeCall, protocol.CallEvent{Call: callOf(c)})
 	if c.State == phone.CallEnded {
 		if err := h.history.Append(history.NewEntry(historyCallOf(c))); err != nil {

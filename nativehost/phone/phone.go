@@ -123,6 +123,7 @@ func New(cfg *config.Config, ev Events, opts Options) (*Phone, error) {
 	if err := p.listen(localIP, opts.UserAgent); err != nil {
 		return nil, err
 	}
+	p.setTraces(cfg)
 	for _, a := range cfg.Accounts {
 		acc, err := newAccount(p, a)
 		if err != nil {
@@ -182,6 +183,7 @@ func (p *Phone) UpdateAccounts(cfg *config.Config) error {
 	p.status = StatusFromConfig(cfg.Status)
 	p.defaultID = cfg.DefaultAccount
 	p.mu.Unlock()
+	p.setTraces(cfg)
 
 	var next, started []*account
 	for _, c := range cfg.Accounts {
@@ -422,4 +424,5 @@ func (p *Phone) Close(ctx context.Context) {
 	p.srv.Close()
 	p.ua.Close()
 	p.conn.Close()
+	p.stopTraces()
 }

@@ -108,7 +108,7 @@ func (a *account) run(ctx context.Context) {
 	var bo backoff
 	for {
 		a.setState(RegRegistering, nil)
-		granted, err := a.register(ctx, a.cfg.Expires)
+		granted, err := a.registerOutliving(ctx, a.cfg.Expires)
 		if ctx.Err() != nil {
 			break
 		}
@@ -145,6 +145,22 @@ func (a *account) run(ctx context.Context) {
 		cancel()
 	}
 	a.setState(RegUnregistered, nil)
+}
+
+// registerOutliving is register for the loop: a REGISTER already on the wire when ctx
+// ends (the phone closing) still waits up to unregisterTimeout for its final answer.
+// Abandoned, it could reach the registrar after the unREGISTER that follows (a
+// registrar may handle two requests at once, or the digest retry goes out late) and
+// leave a binding behind: the PBX would ring a phone that is gone until it expires.
+func (a *account) registerOutliving(ctx context.Context, expires int) (int, error) {
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(unregisterTimeout, cancel)
+		context.AfterFunc(rctx, func() { t.Stop() })
+	})
+	defer stop()
+	return a.register(rctx, expires)
 }
 
 func (a *account) grantedAny() bool {
