@@ -14,8 +14,14 @@ import (
 	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
-// hostBin is the host as `make build` leaves it (make bench builds first).
-var hostBin = filepath.Join("..", "bin", "tabphone-host")
+// hostBin is the host as `make build` leaves it (make bench builds first), or the binary
+// TABPHONE_BENCH_HOST names (to measure an older build against a newer in one session).
+var hostBin = func() string {
+	if p := os.Getenv("TABPHONE_BENCH_HOST"); p != "" {
+		return p
+	}
+	return filepath.Join("..", "bin", "tabphone-host")
+}()
 
 // host is the real tabphone-host process driven as the browser drives it: framed JSON
 // on its stdin and stdout.

@@ -2,6 +2,7 @@ package media
 
 import (
 	"net"
+	"runtime"
 	"testing"
 	"time"
 
@@ -87,6 +88,7 @@ func parseOfferedCrypto(tb testing.TB, offer string, suite CryptoSuite) Crypto {
 func BenchmarkRelay(b *testing.B) {
 	for _, sec := range []Security{SecurityOff, SecuritySDES} {
 		b.Run(sec.String(), func(b *testing.B) {
+			before := runtime.NumGoroutine()
 			mic, heard := relayedCall(b, sec)
 			payload := make([]byte, 160)
 			// Warm up: the browser leg is connected once the first packet comes back.
@@ -103,6 +105,9 @@ func BenchmarkRelay(b *testing.B) {
 			for len(heard) > 0 {
 				<-heard
 			}
+			// The window's pion peer and the echo are the same before and after a change of
+			// the host, so a change in this count is the host's.
+			goroutines := runtime.NumGoroutine() - before
 			b.ReportAllocs()
 			b.ResetTimer()
 			lost := 0
@@ -114,6 +119,7 @@ func BenchmarkRelay(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(lost), "lost")
+			b.ReportMetric(float64(goroutines), "goroutines/call")
 		})
 	}
 }
