@@ -138,13 +138,19 @@ func (b *BrowserLeg) Answer(ctx context.Context, offer string) (string, error) {
 }
 
 // OnTrack calls f with each RTP packet the browser sends (its microphone), on one
-// goroutine, until the leg closes.
+// goroutine, until the leg closes. The packet and its payload are reused for the next
+// one (pion's ReadRTP would allocate a 1500-byte buffer and a packet each time).
 func (b *BrowserLeg) OnTrack(f func(*rtp.Packet)) {
 	b.pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		buf := make([]byte, maxRTP)
+		p := &rtp.Packet{}
 		for {
-			p, _, err := t.ReadRTP()
+			n, _, err := t.Read(buf)
 			if err != nil {
 				return
+			}
+			if p.Unmarshal(buf[:n]) != nil {
+				continue
 			}
 			f(p)
 		}
