@@ -39,13 +39,19 @@ type host struct {
 // startHost runs the host with one account on the PBX until the benchmark ends.
 func startHost(t testing.TB, sip, user, password string) *host {
 	t.Helper()
+	return startHostVia(t, sip, "", user, password)
+}
+
+// startHostVia is startHost with an outbound proxy (empty: none).
+func startHostVia(t testing.TB, sip, proxy, user, password string) *host {
+	t.Helper()
 	if _, err := os.Stat(hostBin); err != nil {
 		t.Fatalf("%s: run `make build` first (make bench does): %v", hostBin, err)
 	}
 	dir := t.TempDir()
 	cfg := map[string]any{
 		"accounts": []map[string]any{{
-			"id": "bench", "user": user, "password": password, "domain": sip, "codecs": []string{"pcmu"},
+			"id": "bench", "user": user, "password": password, "domain": sip, "outbound_proxy": proxy, "codecs": []string{"pcmu"},
 			"auto_answer": map[string]any{"enabled": false, "seconds": 0},
 		}},
 		"default_account": "bench",
