@@ -14,8 +14,14 @@ import (
 	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
-// hostBin is the host as `make build` leaves it (make bench builds first).
-var hostBin = filepath.Join("..", "bin", "tabphone-host")
+// hostBin is the host as `make build` leaves it (make bench builds first), or the binary
+// TABPHONE_BENCH_HOST names (to measure an older build against a newer in one session).
+var hostBin = func() string {
+	if p := os.Getenv("TABPHONE_BENCH_HOST"); p != "" {
+		return p
+	}
+	return filepath.Join("..", "bin", "tabphone-host")
+}()
 
 // host is the real tabphone-host process driven as the browser drives it: framed JSON
 // on its stdin and stdout.
@@ -33,13 +39,19 @@ type host struct {
 // startHost runs the host with one account on the PBX until the benchmark ends.
 func startHost(t testing.TB, sip, user, password string) *host {
 	t.Helper()
+	return startHostVia(t, sip, "", user, password)
+}
+
+// startHostVia is startHost with an outbound proxy (empty: none).
+func startHostVia(t testing.TB, sip, proxy, user, password string) *host {
+	t.Helper()
 	if _, err := os.Stat(hostBin); err != nil {
 		t.Fatalf("%s: run `make build` first (make bench does): %v", hostBin, err)
 	}
 	dir := t.TempDir()
 	cfg := map[string]any{
 		"accounts": []map[string]any{{
-			"id": "bench", "user": user, "password": password, "domain": sip, "codecs": []string{"pcmu"},
+			"id": "bench", "user": user, "password": password, "domain": sip, "outbound_proxy": proxy, "codecs": []string{"pcmu"},
 			"auto_answer": map[string]any{"enabled": false, "seconds": 0},
 		}},
 		"default_account": "bench",

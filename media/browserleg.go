@@ -68,11 +68,18 @@ func NewBrowserLeg(n *BrowserNet, codec Codec, log *slog.Logger) (*BrowserLeg, e
 	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: capability, PayloadType: webrtc.PayloadType(codec.PT)}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register %s: %w", codec.Name, err)
 	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
-		return nil, fmt.Errorf("register interceptors: %w", err)
-	}
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(n.settingEngine()), webrtc.WithInterceptorRegistry(ir))
+	// No interceptors: this leg runs over loopback to a window on the same machine.
+	//  - NACK: nothing is lost on loopback, browsers do not NACK audio, and the responder
+	//    keeps a copy of every packet we send.
+	//  - TWCC: bandwidth estimation is meaningless on loopback and the rate is the PBX
+	//    leg's codec's anyway; it adds a header extension to every packet and a feedback
+	//    report (a timer wake-up) every 100 ms.
+	//  - Sender and receiver reports: nothing reads them (the window shows no getStats
+	//    figures, audio-only needs no lip sync, browsers end no call for missing RTCP);
+	//    their per-packet bookkeeping cost two allocations a packet and two timers a call.
+	//  - Stats: the host never calls GetStats.
+	// The browser's own reports still arrive and are drained (drainRTCP).
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(n.settingEngine()), webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
@@ -91,7 +98,8 @@ func NewBrowserLeg(n *BrowserNet, codec Codec, log *slog.Logger) (*BrowserLeg, e
 	return &BrowserLeg{pc: pc, track: track, log: log, pt: codec.PT}, nil
 }
 
-// drainRTCP reads the browser's RTCP so the interceptors (NACK, reports) keep working.
+// drainRTCP reads the other side's RTCP: what the interceptors (if any) do with it
+// happens on this read, and unread reports would pile up in pion's buffer.
 func drainRTCP(s *webrtc.RTPSender) {
 	buf := make([]byte, maxRTP)
 	for {
@@ -130,13 +138,19 @@ func (b *BrowserLeg) Answer(ctx context.Context, offer string) (string, error) {
 }
 
 // OnTrack calls f with each RTP packet the browser sends (its microphone), on one
-// goroutine, until the leg closes.
+// goroutine, until the leg closes. The packet and its payload are reused for the next
+// one (pion's ReadRTP would allocate a 1500-byte buffer and a packet each time).
 func (b *BrowserLeg) OnTrack(f func(*rtp.Packet)) {
 	b.pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		buf := make([]byte, maxRTP)
+		p := &rtp.Packet{}
 		for {
-			p, _, err := t.ReadRTP()
+			n, _, err := t.Read(buf)
 			if err != nil {
 				return
+			}
+			if p.Unmarshal(buf[:n]) != nil {
+				continue
 			}
 			f(p)
 		}

@@ -59,7 +59,7 @@ type Call struct {
 // pbxTransport carries RTP to and from the PBX: a PBXLeg (RTP/AVP, SDES-SRTP) or a
 // WebRTCPBX (ICE + DTLS-SRTP).
 type pbxTransport interface {
-	ReadRTP(buf []byte) (*rtp.Packet, error)
+	ReadRTP(buf []byte, p *rtp.Packet) error // p's payload is valid until the next read
 	WriteRTP(p *rtp.Packet) error
 	LastReceived() time.Time
 	Close() error
@@ -470,7 +470,7 @@ func (c *Call) answerBrowser(codec Codec, offer string) (string, *BrowserLeg, er
 	if err != nil {
 		return "", nil, err
 	}
-	leg.OnTrack(c.browserToPBX)
+	leg.OnTrack(c.relayToPBX())
 	leg.OnState(func(s webrtc.PeerConnectionState) { c.log.Debug("browser leg", "state", s.String()) })
 	ctx, cancel := context.WithTimeout(context.Background(), answerTimeout)
 	defer cancel()
@@ -482,18 +482,23 @@ func (c *Call) answerBrowser(codec Codec, offer string) (string, *BrowserLeg, er
 	return sdp, leg, nil
 }
 
-// browserToPBX forwards the microphone's packets to the PBX with the PBX leg's payload
-// type and our own stream numbering.
-func (c *Call) browserToPBX(p *rtp.Packet) {
-	c.mu.Lock()
-	if c.toPBX == nil || c.neg == nil || c.sendingDTMF || c.muted || c.held {
+// relayToPBX is one browser leg's forwarder of the microphone's packets to the PBX, with
+// the PBX leg's payload type and our own stream numbering. Each leg gets its own, with
+// its own outgoing packet reused for every packet (an old and a new browser leg may
+// overlap while the window renegotiates).
+func (c *Call) relayToPBX() func(*rtp.Packet) {
+	out := &rtp.Packet{}
+	return func(p *rtp.Packet) {
+		c.mu.Lock()
+		if c.toPBX == nil || c.neg == nil || c.sendingDTMF || c.muted || c.held {
+			c.mu.Unlock()
+			return
+		}
+		c.toPBX.rewrite(out, p, c.neg.Codec.PT)
 		c.mu.Unlock()
-		return
-	}
-	out := c.toPBX.rewrite(p, c.neg.Codec.PT)
-	c.mu.Unlock()
-	if err := c.tr.WriteRTP(out); err != nil {
-		c.log.Debug("relay to PBX", "err", err)
+		if err := c.tr.WriteRTP(out); err != nil {
+			c.log.Debug("relay to PBX", "err", err)
+		}
 	}
 }
 
@@ -501,9 +506,9 @@ func (c *Call) browserToPBX(p *rtp.Packet) {
 // types (comfort noise, DTMF events) are not audio the browser leg negotiated.
 func (c *Call) pbxToBrowser() {
 	buf := make([]byte, maxRTP)
+	p, out := &rtp.Packet{}, &rtp.Packet{} // reused: no allocation per packet
 	for {
-		p, err := c.tr.ReadRTP(buf)
-		if err != nil {
+		if err := c.tr.ReadRTP(buf, p); err != nil {
 			return
 		}
 		c.mu.Lock()
@@ -512,9 +517,9 @@ func (c *Call) pbxToBrowser() {
 			c.mu.Unlock()
 			continue
 		}
-		out := c.toBrowser.rewrite(p, leg.pt)
+		c.toBrowser.rewrite(out, p, leg.pt)
 		c.mu.Unlock()
-		out.Payload = append([]byte(nil), p.Payload...) // buf is reused by the next read
+		// out's payload is still in buf: WriteRTP encrypts and sends before it returns.
 		if err := leg.WriteRTP(out); err != nil {
 			c.log.Debug("relay to browser", "err", err)
 		}

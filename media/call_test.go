@@ -14,13 +14,13 @@ import (
 )
 
 // browserPeer stands in for the softphone window: a pion peer that offers the codec.
-func browserPeer(t *testing.T, c Codec) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP) {
+func browserPeer(t testing.TB, c Codec) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP) {
 	return browserpeer.New(t, webrtc.RTPCodecCapability{MimeType: c.MimeType, ClockRate: c.ClockRate, Channels: c.Channels, SDPFmtpLine: c.Fmtp})
 }
 
 // connectBrowser gives a call its browser leg as the softphone window does (a pion
 // peer that offers codec) and returns the window's microphone and what it hears.
-func connectBrowser(t *testing.T, call *Call, codec Codec) (*webrtc.TrackLocalStaticRTP, <-chan *rtp.Packet) {
+func connectBrowser(t testing.TB, call *Call, codec Codec) (*webrtc.TrackLocalStaticRTP, <-chan *rtp.Packet) {
 	t.Helper()
 	pc, mic := browserPeer(t, codec)
 	heard := make(chan *rtp.Packet, 100)

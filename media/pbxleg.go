@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -14,6 +15,10 @@ import (
 
 // maxRTP is the largest RTP packet accepted on the PBX leg; audio frames are far smaller.
 const maxRTP = 1500
+
+// srtpOverhead is the most SRTP adds to an RTP packet: a 16-byte tag (AEAD_AES_128_GCM;
+// the HMAC suites add 10 or 4).
+const srtpOverhead = 16
 
 // PBXLeg is the RTP/RTCP socket pair towards the PBX for one call: plain RTP/AVP, or
 // SDES-SRTP once keys are set. It sends RTCP reports every 5 s and notes when the PBX
@@ -26,12 +31,23 @@ type PBXLeg struct {
 	done     chan struct{}
 	closeMu  sync.Once
 
+	// The reader's own buffers (one goroutine reads): SRTP's plaintext and header.
+	decBuf []byte
+	decHdr rtp.Header
+
+	// The senders' buffers (the relay and DTMF may both send): marshalled and encrypted.
+	sendMu  sync.Mutex
+	sendBuf []byte
+	encBuf  []byte
+	encHdr  rtp.Header
+
 	mu         sync.Mutex
-	remote     *net.UDPAddr // where RTP goes
-	sdpRemote  *net.UDPAddr // what the PBX's SDP said
-	rtcpRemote *net.UDPAddr // where RTCP goes
-	latched    bool         // remote was learned from the first valid packet received
-	keys       *sdesKeys    // nil: plain RTP
+	remote     *net.UDPAddr   // where RTP goes
+	remoteAP   netip.AddrPort // remote, compared with each packet's source without allocating
+	sdpRemote  *net.UDPAddr   // what the PBX's SDP said
+	rtcpRemote *net.UDPAddr   // where RTCP goes
+	latched    bool           // remote was learned from the first valid packet received
+	keys       *sdesKeys      // nil: plain RTP
 	clockRate  uint32
 	recv       receiveStats
 	sent       sendStats
@@ -49,6 +65,7 @@ func ListenPBX(ip net.IP, log *slog.Logger) (*PBXLeg, error) {
 		return nil, err
 	}
 	l := &PBXLeg{conn: rtpConn, rtcpConn: rtcpConn, log: log, done: make(chan struct{}),
+		decBuf: make([]byte, maxRTP), sendBuf: make([]byte, maxRTP), encBuf: make([]byte, maxRTP+srtpOverhead),
 		cname: fmt.Sprintf("tabphone-%08x", randUint32()), ownSSRC: randUint32()}
 	go l.readRTCP()
 	go l.reportLoop()
@@ -96,7 +113,17 @@ func (l *PBXLeg) SetRemote(addr, rtcpAddr *net.UDPAddr) {
 	if l.latched && addr != nil && l.sdpRemote != nil && l.sdpRemote.String() == addr.String() {
 		return
 	}
-	l.remote, l.sdpRemote, l.latched = addr, addr, false
+	l.setRemoteLocked(addr)
+	l.sdpRemote, l.latched = addr, false
+}
+
+// setRemoteLocked sets where RTP goes (nil: nowhere). l.mu is held.
+func (l *PBXLeg) setRemoteLocked(addr *net.UDPAddr) {
+	l.remote, l.remoteAP = addr, netip.AddrPort{}
+	if addr != nil {
+		ap := addr.AddrPort()
+		l.remoteAP = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
 }
 
 // SetKeys protects the leg with SDES-SRTP (nil: plain RTP). Keys that did not change
@@ -132,15 +159,19 @@ func (l *PBXLeg) SetClockRate(rate uint32) {
 // media works) and packets from any other source are dropped. A plain RTP leg cannot
 // tell the PBX's packets from a stranger's that reach the port first: that is what SRTP
 // is for.
-func (l *PBXLeg) ReadRTP(buf []byte) (*rtp.Packet, error) {
+//
+// p is filled in, its payload in buf (plain RTP) or in the leg's own buffer (SRTP), valid
+// until the next read: nothing is allocated per packet.
+func (l *PBXLeg) ReadRTP(buf []byte, p *rtp.Packet) error {
 	for {
-		n, from, err := l.conn.ReadFromUDP(buf)
+		n, from, err := l.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
-				return nil, ErrClosed
+				return ErrClosed
 			}
-			return nil, fmt.Errorf("read RTP: %w", err)
+			return fmt.Errorf("read RTP: %w", err)
 		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 		l.mu.Lock()
 		keys, ok := l.keys, l.heardFrom(from)
 		l.mu.Unlock()
@@ -149,32 +180,32 @@ func (l *PBXLeg) ReadRTP(buf []byte) (*rtp.Packet, error) {
 		}
 		raw := buf[:n]
 		if keys != nil {
-			if raw, err = keys.decryptRTP(raw); err != nil {
+			if raw, err = keys.decryptRTP(l.decBuf[:0], raw, &l.decHdr); err != nil {
 				continue // not authentic, or replayed
 			}
 		}
-		var p rtp.Packet
 		if err := p.Unmarshal(raw); err != nil || p.Version != 2 {
 			continue
 		}
 		now := time.Now()
 		l.mu.Lock()
 		if !l.latched {
-			l.remote, l.latched = from, true
+			l.setRemoteLocked(net.UDPAddrFromAddrPort(from))
+			l.latched = true
 		}
-		l.recv.add(&p, now, l.clockRate)
+		l.recv.add(p, now, l.clockRate)
 		l.lastMedia = now
 		l.mu.Unlock()
-		return &p, nil
+		return nil
 	}
 }
 
 // heardFrom reports whether a packet from `from` may be taken. Before the latch: any
 // source while the SDP named a destination (the PBX's media may come from elsewhere
 // behind NAT); after it: only the latched source. l.mu is held.
-func (l *PBXLeg) heardFrom(from *net.UDPAddr) bool {
+func (l *PBXLeg) heardFrom(from netip.AddrPort) bool {
 	if l.latched {
-		return from.IP.Equal(l.remote.IP) && from.Port == l.remote.Port
+		return from == l.remoteAP
 	}
 	return l.remote != nil // nil: on hold or not yet negotiated
 }
@@ -194,12 +225,15 @@ func (l *PBXLeg) WriteRTP(p *rtp.Packet) error {
 	if dst == nil {
 		return nil
 	}
-	b, err := p.Marshal()
+	l.sendMu.Lock() // the buffers are reused packet after packet
+	defer l.sendMu.Unlock()
+	n, err := p.MarshalTo(l.sendBuf)
 	if err != nil {
 		return fmt.Errorf("marshal RTP: %w", err)
 	}
+	b := l.sendBuf[:n]
 	if keys != nil {
-		if b, err = keys.encryptRTP(b); err != nil {
+		if b, err = keys.encryptRTP(l.encBuf[:0], b, &l.encHdr); err != nil {
 			return fmt.Errorf("encrypt RTP: %w", err)
 		}
 	}

@@ -27,16 +27,19 @@ func newRewriter(step uint32) *rewriter {
 	return &rewriter{ssrc: randUint32(), step: step, lastSeq: uint16(randUint32()), lastTS: randUint32()}
 }
 
-// rewrite returns a header-minimal copy of p (no CSRCs, no extensions: they belong to
+// rewrite makes out a header-minimal copy of p (no CSRCs, no extensions: they belong to
 // the other leg) with this stream's SSRC, sequence number, timestamp and payload type.
-func (r *rewriter) rewrite(p *rtp.Packet, pt uint8) *rtp.Packet {
+// out is the caller's, reused packet after packet, and shares p's payload: the relay
+// allocates nothing per packet.
+func (r *rewriter) rewrite(out, p *rtp.Packet, pt uint8) {
 	if !r.started || p.SSRC != r.inSSRC {
 		r.seqOff = r.lastSeq + 1 - p.SequenceNumber
 		r.tsOff = r.lastTS + r.step - p.Timestamp
 		r.inSSRC = p.SSRC
 		r.started = true
 	}
-	out := &rtp.Packet{
+	csrc, ext := out.CSRC[:0], out.Extensions[:0] // kept for their capacity, sent empty
+	*out = rtp.Packet{
 		Header: rtp.Header{
 			Version:        2,
 			Marker:         p.Marker,
@@ -44,6 +47,8 @@ func (r *rewriter) rewrite(p *rtp.Packet, pt uint8) *rtp.Packet {
 			SequenceNumber: p.SequenceNumber + r.seqOff,
 			Timestamp:      p.Timestamp + r.tsOff,
 			SSRC:           r.ssrc,
+			CSRC:           csrc,
+			Extensions:     ext,
 		},
 		Payload: p.Payload,
 	}
@@ -51,7 +56,6 @@ func (r *rewriter) rewrite(p *rtp.Packet, pt uint8) *rtp.Packet {
 		r.lastSeq = out.SequenceNumber
 		r.lastTS = out.Timestamp
 	}
-	return out
 }
 
 // synth makes a packet of our own (a DTMF event) in this stream: the next sequence

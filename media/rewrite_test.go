@@ -11,14 +11,30 @@ func pkt(ssrc uint32, seq uint16, ts uint32) *rtp.Packet {
 		CSRC: []uint32{9}}, Payload: []byte{1, 2}}
 }
 
+// rw rewrites p into a packet of its own, so a test can keep each result.
+func rw(r *rewriter, p *rtp.Packet) *rtp.Packet {
+	out := &rtp.Packet{}
+	r.rewrite(out, p, 0)
+	return out
+}
+
+// TestRewriterAllocatesNothing: the relay reuses one packet per direction.
+func TestRewriterAllocatesNothing(t *testing.T) {
+	r := newRewriter(160)
+	in, out := pkt(1, 1, 160), &rtp.Packet{}
+	if n := testing.AllocsPerRun(100, func() { in.SequenceNumber++; r.rewrite(out, in, 0) }); n != 0 {
+		t.Fatalf("%v allocations per packet", n)
+	}
+}
+
 func TestRewriterContinuesAcrossSourceChange(t *testing.T) {
 	r := newRewriter(160)
-	a := r.rewrite(pkt(1, 100, 1000), 0)
-	b := r.rewrite(pkt(1, 101, 1160), 0)
+	a := rw(r, pkt(1, 100, 1000))
+	b := rw(r, pkt(1, 101, 1160))
 	if b.SequenceNumber != a.SequenceNumber+1 || b.Timestamp != a.Timestamp+160 {
 		t.Fatalf("same source: %d/%d then %d/%d", a.SequenceNumber, a.Timestamp, b.SequenceNumber, b.Timestamp)
 	}
-	c := r.rewrite(pkt(2, 5, 77), 0) // new source, unrelated numbering
+	c := rw(r, pkt(2, 5, 77)) // new source, unrelated numbering
 	if c.SequenceNumber != b.SequenceNumber+1 || c.Timestamp != b.Timestamp+160 {
 		t.Fatalf("after switch: %d/%d then %d/%d", b.SequenceNumber, b.Timestamp, c.SequenceNumber, c.Timestamp)
 	}
@@ -29,10 +45,10 @@ func TestRewriterContinuesAcrossSourceChange(t *testing.T) {
 
 func TestRewriterReorderedPacketKeepsPosition(t *testing.T) {
 	r := newRewriter(160)
-	a := r.rewrite(pkt(1, 10, 0), 0)
-	_ = r.rewrite(pkt(1, 12, 320), 0)
-	late := r.rewrite(pkt(1, 11, 160), 0)
-	next := r.rewrite(pkt(1, 13, 480), 0)
+	a := rw(r, pkt(1, 10, 0))
+	_ = rw(r, pkt(1, 12, 320))
+	late := rw(r, pkt(1, 11, 160))
+	next := rw(r, pkt(1, 13, 480))
 	if late.SequenceNumber != a.SequenceNumber+1 || next.SequenceNumber != a.SequenceNumber+3 {
 		t.Fatalf("reordering changed: %d %d %d", a.SequenceNumber, late.SequenceNumber, next.SequenceNumber)
 	}
@@ -40,8 +56,8 @@ func TestRewriterReorderedPacketKeepsPosition(t *testing.T) {
 
 func TestRewriterWraps(t *testing.T) {
 	r := newRewriter(160)
-	a := r.rewrite(pkt(1, 65535, 4294967200), 0)
-	b := r.rewrite(pkt(1, 0, 64), 0)
+	a := rw(r, pkt(1, 65535, 4294967200))
+	b := rw(r, pkt(1, 0, 64))
 	if b.SequenceNumber != a.SequenceNumber+1 || b.Timestamp != a.Timestamp+160 {
 		t.Fatal("wrap-around broke continuity")
 	}
@@ -49,10 +65,10 @@ func TestRewriterWraps(t *testing.T) {
 
 func TestSynthesizedPacketsKeepTheNumbering(t *testing.T) {
 	r := newRewriter(160)
-	a := r.rewrite(pkt(1, 10, 1000), 0)
+	a := rw(r, pkt(1, 10, 1000))
 	ev := r.synth(101, true, []byte{1, 0, 0, 160})
 	upd := r.synthAt(101, ev.Timestamp, false, []byte{1, 0, 1, 64})
-	b := r.rewrite(pkt(1, 11, 1160), 0)
+	b := rw(r, pkt(1, 11, 1160))
 	if ev.SequenceNumber != a.SequenceNumber+1 || upd.SequenceNumber != a.SequenceNumber+2 || b.SequenceNumber != a.SequenceNumber+3 {
 		t.Fatalf("sequence %d, %d, %d, %d", a.SequenceNumber, ev.SequenceNumber, upd.SequenceNumber, b.SequenceNumber)
 	}

@@ -53,7 +53,7 @@ func TestPBXLegSendsReports(t *testing.T) {
 			t.Fatal(err)
 		}
 		buf := make([]byte, maxRTP)
-		if _, err := leg.ReadRTP(buf); err != nil {
+		if err := leg.ReadRTP(buf, &rtp.Packet{}); err != nil {
 			t.Fatal(err)
 		}
 	}

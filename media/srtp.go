@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
 )
 
@@ -40,16 +41,19 @@ func newSDESKeys(local, remote Crypto) (*sdesKeys, error) {
 	return &sdesKeys{local: local, remote: remote, enc: enc, dec: dec}, nil
 }
 
-func (k *sdesKeys) encryptRTP(b []byte) ([]byte, error) {
+// encryptRTP encrypts b into dst (reused when it has room: no allocation per packet);
+// hdr is the caller's scratch header, so pion need not allocate one.
+func (k *sdesKeys) encryptRTP(dst, b []byte, hdr *rtp.Header) ([]byte, error) {
 	k.encMu.Lock()
 	defer k.encMu.Unlock()
-	return k.enc.EncryptRTP(nil, b, nil)
+	return k.enc.EncryptRTP(dst, b, hdr)
 }
 
-func (k *sdesKeys) decryptRTP(b []byte) ([]byte, error) {
+// decryptRTP is encryptRTP's counterpart for the PBX's packets.
+func (k *sdesKeys) decryptRTP(dst, b []byte, hdr *rtp.Header) ([]byte, error) {
 	k.decMu.Lock()
 	defer k.decMu.Unlock()
-	return k.dec.DecryptRTP(nil, b, nil)
+	return k.dec.DecryptRTP(dst, b, hdr)
 }
 
 func (k *sdesKeys) encryptRTCP(b []byte) ([]byte, error) {

@@ -277,23 +277,22 @@ func (w *WebRTCPBX) Origin() (sessionID, version uint64) {
 // ReadRTP returns the next packet from the PBX, whatever its payload type (audio,
 // telephone-event, comfort noise). The packet's payload is in buf. After Close it
 // returns ErrClosed.
-func (w *WebRTCPBX) ReadRTP(buf []byte) (*rtp.Packet, error) {
+func (w *WebRTCPBX) ReadRTP(buf []byte, p *rtp.Packet) error {
 	for {
 		select {
 		case <-w.done:
-			return nil, ErrClosed
+			return ErrClosed
 		default:
 		}
 		select {
 		case <-w.done:
-			return nil, ErrClosed
+			return ErrClosed
 		case b := <-w.packets:
 			n := copy(buf, b)
-			var p rtp.Packet
 			if err := p.Unmarshal(buf[:n]); err != nil {
 				continue
 			}
-			return &p, nil
+			return nil
 		}
 	}
 }

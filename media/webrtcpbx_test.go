@@ -187,8 +187,8 @@ func ourPackets(t *testing.T, w *WebRTCPBX) <-chan *rtp.Packet {
 	go func() {
 		buf := make([]byte, maxRTP)
 		for {
-			p, err := w.ReadRTP(buf)
-			if err != nil {
+			p := &rtp.Packet{}
+			if err := w.ReadRTP(buf, p); err != nil {
 				return
 			}
 			p.Payload = append([]byte(nil), p.Payload...)
@@ -604,7 +604,7 @@ func TestWebRTCPBXClose(t *testing.T) {
 	w := newTestLeg(t, PCMU)
 	read := make(chan error, 1)
 	go func() {
-		_, err := w.ReadRTP(make([]byte, maxRTP))
+		err := w.ReadRTP(make([]byte, maxRTP), &rtp.Packet{})
 		read <- err
 	}()
 	must(t, w.Close())
