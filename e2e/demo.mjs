@@ -2,7 +2,10 @@
 // and Chromium with the extension, logged in and ready to call 600 (echo) or 601 (tone).
 import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, startDevpbx, writeHostConfig, launch, randomPassword } from './harness.mjs';
+import {
+  root, startDevpbx, writeHostConfig, launch, randomPassword, EXTENSION_ID,
+} from './harness.mjs';
+import { prepareDemoProfile } from './demoprofile.mjs';
 
 const dir = join(root, '.demo');
 mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -27,7 +30,10 @@ for (const [u, p] of Object.entries(users)) console.log(`  user ${u} password ${
 console.log('Call 600 for the echo test, 601 for a 1 kHz tone.');
 
 writeHostConfig(join(dir, 'config'), { user: '1001', password: users[1001], sip: pbx.sip, codecs: ['opus', 'g722', 'pcmu', 'pcma'] });
-const b = await launch({ dir, headless });
+// A second run must not greet with "Restore pages?" (a demo usually ends with Ctrl-C,
+// which Chromium records as a crash), and the Tabphone button is pinned.
+prepareDemoProfile(join(dir, 'profile'), EXTENSION_ID);
+const b = await launch({ dir, headless, args: ['--hide-crash-restore-bubble'] });
 
 // Log in to the demo Dialer/PBX app, as the agent would at the start of a shift.
 const app = b.ctx.pages()[0] ?? await b.ctx.newPage();

@@ -1,10 +1,12 @@
 // Starts the real parts for end-to-end runs and the demo: the dev PBX, a throwaway
 // Chromium profile with the host installed into it, and Chromium with the extension.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import {
+  mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, cpSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, generateKeyPairSync, createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -171,16 +173,46 @@ export function toneWav(dir, freq = 1000) {
 }
 
 /**
+ * A copy of extension/ in dir with a key of its own, so its own extension ID: a
+ * machine-wide browser policy written for that ID reaches no other Tabphone on this
+ * machine (another test run's). Returns { dir, id }.
+ */
+export function extensionWithOwnKey(dir) {
+  const out = join(dir, 'extension');
+  const tests = join(extDir, 'test');
+  cpSync(extDir, out, { recursive: true, filter: (src) => src !== tests && !src.startsWith(`${tests}/`) });
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  const manifestPath = join(out, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  manifest.key = der.toString('base64');
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  // Chromium's ID: the first 128 bits of the key's SHA-256, hex digits 0-f written a-p.
+  const id = [...createHash('sha256').update(der).digest('hex').slice(0, 32)]
+    .map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+  return { dir: out, id };
+}
+
+/**
  * Launches Chromium with the extension and the host installed into a fresh profile.
- * `extension` loads another directory (a copy with test changes; same key, same ID).
+ * `extension` loads another directory (a copy with test changes; same key, same ID,
+ * unless `extensionId` names the copy's own: the host manifest then allows it too).
  * Returns { ctx, sw, dir, configDir, logDir, close }.
  */
-export async function launch({ dir, headless = true, wav, env = {}, args = [], extension = extDir }) {
+export async function launch({
+  dir, headless = true, wav, env = {}, args = [], extension = extDir, extensionId = EXTENSION_ID,
+}) {
   const profile = join(dir, 'profile');
   const configDir = join(dir, 'config');
   const logDir = join(dir, 'log');
   mkdirSync(profile, { recursive: true });
   execFileSync(hostBin, ['install', '--browser', 'chromium', '--profile', profile]);
+  if (extensionId !== EXTENSION_ID) {
+    const hostManifest = join(profile, 'NativeMessagingHosts', 'com.tabphone.host.json');
+    const m = JSON.parse(readFileSync(hostManifest, 'utf8'));
+    m.allowed_origins.push(`chrome-extension://${extensionId}/`);
+    writeFileSync(hostManifest, JSON.stringify(m, null, 2));
+  }
   const flags = [
     `--disable-extensions-except=${extension}`, `--load-extension=${extension}`,
     '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -197,7 +229,7 @@ export async function launch({ dir, headless = true, wav, env = {}, args = [], e
     env: { ...process.env, TABPHONE_CONFIG_DIR: configDir, TABPHONE_LOG_DIR: logDir, ...env },
     viewport: null,
   });
-  const prefix = `chrome-extension://${EXTENSION_ID}/`;
+  const prefix = `chrome-extension://${extensionId}/`;
   const sw = ctx.serviceWorkers().find((w) => w.url().startsWith(prefix))
     ?? await ctx.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith(prefix), timeout: 15000 });
   return {

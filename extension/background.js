@@ -5,7 +5,8 @@
 // with a system notification for an incoming call (lib/callalerts.js), keeps the toolbar
 // badge, opens the options page on the first install, and runs click-to-call
 // (lib/clicktocall.js: the content script's messages and the "Call <selection>" menu;
-// lib/contentscripts.js: the content script registered only while the user has it on).
+// lib/contentscripts.js: the content script registered only while the user has it on),
+// and applies what an administrator set by policy (lib/managedpolicy.js: storage.managed).
 // The recent calls are the host's history; the popup reads them (lib/recentcalls.js).
 // Every listener is registered synchronously at the top level, so a woken service worker
 // gets the event that woke it.
@@ -27,6 +28,7 @@ import { commandRequest } from './lib/shortcuts.js';
 import { ClickToCall, menuItem } from './lib/clicktocall.js';
 import { ContentScriptSync } from './lib/contentscripts.js';
 import { CLICK_TO_CALL_KEY, readClickToCallSettings } from './lib/clicktocallsettings.js';
+import { ManagedPolicy, clickToCallUnderPolicy, readPolicy } from './lib/managedpolicy.js';
 
 const softphoneWindow = new SoftphoneWindow({
   windows: browser.windows,
@@ -100,12 +102,20 @@ const watch = new SessionWatch({
   report: (active, reason) => binding.report(active, reason),
 });
 
+// Policy (storage.managed): read at the worker's start and on every change; each host
+// that says hello has its config brought in line with it.
+const policy = new ManagedPolicy({
+  area: browser.storage.managed,
+  request: (type, data) => native.request(type, data),
+});
+
 binding = new SessionBinding({
   native,
   watch,
   local: browser.storage.local,
   session: browser.storage.session,
   softphone: softphoneWindow,
+  policy,
 });
 
 browser.runtime.onConnect.addListener((port) => { hub.connectPage(port); });
@@ -160,7 +170,11 @@ browser.permissions?.onAdded?.addListener(() => { watchCookies(); });
 // Click-to-call. A page's message is a request to dial from an untrusted source: the
 // ClickToCall checks it, then it takes the popup's dial path (a stopped host is started
 // if the session rules allow, and the softphone window opens with the call).
-const readClickToCall = () => readClickToCallSettings(browser.storage.local);
+// The user's switches, with the ones the policy forces in their place.
+const readClickToCall = async () => {
+  const [settings, managed] = await Promise.all([readClickToCallSettings(browser.storage.local), readPolicy(browser.storage.managed)]);
+  return clickToCallUnderPolicy(settings, managed);
+};
 const clickToCall = new ClickToCall({
   extensionId: browser.runtime.id,
   readSettings: readClickToCall,
@@ -198,6 +212,10 @@ browser.runtime.onInstalled.addListener(() => { createMenu(); });
 browser.runtime.onStartup.addListener(() => { createMenu(); });
 browser.storage.onChanged?.addListener((changes, area) => {
   if (area === 'local' && changes && Object.hasOwn(changes, CLICK_TO_CALL_KEY)) contentScripts.sync();
+  if (area === 'managed') {
+    contentScripts.sync();
+    binding.policyChanged().catch((e) => console.error('tabphone: the new policy was not applied', e));
+  }
 });
 browser.permissions?.onAdded?.addListener(() => { contentScripts.sync(); });
 browser.permissions?.onRemoved?.addListener(() => { contentScripts.sync(); });

@@ -17,7 +17,7 @@ import (
 
 // Check is one line of a doctor report: what was checked, what was found, the fix.
 type Check struct {
-	Check   string `json:"check"`             // manifest, sandbox, browsers, host, config, account
+	Check   string `json:"check"`             // manifest, sandbox, browsers, policy, host, config, account
 	Subject string `json:"subject,omitempty"` // the browser, host path or account it is about
 	OK      bool   `json:"ok"`
 	Message string `json:"message"`       // a sentence: what was found
@@ -48,7 +48,7 @@ func AllPass(checks []Check) bool {
 }
 
 // Doctor checks the installation: each browser's manifest, Snap/Flatpak sandboxes,
-// that the host answers hello through the framing, config.json, and each account's
+// the Tabphone settings an administrator set by browser policy (Linux), that the host answers hello through the framing, config.json, and each account's
 // registration. It returns one Check per line of the report.
 func Doctor(ctx context.Context, e Env, o DoctorOptions) []Check {
 	if o.Probe == nil {
@@ -86,6 +86,8 @@ func Doctor(ctx context.Context, e Env, o DoctorOptions) []Check {
 			hosts = append(hosts, host)
 		}
 	}
+	// What an administrator set by policy (Linux policy files; see policy.go).
+	out = append(out, e.policyChecks()...)
 	if len(hosts) == 0 && o.Self != "" {
 		hosts = []string{o.Self}
 	}

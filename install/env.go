@@ -31,6 +31,8 @@ type FS interface {
 	Stat(name string) (fs.FileInfo, error)
 	// Remove removes a file or an empty directory.
 	Remove(name string) error
+	// ReadDir lists the names in a directory, sorted.
+	ReadDir(name string) ([]string, error)
 }
 
 // CurrentEnv describes this machine for the current user.
@@ -83,6 +85,16 @@ func (r OSFS) Stat(name string) (fs.FileInfo, error) { return os.Stat(r.real(nam
 
 // Remove implements FS.
 func (r OSFS) Remove(name string) error { return os.Remove(r.real(name)) }
+
+// ReadDir implements FS.
+func (r OSFS) ReadDir(name string) ([]string, error) {
+	entries, err := os.ReadDir(r.real(name))
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names, err
+}
 
 // join joins path elements with the target OS's separator.
 func (e Env) join(elem ...string) string {

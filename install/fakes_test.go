@@ -80,6 +80,20 @@ func (m *memFS) Remove(name string) error {
 	return nil
 }
 
+func (m *memFS) ReadDir(name string) ([]string, error) {
+	if n, ok := m.nodes[name]; !ok || !n.dir {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
+	}
+	var names []string
+	for p := range m.nodes {
+		if rest, ok := strings.CutPrefix(p, name+m.sep); ok && !strings.Contains(rest, m.sep) {
+			names = append(names, rest)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
 // mkdirs creates directories (and parents) as a machine had them before a test.
 func (m *memFS) mkdirs(paths ...string) {
 	for _, p := range paths {

@@ -11,14 +11,18 @@
 //   The one exception is the options page: reading or saving the settings needs the host,
 //   so it starts without a session (it stays `waiting` and registers nothing) and is let
 //   go again when the last options page closes, unless a session became active meanwhile.
-// No browser API here: the native port, the watch, the storage areas and the softphone
-// window are injected.
+// - Managed (lib/managedpolicy.js): sites the administrator set by policy bind the phone
+//   from the worker's start, before any host ran, and every host that says hello first
+//   has its config brought in line with the policy, then hears the session.
+// No browser API here: the native port, the watch, the storage areas, the softphone
+// window and the policy are injected.
 
 import {
   ERR, MSG, SESSION_STATE, isPlainObject, sessionReport,
 } from './protocol.js';
 import { PHASE } from './nativeport.js';
 import { t } from './i18n.js';
+import { policySites } from './managedpolicy.js';
 
 /** storage.local: the sites of the last host state ([] when unbound). */
 export const SITES_KEY = 'sessionSites';
@@ -61,14 +65,19 @@ export class SessionBinding {
    * @param {{get(k: string): Promise<object>, set(o: object): Promise<void>}} o.local storage.local
    * @param {{get(k: string): Promise<object>, set(o: object): Promise<void>}} o.session storage.session
    * @param {{ensureOpen(): Promise<unknown>, close(): Promise<unknown>}} o.softphone
+   * @param {{load(): Promise<object>, enforce(): Promise<boolean>}} [o.policy] managedpolicy.js's ManagedPolicy
    */
-  constructor({ native, watch, local, session, softphone, log = console }) {
+  constructor({
+    native, watch, local, session, softphone, policy = null, log = console,
+  }) {
     this._native = native;
     this._watch = watch;
     this._local = local;
     this._session = session;
     this._softphone = softphone;
+    this._policy = policy;
     this._log = log;
+    this._policySites = null; // the sites the policy binds to (null: the user's settings decide)
     this._sites = [];
     this._closed = false;
     this._ready = false;
@@ -95,8 +104,9 @@ export class SessionBinding {
     const [local, session] = await Promise.all([
       this._local.get(SITES_KEY).catch(() => ({})),
       this._session.get(HOST_CLOSED_KEY).catch(() => ({})),
+      this._loadPolicy(),
     ]);
-    this._sites = sitesOf({ state: SESSION_STATE.WAITING, sites: local?.[SITES_KEY] });
+    this._sites = this._policySites ?? sitesOf({ state: SESSION_STATE.WAITING, sites: local?.[SITES_KEY] });
     this._closed = session?.[HOST_CLOSED_KEY] === true;
     this._watch.setSites(this._sites);
     await this._watch.sync(); // a live session reports tab_open, which starts the host
@@ -130,10 +140,29 @@ export class SessionBinding {
     if (active) this._startHost();
   }
 
+  /**
+   * storage.managed changed: the policy's sites bind (or free) the phone at once, and a
+   * running host's config follows the policy.
+   */
+  async policyChanged() {
+    if (!this._policy) return;
+    await this._loadPolicy();
+    if (this._policySites !== null) this._setSites(this._policySites);
+    if (this._native.phase === PHASE.READY) {
+      await this._enforcePolicy();
+      this._watch.hostReady();
+    } else if (this._ready && !this.bound && this._native.phase === PHASE.IDLE && !this._closed) {
+      this._startHost();
+    }
+  }
+
   /** The native port's status. */
   onHostStatus(status) {
     if (status?.connected) {
-      this._watch.hostReady();
+      // A managed host's config follows the policy before it hears the session, so it
+      // is bound by the policy's sites when it does.
+      if (this._policy) this._enforcePolicy().then(() => this._watch.hostReady());
+      else this._watch.hostReady();
       return;
     }
     if (status?.stopped || status?.connecting) return;
@@ -191,6 +220,43 @@ export class SessionBinding {
     this._native.stop({ status: this._idleStatus() });
   }
 
+  /**
+   * The sites the host's session says bind the phone, unless the policy names them: then
+   * the policy's, except when the host is unbound with sites of its own (the user turned
+   * the binding off and the policy does not force it on). A host that has not had its
+   * config brought in line yet (unbound, no sites) does not unbind a managed phone.
+   */
+  _sitesOfHost(session) {
+    if (this._policySites === null) return sitesOf(session);
+    const hostSites = Array.isArray(session.sites) ? session.sites : [];
+    if (session.state === SESSION_STATE.UNBOUND && hostSites.length > 0) return [];
+    return this._policySites;
+  }
+
+  _setSites(sites) {
+    if (JSON.stringify(sites) === JSON.stringify(this._sites)) return;
+    this._sites = sites;
+    this._local.set({ [SITES_KEY]: sites }).catch((e) => this._log.warn?.('tabphone: could not cache the sites', e));
+    this._watch.setSites(sites);
+  }
+
+  async _loadPolicy() {
+    if (!this._policy) return;
+    try {
+      this._policySites = policySites(await this._policy.load());
+    } catch (e) {
+      this._log.warn?.('tabphone: could not read the policy', e);
+    }
+  }
+
+  async _enforcePolicy() {
+    try {
+      await this._policy.enforce();
+    } catch (e) {
+      this._log.warn?.('tabphone: the host config does not follow the policy', e);
+    }
+  }
+
   _startForSettings() {
     this._forSettings = true;
     this._sessionState = null; // the new host says its own
@@ -199,12 +265,7 @@ export class SessionBinding {
 
   _onSession(session) {
     if (!isPlainObject(session) || typeof session.state !== 'string') return;
-    const sites = sitesOf(session);
-    if (JSON.stringify(sites) !== JSON.stringify(this._sites)) {
-      this._sites = sites;
-      this._local.set({ [SITES_KEY]: sites }).catch((e) => this._log.warn?.('tabphone: could not cache the sites', e));
-      this._watch.setSites(sites);
-    }
+    this._setSites(this._sitesOfHost(session));
     const prev = this._sessionState;
     this._sessionState = session.state;
     if (session.state === SESSION_STATE.ACTIVE && prev !== SESSION_STATE.ACTIVE && prev !== SESSION_STATE.CLOSING_SOON) {

@@ -19,7 +19,8 @@ export function passwordPlaceholder(set) {
 
 /**
  * Sets up the account fields of the page (els) over the shared page state.
- * @returns {{fields: object, fill(a: object): void, read(base: object): object}}
+ * @returns {{fields: object, fill(a: object): void, read(base: object): object, setCodecs(c: object[]): void,
+ *   showTransportFields(): void}}
  *   `fields`: the inputs by their key in lib/optionsform.js (where its problems show)
  */
 export function accountSection({ els, page }) {
@@ -154,5 +155,13 @@ export function accountSection({ els, page }) {
     };
   }
 
-  return { fields, fill, read };
+  /** Shows this codec list (the policy's); the user's order is replaced. */
+  function setCodecs(codecs) {
+    page.codecs = codecs.map((c) => ({ ...c }));
+    renderCodecs();
+  }
+
+  return {
+    fields, fill, read, setCodecs, showTransportFields,
+  };
 }

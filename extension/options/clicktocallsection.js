@@ -1,13 +1,15 @@
 // The options page's Click-to-call section: the two switches (tel:/sip:/callto: links,
 // numbers found in page text) and the default region, kept in storage.local; the
 // background registers the content script from them. Turning a switch on asks for the
-// host permission in the same click.
+// host permission in the same click. A switch an administrator's policy forces on
+// cannot be clicked: "Allow on web pages" asks for the permission it needs instead.
 
 import { browser } from '../lib/browser.js';
 import { t } from '../lib/i18n.js';
 import {
   CLICK_TO_CALL_KEY, readClickToCallSettings, normalizeRegion, clickToCallPermissions, needsContentScript,
 } from '../lib/clicktocallsettings.js';
+import { clickToCallUnderPolicy } from '../lib/managedpolicy.js';
 import { setText } from './formcontrols.js';
 
 /**
@@ -76,20 +78,42 @@ export function clickToCallSection({ els, page, storeLocal }) {
     storeLocal({ [CLICK_TO_CALL_KEY]: { ...page.clickToCall } });
   });
 
-  /** Shows the stored settings, and says so when a switch is on without its permission. */
+  // Forced on by policy without the permission: the switch is locked, so this asks.
+  els.ctcAllow.addEventListener('click', () => {
+    let asked;
+    try {
+      asked = Promise.resolve(browser.permissions.request(clickToCallPermissions()));
+    } catch {
+      asked = Promise.resolve(false);
+    }
+    asked.then(Boolean, () => false).then((granted) => {
+      els.ctcAllow.hidden = granted;
+      setStatus(granted ? '' : t('optionsCtcNoPermission'), !granted);
+    });
+  });
+
+  /**
+   * Shows the stored settings (with what the policy forces), and says so when a switch
+   * is on without its permission.
+   */
   async function show() {
     page.clickToCall = await readClickToCallSettings(browser.storage.local);
-    els.ctcLinks.checked = page.clickToCall.links;
-    els.ctcDetect.checked = page.clickToCall.detect;
-    els.ctcRegion.value = page.clickToCall.region;
-    if (!needsContentScript(page.clickToCall)) return;
+    const shown = clickToCallUnderPolicy(page.clickToCall, page.policy);
+    els.ctcLinks.checked = shown.links;
+    els.ctcDetect.checked = shown.detect;
+    els.ctcRegion.value = shown.region;
+    els.ctcAllow.hidden = true;
+    if (!needsContentScript(shown)) return;
     let granted = true;
     try {
       if (typeof browser.permissions?.contains === 'function') granted = await browser.permissions.contains(clickToCallPermissions());
     } catch {
       granted = false;
     }
-    if (!granted) setStatus(t('optionsCtcNoPermission'), true);
+    if (granted) return;
+    setStatus(t('optionsCtcNoPermission'), true);
+    const forced = Object.keys(page.policy?.clickToCall ?? {}).some((k) => k !== 'region' && shown[k]);
+    els.ctcAllow.hidden = !forced;
   }
 
   return { show };

@@ -2,7 +2,9 @@
 // comes back, if that failed), checked by lib/optionsform.js, saved with config_set
 // (the password only when a new one was typed) after asking, in the click itself, for
 // the permissions the sites need; each problem shown by its field and all of them in the
-// status line; and the first-run welcome until a save with an account.
+// status line; and the first-run welcome until a save with an account. What an
+// administrator's policy sets is put back into the form after every fill and into the
+// config of every save (managedlock.js).
 
 import { browser } from '../lib/browser.js';
 import { t } from '../lib/i18n.js';
@@ -44,15 +46,17 @@ function requestPermissions(config) {
  * @param {{fields: object, fill(a: object): void, read(base: object): object}} o.account accountsection.js
  * @param {{rows(): object[], input(li: object, key: string): object, fill(s: object[]): void, read(): object[]}} o.sites sitessection.js
  * @param {() => void} o.render shows the registration the host reports
+ * @param {{apply(): void, configForSave(c: object): object}} [o.lock] managedlock.js
  */
 export function configSync({
-  els, page, request, account, sites, render,
+  els, page, request, account, sites, render, lock = null,
 }) {
   function fillForm(form) {
     page.accounts = form.accounts.map((a) => ({ ...a }));
     account.fill(page.accounts[0]);
     sites.fill(form.sites);
     els.closeWithoutSession.checked = form.closeWithoutSession;
+    lock?.apply();
     clearErrors();
     page.dirty = false;
   }
@@ -167,6 +171,7 @@ export function configSync({
       showErrors(checked.errors);
       return;
     }
+    if (lock) checked.config = lock.configForSave(checked.config);
     const granted = requestPermissions(checked.config); // synchronously, in the click
     page.saving = true;
     els.save.setAttribute('aria-busy', 'true');

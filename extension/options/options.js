@@ -7,7 +7,8 @@
 // shows no permission prompt in the toolbar popup.
 // Each section of the page is its own module over one page state (pagestate.js):
 // accountsection.js, sitessection.js, configsync.js (load, check, save), softphonesection.js,
-// clicktocallsection.js, audiosection.js. This module wires them to the background.
+// clicktocallsection.js, audiosection.js, and managedlock.js (what an administrator's
+// policy sets, shown locked). This module wires them to the background.
 
 import { browser } from '../lib/browser.js';
 import { t, localizePage } from '../lib/i18n.js';
@@ -18,6 +19,7 @@ import { registrationWords, registrationIsProblem, hostWords } from '../lib/call
 import { HostSetup, detectEnvironment } from '../lib/hostsetup.js';
 import { configToForm } from '../lib/optionsform.js';
 import { readLocalSettings } from '../lib/localsettings.js';
+import { readPolicy } from '../lib/managedpolicy.js';
 import { createPageState } from './pagestate.js';
 import { setText } from './formcontrols.js';
 import { accountSection } from './accountsection.js';
@@ -26,6 +28,7 @@ import { configSync } from './configsync.js';
 import { softphoneSection } from './softphonesection.js';
 import { clickToCallSection } from './clicktocallsection.js';
 import { audioSection } from './audiosection.js';
+import { managedLock } from './managedlock.js';
 
 // The page's own words first (data-i18n*, templates included), before anything renders.
 localizePage(document.documentElement);
@@ -35,6 +38,7 @@ const els = {
   welcome: $('welcome'),
   hostProblem: $('host-problem'),
   loadStatus: $('load-status'),
+  managedNote: $('managed-note'),
   form: $('options-form'),
   displayName: $('display-name'),
   user: $('user'),
@@ -82,6 +86,7 @@ const els = {
   ctcRegion: $('ctc-region'),
   ctcRegionError: $('ctc-region-error'),
   ctcStatus: $('ctc-status'),
+  ctcAllow: $('ctc-allow'),
 };
 
 const page = createPageState();
@@ -134,8 +139,11 @@ function render() {
 
 const account = accountSection({ els, page });
 const sites = sitesSection({ els, page });
+const lock = managedLock({
+  els, page, account, sites,
+});
 const sync = configSync({
-  els, page, request: (type, data) => client.request(type, data), account, sites, render,
+  els, page, request: (type, data) => client.request(type, data), account, sites, render, lock,
 });
 
 /** The settings the page writes to storage.local at once; a failure shows in the status line. */
@@ -155,11 +163,23 @@ window.addEventListener('pagehide', () => {
   client.close();
 });
 
+/** Reads the administrator's policy (storage.managed) and shows it locked. */
+async function showPolicy() {
+  page.policy = await readPolicy(browser.storage.managed);
+  lock.apply();
+  await clickToCall.show();
+  lock.apply();
+}
+
+browser.storage.onChanged?.addListener((changes, area) => {
+  if (area === 'managed') showPolicy();
+});
+
 async function start() {
   page.localSettings = await readLocalSettings(browser.storage.local);
   softphone.show(page.localSettings);
   sync.showWelcome();
-  await clickToCall.show();
+  await showPolicy();
   const devices = await audio.refreshDevices();
   await audio.showMicPermission(devices);
 }

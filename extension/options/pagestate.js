@@ -31,6 +31,8 @@ export function createPageState() {
     tones: null,
     /** The click-to-call settings as stored. */
     clickToCall: { links: false, detect: false, region: '' },
+    /** The administrator's policy (lib/managedpolicy.js); null until read. */
+    policy: null,
     /** The microphone opened by "Allow microphone" (for the level meter), or null. */
     micStream: null,
   };

@@ -7,6 +7,7 @@ import {
 } from '../lib/sessionbinding.js';
 import { NativePort, PHASE } from '../lib/nativeport.js';
 import { SessionWatch } from '../lib/sessionwatch.js';
+import { ManagedPolicy } from '../lib/managedpolicy.js';
 import {
   FakeClock, FakePort, FakeStorage, flush,
 } from './fakes.js';
@@ -22,7 +23,7 @@ const quiet = { warn() {}, error() {} };
 const WARNING = 'Window will be closed soon, since there is no active session';
 
 async function setup({
-  cached, closed = false, tabs = [], local = {}, init = true,
+  cached, closed = false, tabs = [], local = {}, init = true, policy = null,
 } = {}) {
   const clock = new FakeClock();
   const ports = [];
@@ -80,7 +81,7 @@ async function setup({
   t.tabs = tabs;
   t.watch = new SessionWatch({ queryTabs: async () => t.tabs, report: (a, r) => t.binding.report(a, r), clock });
   t.binding = new SessionBinding({
-    native: t.native, watch: t.watch, local: t.local, session: t.session, softphone: t.softphone, log: quiet,
+    native: t.native, watch: t.watch, local: t.local, session: t.session, softphone: t.softphone, policy, log: quiet,
   });
   if (init) await t.binding.init();
   return t;
@@ -316,4 +317,87 @@ test('the options page asking while a closed host is still exiting: the settings
   await t.hostUp({ state: 'waiting', sites: [SITE] });
   t.binding.settingsDone();
   assert.equal(t.native.phase, PHASE.IDLE, 'let go again with the page');
+});
+
+// ---- Managed: sites set by policy (lib/managedpolicy.js) ----
+
+const POLICY_SITE = { url: 'https://pbx.example.com/app/', match: 'https://pbx.example.com/*', login: 'https://pbx.example.com/login*' };
+const POLICY_APP = 'https://pbx.example.com/app/';
+
+/** A ManagedPolicy over a fake storage.managed whose requests go to the test's host port. */
+function managedPolicy(values, t) {
+  return new ManagedPolicy({
+    area: new FakeStorage(values),
+    request: (type, data) => t.native.request(type, data),
+    log: quiet,
+  });
+}
+
+test('policy sites bind the phone from the worker start: no host without a session, nothing cached needed', async () => {
+  const t = { native: null };
+  const policy = managedPolicy({ sites: [POLICY_SITE] }, t);
+  Object.assign(t, await setup({ tabs: [tab(1, 'https://example.org/')], policy }));
+  assert.equal(t.binding.bound, true);
+  assert.deepEqual(t.binding.sites, [POLICY_SITE]);
+  assert.equal(t.ports.length, 0, 'bound by policy, no session: the host is not started');
+  assert.deepEqual(t.statuses.at(-1), noSessionStatus('waiting', [POLICY_SITE]));
+});
+
+test('policy sites: a new host gets the policy into its config before it hears the session', async () => {
+  const t = { native: null };
+  const policy = managedPolicy({ sites: [POLICY_SITE], account_defaults: { transport: 'tls' } }, t);
+  Object.assign(t, await setup({ tabs: [tab(1, POLICY_APP)], policy }));
+  assert.equal(t.ports.length, 1, 'a Dialer/PBX tab of the policy site starts the host');
+  const p = t.port();
+  p.receive({ type: 'reply', id: p.sent.find((m) => m.type === 'hello').id, ok: true, data: { protocol: 1, version: '0.1.0' } });
+  await flush();
+  // The host's config from before the policy: no sites (so it says unbound) and UDP.
+  t.hostSays('state', { accounts: [], status: 'available', calls: [], session: { state: 'unbound', sites: [] } });
+  assert.deepEqual(t.binding.sites, [POLICY_SITE], 'a host without the policy yet does not unbind the phone');
+  const get = p.last('config_get');
+  assert.ok(get, 'config_get first');
+  assert.equal(p.ofType('session').length, 0, 'no session report before the config follows the policy');
+  const account = { id: 'work', user: '1001', domain: 'pbx.example.com', transport: 'udp', password_set: true };
+  p.receive({ type: 'reply', id: get.id, ok: true, data: { accounts: [account], sites: [], status: 'available' } });
+  await flush();
+  const set = p.last('config_set');
+  assert.deepEqual(set.data.sites, [POLICY_SITE]);
+  assert.equal(set.data.accounts[0].transport, 'tls');
+  assert.equal(set.data.accounts[0].user, '1001');
+  assert.equal(set.data.accounts[0].password, undefined, 'no password is sent: the host keeps the stored one');
+  assert.equal(p.ofType('session').length, 0);
+  p.receive({ type: 'reply', id: set.id, ok: true, data: {} });
+  await flush();
+  assert.deepEqual(t.reports(), [[true, 'tab_open']], 'then the host hears the session');
+});
+
+test('policy turns the binding off: a plain softphone even with sites cached', async () => {
+  const t = { native: null };
+  const policy = managedPolicy({ close_without_session: false }, t);
+  Object.assign(t, await setup({ cached: [SITE], tabs: [tab(1, 'https://example.org/')], policy }));
+  assert.equal(t.binding.bound, false);
+  assert.equal(t.ports.length, 1, 'the host starts with the browser');
+});
+
+test('a policy that arrives while the phone runs unbound binds it, and the host follows', async () => {
+  const t = { native: null };
+  const area = new FakeStorage({});
+  const policy = new ManagedPolicy({ area, request: (type, data) => t.native.request(type, data), log: quiet });
+  Object.assign(t, await setup({ tabs: [tab(1, 'https://example.org/')], policy }));
+  assert.equal(t.ports.length, 1);
+  await t.hostUp({ state: 'unbound', sites: [] });
+  assert.equal(t.binding.bound, false);
+  area.data.sites = [POLICY_SITE];
+  const changed = t.binding.policyChanged();
+  await flush();
+  assert.equal(t.binding.bound, true);
+  const p = t.port();
+  const get = p.last('config_get');
+  p.receive({ type: 'reply', id: get.id, ok: true, data: { accounts: [], sites: [] } });
+  await flush();
+  const set = p.last('config_set');
+  assert.deepEqual(set.data.sites, [POLICY_SITE]);
+  p.receive({ type: 'reply', id: set.id, ok: true, data: {} });
+  await changed;
+  assert.deepEqual(t.reports().at(-1), [false, 'tabs_closed'], 'no Dialer/PBX session: the host hears so and closes the phone');
 });
