@@ -119,7 +119,12 @@ func TestEchoAndMeasure(t *testing.T) {
 		}
 		prev = got
 	}
+	// The echo counts a packet after sending it, so the caller can read the 20th echo
+	// before it is counted: wait for the count, with a deadline.
 	st := s.Stats()
+	for end := time.Now().Add(time.Second); st.TxPackets < 20 && time.Now().Before(end); st = s.Stats() {
+		time.Sleep(time.Millisecond)
+	}
 	if st.RxPackets != 20 || st.TxPackets != 20 || st.RxBytes != 20*160 || !st.Latched {
 		t.Errorf("stats %+v", st)
 	}
