@@ -684,8 +684,12 @@ func TestRejections(t *testing.T) {
 	if d.get(t, "/api/auth_failures", &failures); failures["1001"] != 1 {
 		t.Errorf("failures %v", failures)
 	}
-	calls := d.calls(t)
-	if len(calls) != 2 || calls[0].Status != 404 || calls[1].Status != 488 || calls[0].EndedBy != "pbx" {
+	// The call log notes a rejected call's end just after its answer went out: wait for it.
+	calls := eventually(t, "both rejections logged", func() ([]apiCall, bool) {
+		calls := d.calls(t)
+		return calls, len(calls) == 2 && calls[1].State == "ended"
+	})
+	if calls[0].Status != 404 || calls[1].Status != 488 || calls[0].EndedBy != "pbx" {
 		t.Errorf("calls %+v", calls)
 	}
 }

@@ -197,3 +197,15 @@ func await(t *testing.T, ch <-chan protocol.Envelope, what string, match func(pr
 func replyTo(id int64) func(protocol.Envelope) bool {
 	return func(e protocol.Envelope) bool { return e.Type == protocol.TypeReply && e.ID == id }
 }
+
+// helloRegistered says hello and waits for a state with n accounts, the first one
+// registered.
+func helloRegistered(t *testing.T, s *pipeSession, events <-chan protocol.Envelope, n int) {
+	t.Helper()
+	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
+	await(t, events, "registered", func(e protocol.Envelope) bool {
+		var st protocol.State
+		return e.Type == protocol.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == n &&
+			st.Accounts[0].Registration == protocol.RegRegistered
+	})
+}

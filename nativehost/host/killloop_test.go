@@ -90,12 +90,7 @@ func endDuringACall(t *testing.T, k *kamailiotest.Kamailio, run int) time.Durati
 	}()
 	defer inW.Close()
 	events := s.stream()
-	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
-	await(t, events, "registered", func(e protocol.Envelope) bool {
-		var st protocol.State
-		return e.Type == protocol.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == 1 &&
-			st.Accounts[0].Registration == protocol.RegRegistered
-	})
+	helloRegistered(t, s, events, 1)
 	caller := sippCaller(t, "invite_callee_hangs_up.xml", k.Addr, 0)
 	var ce protocol.CallEvent
 	await(t, events, "the incoming call", func(e protocol.Envelope) bool {

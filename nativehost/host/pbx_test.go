@@ -77,12 +77,7 @@ func TestVoicemailInTheAccountState(t *testing.T) {
 	dir := writeConfig(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"pw-k","domain":%q,"codecs":["pcmu"]}]}`, k.Addr))
 	s := start(t, dir)
 	events := s.stream()
-	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
-	await(t, events, "registered", func(e protocol.Envelope) bool {
-		var st protocol.State
-		return e.Type == protocol.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == 1 &&
-			st.Accounts[0].Registration == protocol.RegRegistered
-	})
+	helloRegistered(t, s, events, 1)
 	done := sippCaller(t, "uac_notify_mwi.xml", k.Addr, 200)
 	st := await(t, events, "a state with voicemail", func(e protocol.Envelope) bool {
 		return e.Type == protocol.TypeState && strings.Contains(string(e.Data), `"voicemail"`)
@@ -152,12 +147,7 @@ func TestCallWaitingHoldDoesNotStallTheHost(t *testing.T) {
 	dir := writeConfig(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"pw-k","domain":%q,"codecs":["pcmu"]}]}`, k.Addr))
 	s := start(t, dir)
 	events := s.stream()
-	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
-	await(t, events, "registered", func(e protocol.Envelope) bool {
-		var st protocol.State
-		return e.Type == protocol.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == 1 &&
-			st.Accounts[0].Registration == protocol.RegRegistered
-	})
+	helloRegistered(t, s, events, 1)
 	ringing := func(what string) string {
 		t.Helper()
 		var ce protocol.CallEvent

@@ -62,12 +62,7 @@ func TestNoSecretLeaves(t *testing.T) {
 	}()
 	defer inW.Close()
 	events := s.stream()
-	s.send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
-	await(t, events, "registered", func(e protocol.Envelope) bool {
-		var st protocol.State
-		return e.Type == protocol.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == 2 &&
-			st.Accounts[0].Registration == protocol.RegRegistered
-	})
+	helloRegistered(t, s, events, 2)
 	callIs := func(id, state string) func(protocol.Envelope) bool {
 		return func(e protocol.Envelope) bool {
 			var ce protocol.CallEvent
