@@ -122,3 +122,19 @@ export async function detectEnvironment(runtime, nav = globalThis.navigator) {
     }),
   };
 }
+
+/**
+ * The setup section of a page (the elements host-setup, host-setup-steps and host-check),
+ * with the environment learned in the background; render runs again once it is known.
+ */
+export function mountHostSetup({ doc, runtime, onCheck, render }) {
+  const setup = new HostSetup({
+    box: doc.getElementById('host-setup'),
+    steps: doc.getElementById('host-setup-steps'),
+    check: doc.getElementById('host-check'),
+    doc,
+    onCheck,
+  });
+  detectEnvironment(runtime).then((env) => { setup.setEnvironment(env); render(); });
+  return setup;
+}

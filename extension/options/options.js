@@ -16,7 +16,7 @@ import { MSG, PAGE, REGISTRATION } from '../lib/protocol.js';
 import { PageClient } from '../lib/pageclient.js';
 import { applyEvent, mainAccount, needsSession } from '../lib/state.js';
 import { registrationWords, registrationIsProblem, hostWords } from '../lib/callview.js';
-import { HostSetup, detectEnvironment } from '../lib/hostsetup.js';
+import { mountHostSetup } from '../lib/hostsetup.js';
 import { configToForm } from '../lib/optionsform.js';
 import { readLocalSettings } from '../lib/localsettings.js';
 import { readPolicy } from '../lib/managedpolicy.js';
@@ -92,14 +92,12 @@ const els = {
 const page = createPageState();
 
 // Not installed: the steps for this OS and browser, and "Check again".
-const setup = new HostSetup({
-  box: $('host-setup'),
-  steps: $('host-setup-steps'),
-  check: $('host-check'),
+const setup = mountHostSetup({
   doc: document,
+  runtime: browser.runtime,
   onCheck: () => { client.request(MSG.HOST_CHECK).catch(() => {}); },
+  render: () => render(),
 });
-detectEnvironment(browser.runtime).then((env) => { setup.setEnvironment(env); render(); });
 
 const client = new PageClient({
   connect: () => browser.runtime.connect({ name: PAGE.OPTIONS }),

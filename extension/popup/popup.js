@@ -28,7 +28,7 @@ import {
   dialerUrl,
 } from '../lib/callview.js';
 import { ClosingWarning } from '../lib/closingwarning.js';
-import { HostSetup, detectEnvironment } from '../lib/hostsetup.js';
+import { mountHostSetup } from '../lib/hostsetup.js';
 import { t, localizePage } from '../lib/i18n.js';
 
 // The page's own words first (data-i18n*), before anything renders or focuses.
@@ -103,14 +103,12 @@ const client = new PageClient({
 });
 
 // Not installed: the steps for this OS and browser instead of a dialpad that cannot dial.
-const setup = new HostSetup({
-  box: $('host-setup'),
-  steps: $('host-setup-steps'),
-  check: $('host-check'),
+const setup = mountHostSetup({
   doc: document,
+  runtime: browser.runtime,
   onCheck: () => { client.request(MSG.HOST_CHECK).catch(() => {}); },
+  render: () => render(),
 });
-detectEnvironment(browser.runtime).then((env) => { setup.setEnvironment(env); render(); });
 
 const recent = new RecentCalls({
   request: (type, data) => client.request(type, data),
