@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,30 +27,13 @@ import (
 	"github.com/tabphone/tabphone/devpbx/g711"
 	"github.com/tabphone/tabphone/devpbx/goertzel"
 	"github.com/tabphone/tabphone/devpbx/sdpanswer"
+	"github.com/tabphone/tabphone/internal/syncbuf"
 )
 
 const (
 	pw1001 = "secret-1001"
 	pw1002 = "secret-1002"
 )
-
-// lockedBuffer collects devpbx's log for failing tests.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // devpbx is one running instance, started through run() exactly as the binary does.
 type devpbx struct {
@@ -71,7 +53,7 @@ func startDevpbx(t *testing.T, extra ...string) *devpbx {
 	args := append([]string{"-sip", "127.0.0.1:0", "-http", "127.0.0.1:0", "-users", usersFile}, extra...)
 	ctx, cancel := context.WithCancel(context.Background())
 	stdoutR, stdoutW := io.Pipe()
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	errc := make(chan error, 1)
 	go func() {
 		errc <- run(ctx, args, stdoutW, logs)
@@ -802,7 +784,7 @@ func TestOptionsJunkAndTCP(t *testing.T) {
 
 func TestDefaultUsersArePrinted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	errc := make(chan error, 1)
 	go func() { errc <- run(ctx, []string{"-sip", "127.0.0.1:0", "-http", "127.0.0.1:0"}, out, io.Discard) }()
 	eventually(t, "ready line", func() (string, bool) { s := out.String(); return s, strings.Contains(s, "devpbx ready") })

@@ -10,12 +10,11 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tabphone/tabphone/internal/kamailiotest"
+	"github.com/tabphone/tabphone/internal/syncbuf"
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/messaging"
 	"github.com/tabphone/tabphone/nativehost/protocol"
@@ -32,24 +31,6 @@ func killRuns(t *testing.T) int {
 		return n
 	}
 	return 50
-}
-
-// lockedBuffer is a log destination several goroutines write.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestEndDuringACallLeavesNoBinding: a host in a call through Kamailio is ended the two
@@ -76,7 +57,7 @@ func TestEndDuringACallLeavesNoBinding(t *testing.T) {
 func endDuringACall(t *testing.T, k *kamailiotest.Kamailio, run int) time.Duration {
 	t.Helper()
 	dir := writeConfig(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"pw-k","domain":%q,"codecs":["pcmu"]}],"sip_trace":true}`, k.Addr))
-	var logBuf lockedBuffer
+	var logBuf syncbuf.Buffer
 	ctx, sigterm := context.WithCancel(context.Background())
 	defer sigterm()
 	inR, inW := io.Pipe()
