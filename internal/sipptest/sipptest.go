@@ -113,3 +113,40 @@ func freeUDPPort() (int, error) {
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port, nil
 }
+
+// Flood runs calls calls of the scenario file at rate calls a second from a free
+// loopback port against target (user service), bounded in count and in time (the
+// calls' time plus 10 s), and returns how many calls sipp counted as successful.
+// Answers sipp cannot map to a live call are discarded, as a scanner ignores them.
+func Flood(t testing.TB, scenarioFile, target, service string, calls, rate int) (int, error) {
+	t.Helper()
+	bin := peerbin.Find(t, "sipp", "sip-tester")
+	dir := t.TempDir()
+	stats := filepath.Join(dir, "stats.csv")
+	limit := calls/rate + 10
+	c := exec.Command(bin, "-sf", scenarioFile, "-m", fmt.Sprint(calls), "-r", fmt.Sprint(rate), "-rp", "1000",
+		"-i", "127.0.0.1", "-p", fmt.Sprint(FreePort(t)), "-mi", "127.0.0.1", "-mp", fmt.Sprint(FreePort(t)),
+		"-timeout", fmt.Sprintf("%ds", limit), "-nostdin", "-trace_stat", "-stf", stats, "-fd", "1",
+		"-s", service, target)
+	out, err := c.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("sipp %s: %v\n%s", filepath.Base(scenarioFile), err, out)
+	}
+	raw, err := os.ReadFile(stats)
+	if err != nil {
+		return 0, fmt.Errorf("sipp statistics: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) < 2 {
+		return 0, fmt.Errorf("sipp statistics: %q", raw)
+	}
+	head, last := strings.Split(lines[0], ";"), strings.Split(lines[len(lines)-1], ";")
+	for i, h := range head {
+		if h == "SuccessfulCall(C)" && i < len(last) {
+			var n int
+			_, err := fmt.Sscan(last[i], &n)
+			return n, err
+		}
+	}
+	return 0, fmt.Errorf("sipp statistics without SuccessfulCall(C): %q", lines[0])
+}
