@@ -22,6 +22,12 @@ import (
 // gets nil when the scenario completed. sipp missing skips the test.
 func Run(t testing.TB, scenarioFile, target string, code int, addr *string, extra ...string) <-chan error {
 	t.Helper()
+	return RunIn(t, "", "127.0.0.1", scenarioFile, target, code, addr, extra...)
+}
+
+// RunIn is Run inside network namespace netns (none: "") on address ip.
+func RunIn(t testing.TB, netns, ip, scenarioFile, target string, code int, addr *string, extra ...string) <-chan error {
+	t.Helper()
 	bin := peerbin.Find(t, "sipp", "sip-tester")
 	raw, err := os.ReadFile(scenarioFile)
 	if err != nil {
@@ -36,11 +42,11 @@ func Run(t testing.TB, scenarioFile, target string, code int, addr *string, extr
 	port := FreePort(t)
 	errFile := filepath.Join(dir, "sipp-errors.log")
 	if addr != nil {
-		*addr = fmt.Sprintf("127.0.0.1:%d", port)
+		*addr = net.JoinHostPort(ip, fmt.Sprint(port))
 	}
 	args := func(mport int) []string {
-		a := []string{"-sf", f, "-m", "1", "-i", "127.0.0.1", "-p", fmt.Sprint(port),
-			"-mi", "127.0.0.1", "-mp", fmt.Sprint(mport), "-rtp_echo", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
+		a := []string{"-sf", f, "-m", "1", "-i", ip, "-p", fmt.Sprint(port),
+			"-mi", ip, "-mp", fmt.Sprint(mport), "-rtp_echo", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
 			"-error_file", errFile, "-trace_msg", "-message_file", errFile + ".msg"}
 		a = append(a, extra...)
 		if target != "" { // a caller; without a target sipp waits as the callee on port
@@ -68,7 +74,11 @@ func Run(t testing.TB, scenarioFile, target string, code int, addr *string, extr
 				return
 			}
 			var out strings.Builder
-			c := exec.Command(bin, args(mport)...)
+			argv := append([]string{bin}, args(mport)...)
+			if netns != "" {
+				argv = append([]string{"ip", "netns", "exec", netns}, argv...)
+			}
+			c := exec.Command(argv[0], argv[1:]...)
 			c.Stdout, c.Stderr = &out, &out
 			mu.Lock()
 			cmd = c
