@@ -70,10 +70,14 @@ test-fuzz:
 	done
 
 # The long versions of the reliability tests (docs/reliability.md): every fuzz target for
-# 10 minutes, and the host ended during a call 500 times (make test: 50).
+# 10 minutes, the host ended during a call 500 times (make test: 50), the stranger's
+# INVITE flood for 10 s (make test: 3 s) and the registrar answering 500 for a minute
+# (make test: 20 s).
 SOAK_KILL_RUNS ?= 500
 soak: deps build
 	$(MAKE) test-fuzz FUZZTIME=10m
+	TABPHONE_SOAK=1 CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m \
+	  -run '^(TestFloodStrangerINVITEs|TestFloodOptions|TestRegisterAnswered500Backs|TestPBXUnreachableWhileIdle|TestPBXUnreachableDuringCall|TestAddressChangeRegistersNewContact)$$' -v ./nativehost
 	TABPHONE_KILL_RUNS=$(SOAK_KILL_RUNS) CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 60m \
 	  -run '^TestEndDuringACallLeavesNoBinding$$' -v ./nativehost/host
 

@@ -76,8 +76,15 @@ func TestFloodStrangerINVITEs(t *testing.T) {
 		flood <- result{n, err}
 	}()
 
-	// The real call, a second into the flood: Kamailio → host, answered, hung up by us.
-	time.Sleep(time.Second) // let the flood reach full rate first; not a wait for a condition
+	// The real call, once the flood reaches the host (its log names the first refused
+	// INVITE): Kamailio → host, answered, hung up by us.
+	hostLog := filepath.Join(h.logDir, "host.log")
+	for !strings.Contains(readFile(hostLog), "INVITE not from the account's server dropped") {
+		if time.Since(floodStart) > 5*time.Second {
+			t.Fatalf("the flood never reached the host:\n%s", readFile(hostLog))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	callStart := time.Now()
 	from := h.len()
 	caller := sipptest.Run(t, filepath.Join("phone", "testdata", "sipp", "invite_callee_hangs_up.xml"), k.Addr, 0, nil)
@@ -253,6 +260,11 @@ func answer500(req string) string {
 	}
 	b.WriteString("Content-Length: 0\r\n\r\n")
 	return b.String()
+}
+
+func readFile(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
 }
 
 func fileSize(path string) int64 {
