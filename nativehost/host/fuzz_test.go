@@ -44,8 +44,9 @@ func FuzzRequestData(f *testing.F) {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
+	configDir := f.TempDir()
 	go func() {
-		done <- Run(context.Background(), Options{Stdin: inR, Stdout: outW, ConfigDir: f.TempDir(), Version: "fuzz",
+		done <- Run(context.Background(), Options{Stdin: inR, Stdout: outW, ConfigDir: configDir, Version: "fuzz",
 			Media: &media.BrowserNet{LocalIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}})
 		outW.Close()
 	}()
