@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tabphone/tabphone/internal/netnstest"
 	"github.com/tabphone/tabphone/internal/peerbin"
 	"github.com/tabphone/tabphone/internal/testpeer"
 )
@@ -29,6 +30,7 @@ type Kamailio struct {
 	Log               func() string
 
 	bin, dir, cfg, logPath string
+	netns                  string
 	mu                     sync.Mutex
 	cmd                    *exec.Cmd
 }
@@ -57,6 +59,9 @@ type Options struct {
 	// clients media is DTLS-SRTP with ICE, rtcp-mux, AVPF and a=mid, toward the others
 	// plain RTP/AVP (see rtpenginetest). WebRTC clients need Transports too.
 	RTPEngine string
+	// Netns, when set, runs Kamailio inside that network namespace (netnstest) on
+	// IP:5060; the namespace is the test's own, so the port is free.
+	Netns string
 }
 
 // config: REGISTER needs digest auth with the shared password; INVITEs are proxied to
@@ -295,7 +300,11 @@ func StartOpts(t testpeer.T, o Options) *Kamailio {
 	if ip == "" {
 		ip = "127.0.0.1"
 	}
-	port := freeUDPAndTCPPort(t, ip)
+	port := 5060
+	if o.Netns == "" {
+		port = freeUDPAndTCPPort(t, ip)
+	}
+	k.netns = o.Netns
 	k.Addr = net.JoinHostPort(ip, fmt.Sprint(port))
 	var listen, modules, routes string
 	if o.Transports {
@@ -350,7 +359,11 @@ func (k *Kamailio) start(t testpeer.T) {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command(k.bin, "-DD", "-E", "-f", k.cfg, "-P", filepath.Join(k.dir, "kam.pid"), "-Y", k.dir, "-m", "32", "-M", "8")
+	args := []string{k.bin, "-DD", "-E", "-f", k.cfg, "-P", filepath.Join(k.dir, "kam.pid"), "-Y", k.dir, "-m", "32", "-M", "8"}
+	if k.netns != "" {
+		args = append(netnstest.Exec(k.netns), args...) // ip netns exec runs it in place (same PID)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
 	// A file, not a pipe: Kamailio's worker processes inherit it, and Wait would block on
 	// a pipe until they all exit. Its own process group lets Stop end them all.
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -361,7 +374,7 @@ func (k *Kamailio) start(t testpeer.T) {
 	k.mu.Lock()
 	k.cmd = cmd
 	k.mu.Unlock()
-	if err := k.waitReady(5 * time.Second); err != nil {
+	if err := k.inNetns(func() error { return k.waitReady(5 * time.Second) }); err != nil {
 		t.Fatalf("kamailio: %v\n%s", err, k.Log())
 	}
 }
@@ -541,6 +554,23 @@ func (k *Kamailio) waitReady(timeout time.Duration) error {
 // contact (a live phone answers 200, a gone one never answers). The answer is read on
 // Kamailio's side, so a phone's own view of its registration cannot fool a test.
 func (k *Kamailio) Bound(user string) (bool, error) {
+	var bound bool
+	err := k.inNetns(func() (err error) {
+		bound, err = k.bound(user)
+		return err
+	})
+	return bound, err
+}
+
+// inNetns runs fn where Kamailio's network is: in its namespace when it has one.
+func (k *Kamailio) inNetns(fn func() error) error {
+	if k.netns == "" {
+		return fn()
+	}
+	return netnstest.Do(k.netns, fn)
+}
+
+func (k *Kamailio) bound(user string) (bool, error) {
 	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		return false, err

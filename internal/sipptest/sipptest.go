@@ -22,6 +22,12 @@ import (
 // gets nil when the scenario completed. sipp missing skips the test.
 func Run(t testing.TB, scenarioFile, target string, code int, addr *string, extra ...string) <-chan error {
 	t.Helper()
+	return RunIn(t, "", "127.0.0.1", scenarioFile, target, code, addr, extra...)
+}
+
+// RunIn is Run inside network namespace netns (none: "") on address ip.
+func RunIn(t testing.TB, netns, ip, scenarioFile, target string, code int, addr *string, extra ...string) <-chan error {
+	t.Helper()
 	bin := peerbin.Find(t, "sipp", "sip-tester")
 	raw, err := os.ReadFile(scenarioFile)
 	if err != nil {
@@ -36,11 +42,11 @@ func Run(t testing.TB, scenarioFile, target string, code int, addr *string, extr
 	port := FreePort(t)
 	errFile := filepath.Join(dir, "sipp-errors.log")
 	if addr != nil {
-		*addr = fmt.Sprintf("127.0.0.1:%d", port)
+		*addr = net.JoinHostPort(ip, fmt.Sprint(port))
 	}
 	args := func(mport int) []string {
-		a := []string{"-sf", f, "-m", "1", "-i", "127.0.0.1", "-p", fmt.Sprint(port),
-			"-mi", "127.0.0.1", "-mp", fmt.Sprint(mport), "-rtp_echo", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
+		a := []string{"-sf", f, "-m", "1", "-i", ip, "-p", fmt.Sprint(port),
+			"-mi", ip, "-mp", fmt.Sprint(mport), "-rtp_echo", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
 			"-error_file", errFile, "-trace_msg", "-message_file", errFile + ".msg"}
 		a = append(a, extra...)
 		if target != "" { // a caller; without a target sipp waits as the callee on port
@@ -68,7 +74,11 @@ func Run(t testing.TB, scenarioFile, target string, code int, addr *string, extr
 				return
 			}
 			var out strings.Builder
-			c := exec.Command(bin, args(mport)...)
+			argv := append([]string{bin}, args(mport)...)
+			if netns != "" {
+				argv = append([]string{"ip", "netns", "exec", netns}, argv...)
+			}
+			c := exec.Command(argv[0], argv[1:]...)
 			c.Stdout, c.Stderr = &out, &out
 			mu.Lock()
 			cmd = c
@@ -112,4 +122,41 @@ func freeUDPPort() (int, error) {
 	}
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port, nil
+}
+
+// Flood runs calls calls of the scenario file at rate calls a second from a free
+// loopback port against target (user service), bounded in count and in time (the
+// calls' time plus 10 s), and returns how many calls sipp counted as successful.
+// Answers sipp cannot map to a live call are discarded, as a scanner ignores them.
+func Flood(t testing.TB, scenarioFile, target, service string, calls, rate int) (int, error) {
+	t.Helper()
+	bin := peerbin.Find(t, "sipp", "sip-tester")
+	dir := t.TempDir()
+	stats := filepath.Join(dir, "stats.csv")
+	limit := calls/rate + 10
+	c := exec.Command(bin, "-sf", scenarioFile, "-m", fmt.Sprint(calls), "-r", fmt.Sprint(rate), "-rp", "1000",
+		"-i", "127.0.0.1", "-p", fmt.Sprint(FreePort(t)), "-mi", "127.0.0.1", "-mp", fmt.Sprint(FreePort(t)),
+		"-timeout", fmt.Sprintf("%ds", limit), "-nostdin", "-trace_stat", "-stf", stats, "-fd", "1",
+		"-s", service, target)
+	out, err := c.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("sipp %s: %v\n%s", filepath.Base(scenarioFile), err, out)
+	}
+	raw, err := os.ReadFile(stats)
+	if err != nil {
+		return 0, fmt.Errorf("sipp statistics: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) < 2 {
+		return 0, fmt.Errorf("sipp statistics: %q", raw)
+	}
+	head, last := strings.Split(lines[0], ";"), strings.Split(lines[len(lines)-1], ";")
+	for i, h := range head {
+		if h == "SuccessfulCall(C)" && i < len(last) {
+			var n int
+			_, err := fmt.Sscan(last[i], &n)
+			return n, err
+		}
+	}
+	return 0, fmt.Errorf("sipp statistics without SuccessfulCall(C): %q", lines[0])
 }

@@ -34,14 +34,15 @@ func (c *call) requestAnswer() {
 func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	acc := p.accountFor(req)
 	if acc == nil {
-		respond(tx, req, 404, "Not Found")
+		p.strangers.refused(p.log, "INVITE for no account of ours refused", "source", req.Source())
+		respondOnce(tx, req, 404, "Not Found")
 		return
 	}
 	// Ghost calls: only the account's registrar/proxy may ring us (scanners send INVITEs
-	// straight to SIP ports).
+	// straight to SIP ports). Answered once, not retransmitted (stranger.go).
 	if !p.fromServer(req, acc) {
-		p.log.Warn("INVITE not from the account's server dropped", "source", req.Source(), "account", acc.cfg.ID)
-		respond(tx, req, 403, "Forbidden")
+		p.strangers.refused(p.log, "INVITE not from the account's server dropped", "source", req.Source(), "account", acc.cfg.ID)
+		respondOnce(tx, req, 403, "Forbidden")
 		return
 	}
 	if len(req.Body()) > media.MaxSDP {

@@ -83,6 +83,7 @@ type Phone struct {
 	accounts  []*account
 	defaultID string // the account Dial("") uses: config's default_account, else the first
 	calls     map[string]*call
+	strangers strangerLog // refused requests from strangers, logged sparingly
 	closed    bool
 	status    Status
 	route     func(server string) (net.IP, error) // nil: the routing table (tests move it)

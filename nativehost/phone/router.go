@@ -29,8 +29,10 @@ func (p *Phone) serve(srv *sipgo.Server) {
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 	})
+	// OPTIONS (a keepalive or a probe) is answered and forgotten: a retransmission gets
+	// another 200, and a flood of them keeps no transactions (stranger.go).
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
-		respond(tx, req, 200, "OK")
+		respondOnce(tx, req, 200, "OK")
 	})
 	srv.OnUpdate(p.inCall(p.onUpdate))
 	srv.OnRefer(p.inCall(p.onRefer))
