@@ -3,7 +3,7 @@
 // session and ties the host's life to it (lib/sessionwatch.js, lib/sessionbinding.js),
 // opens the softphone window when a call needs audio or a session starts, brings it up
 // with a system notification for an incoming call (lib/callalerts.js), keeps the toolbar
-// badge, opens the options page on the first install, and runs click-to-call
+// badge (with the missed calls not looked at yet: lib/missedcalls.js), opens the options page on the first install, and runs click-to-call
 // (lib/clicktocall.js: the content script's messages and the "Call <selection>" menu;
 // lib/contentscripts.js: the content script registered only while the user has it on),
 // and applies what an administrator set by policy (lib/managedpolicy.js: storage.managed).
@@ -23,6 +23,7 @@ import { SessionBinding } from './lib/sessionbinding.js';
 import { badgeFor } from './lib/badge.js';
 import { CallAlerts } from './lib/callalerts.js';
 import { RETIRED_LOCAL_KEY } from './lib/recentcalls.js';
+import { MissedCalls } from './lib/missedcalls.js';
 import { WELCOME_KEY } from './lib/localsettings.js';
 import { commandRequest } from './lib/shortcuts.js';
 import { ClickToCall, menuItem } from './lib/clicktocall.js';
@@ -35,9 +36,12 @@ const softphoneWindow = new SoftphoneWindow({
   storage: browser.storage.session,
 });
 
+// Missed calls count on the badge until a popup opens (the popup shows the history).
+const missed = new MissedCalls({ storage: browser.storage.session, onChange: () => showBadge(hub) });
+
 let lastBadge = null;
 function showBadge(hub) {
-  const b = badgeFor(hub.state, hub.hostStatus);
+  const b = badgeFor(hub.state, hub.hostStatus, missed.count);
   if (lastBadge && lastBadge.text === b.text && lastBadge.color === b.color) return;
   lastBadge = b;
   browser.action.setBadgeText({ text: b.text }).catch(() => {});
@@ -87,6 +91,7 @@ const native = new NativePort({
   onEvent: (msg) => {
     hub.onHostEvent(msg); // the pages first: the softphone window hears `close` itself
     binding.onHostEvent(msg);
+    missed.onHostEvent(msg).catch(() => {});
     alerts.onHostEvent(msg).catch((e) => console.error('tabphone: call alert failed', e));
   },
   onStatus: (status) => {
@@ -118,7 +123,10 @@ binding = new SessionBinding({
   policy,
 });
 
-browser.runtime.onConnect.addListener((port) => { hub.connectPage(port); });
+browser.runtime.onConnect.addListener((port) => {
+  hub.connectPage(port);
+  if (port?.name === PAGE.POPUP) missed.seen().catch(() => {});
+});
 // First run: the options page greets the user (allow the microphone, add the account and
 // the Dialer/PBX); the flag tells it to show the welcome until the first save.
 browser.runtime.onInstalled.addListener((details) => {
@@ -221,6 +229,7 @@ browser.permissions?.onAdded?.addListener(() => { contentScripts.sync(); });
 browser.permissions?.onRemoved?.addListener(() => { contentScripts.sync(); });
 contentScripts.sync();
 
+missed.load();
 binding.init().catch((e) => {
   console.error('tabphone: session binding failed to start; starting the phone unbound', e);
   native.start();
