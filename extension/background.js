@@ -19,7 +19,7 @@ import { NativePort } from './lib/nativeport.js';
 import { Hub } from './lib/hub.js';
 import { SoftphoneWindow } from './lib/softphonewindow.js';
 import { SessionWatch } from './lib/sessionwatch.js';
-import { SessionBinding } from './lib/sessionbinding.js';
+import { SessionBinding, SITES_KEY } from './lib/sessionbinding.js';
 import { badgeFor } from './lib/badge.js';
 import { CallAlerts } from './lib/callalerts.js';
 import { RETIRED_LOCAL_KEY } from './lib/recentcalls.js';
@@ -29,7 +29,9 @@ import { commandRequest } from './lib/shortcuts.js';
 import { ClickToCall, menuItem } from './lib/clicktocall.js';
 import { ContentScriptSync } from './lib/contentscripts.js';
 import { CLICK_TO_CALL_KEY, readClickToCallSettings } from './lib/clicktocallsettings.js';
-import { ManagedPolicy, clickToCallUnderPolicy, readPolicy } from './lib/managedpolicy.js';
+import {
+  ManagedPolicy, clickToCallUnderPolicy, readPolicy, policySites,
+} from './lib/managedpolicy.js';
 
 const softphoneWindow = new SoftphoneWindow({
   windows: browser.windows,
@@ -183,9 +185,18 @@ const readClickToCall = async () => {
   const [settings, managed] = await Promise.all([readClickToCallSettings(browser.storage.local), readPolicy(browser.storage.managed)]);
   return clickToCallUnderPolicy(settings, managed);
 };
+// The configured Dialer/PBX sites (the policy's, else the ones last cached from the
+// host): call links there work without the switch, unless the policy turns links off.
+const readDialerSites = async () => {
+  const [managed, local] = await Promise.all([readPolicy(browser.storage.managed), browser.storage.local.get(SITES_KEY)]);
+  if (managed?.clickToCall?.links === false) return [];
+  const sites = policySites(managed) ?? local?.[SITES_KEY];
+  return Array.isArray(sites) ? sites.map((s) => s?.match).filter((m) => typeof m === 'string') : [];
+};
 const clickToCall = new ClickToCall({
   extensionId: browser.runtime.id,
   readSettings: readClickToCall,
+  readDialerSites,
   dial: (number) => {
     if (!hub.hostStatus.connected) binding.wantHost();
     const req = dial(number);
@@ -201,6 +212,7 @@ const contentScripts = new ContentScriptSync({
   scripting: browser.scripting,
   permissions: browser.permissions,
   readSettings: readClickToCall,
+  readDialerSites,
 });
 // No answer goes back to the page (returning nothing closes the channel at once).
 browser.runtime.onMessage?.addListener((msg, sender) => {
@@ -219,7 +231,7 @@ function createMenu() {
 browser.runtime.onInstalled.addListener(() => { createMenu(); });
 browser.runtime.onStartup.addListener(() => { createMenu(); });
 browser.storage.onChanged?.addListener((changes, area) => {
-  if (area === 'local' && changes && Object.hasOwn(changes, CLICK_TO_CALL_KEY)) contentScripts.sync();
+  if (area === 'local' && changes && (Object.hasOwn(changes, CLICK_TO_CALL_KEY) || Object.hasOwn(changes, SITES_KEY))) contentScripts.sync();
   if (area === 'managed') {
     contentScripts.sync();
     binding.policyChanged().catch((e) => console.error('tabphone: the new policy was not applied', e));
