@@ -39,7 +39,11 @@ const softphoneWindow = new SoftphoneWindow({
 });
 
 // Missed calls count on the badge until a popup opens (the popup shows the history).
-const missed = new MissedCalls({ storage: browser.storage.session, onChange: () => showBadge(hub) });
+const missed = new MissedCalls({
+  storage: browser.storage.session,
+  onChange: () => showBadge(hub),
+  looking: () => hub.pageCount(PAGE.POPUP) > 0,
+});
 
 let lastBadge = null;
 function showBadge(hub) {

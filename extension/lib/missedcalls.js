@@ -2,7 +2,8 @@
 // caller gave up, the call timed out, or Do not disturb rejected it) since the user last
 // looked. Opening the popup is looking (it shows the call history at once, the missed
 // calls marked), so the background calls seen() when a popup connects. A call the user
-// declined is not counted: they saw it. The count lives in storage.session, so it
+// declined is not counted: they saw it, and neither is one missed while a popup is open
+// (the user is looking at the list it lands in). The count lives in storage.session, so it
 // survives the worker's eviction and ends with the browser session (the host, and so
 // incoming calls, end with it too). No browser API: the storage area is injected.
 
@@ -41,10 +42,14 @@ export class MissedCalls {
    * @param {object} o
    * @param {{get(k: string): Promise<object>, set(o: object): Promise<void>}|null} o.storage storage.session
    * @param {(count: number) => void} [o.onChange] the count changed
+   * @param {() => boolean} [o.looking] true while the user looks at the history (a popup is open)
    */
-  constructor({ storage, onChange = () => {}, log = console }) {
+  constructor({
+    storage, onChange = () => {}, looking = () => false, log = console,
+  }) {
     this._storage = storage;
     this._onChange = onChange;
+    this._looking = looking;
     this._log = log;
     this._state = { count: 0, keys: [] };
     this._loaded = null;
@@ -74,9 +79,10 @@ export class MissedCalls {
   onHostEvent(msg) {
     const key = missedKeyOf(msg);
     if (key === null) return Promise.resolve(false);
+    const seen = this._looking();
     return this._change((s) => {
       if (s.keys.includes(key)) return null;
-      return { count: s.count + 1, keys: [...s.keys, key].slice(-MAX_MISSED_KEYS) };
+      return { count: s.count + (seen ? 0 : 1), keys: [...s.keys, key].slice(-MAX_MISSED_KEYS) };
     });
   }
 

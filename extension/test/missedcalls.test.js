@@ -74,6 +74,18 @@ test('missed calls: a new worker reads the count back; damaged storage counts as
   assert.equal(failing.count, 1);
 });
 
+test('missed calls: a call missed while a popup is open is not counted (the user is looking)', async () => {
+  let looking = true;
+  const m = new MissedCalls({ storage: new FakeStorage(), looking: () => looking });
+  const a = ended();
+  await m.onHostEvent(a);
+  assert.equal(m.count, 0);
+  looking = false;
+  assert.equal(await m.onHostEvent(a), false, 'the same call later is not counted either');
+  await m.onHostEvent(ended());
+  assert.equal(m.count, 1);
+});
+
 test('missed calls: the remembered keys are capped', async () => {
   const storage = new FakeStorage();
   const m = new MissedCalls({ storage });
