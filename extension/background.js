@@ -3,9 +3,10 @@
 // session and ties the host's life to it (lib/sessionwatch.js, lib/sessionbinding.js),
 // opens the softphone window when a call needs audio or a session starts, brings it up
 // with a system notification for an incoming call (lib/callalerts.js), keeps the toolbar
-// badge (with the missed calls not looked at yet: lib/missedcalls.js), opens the options page on the first install, and runs click-to-call
-// (lib/clicktocall.js: the content script's messages and the "Call <selection>" menu;
-// lib/contentscripts.js: the content script registered only while the user has it on),
+// badge (with the missed calls not looked at yet: lib/missedcalls.js), opens the options
+// page on the first install, and runs click-to-call (lib/clicktocall.js: the content
+// script's messages and the "Call <selection>" menu; lib/contentscripts.js: the content
+// script registered only while the user has it on, and on the Dialer/PBX sites),
 // and applies what an administrator set by policy (lib/managedpolicy.js: storage.managed).
 // The recent calls are the host's history; the popup reads them (lib/recentcalls.js).
 // Every listener is registered synchronously at the top level, so a woken service worker
