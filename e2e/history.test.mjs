@@ -225,4 +225,12 @@ test('history: search by name or number, Missed only, copy, call back; the badge
   await popup.getByRole('button', { name: 'End call' }).click();
   await ended(back.id);
   assert.equal(await badgeText(), '', 'calling back is no missed call');
+
+  // A call missed while the popup is open lands in the list in front of the user: the
+  // badge does not count it.
+  await search.fill('');
+  const eve = await originate({ from: '5550199', display: 'Eve Early', mode: 'silence', ring_timeout_ms: 1500 });
+  assert.equal((await endedAtPbx(eve)).ended_by, 'pbx_cancel');
+  await waitFor(async () => (await numbersShown(popup))[0] === '5550199', { timeout: 10000, what: 'Eve\'s missed call at the top of the list' });
+  assert.equal(await badgeText(), '', 'missed while looking: not counted');
 });
