@@ -196,18 +196,19 @@ export function extensionWithOwnKey(dir) {
 /**
  * Launches Chromium with the extension and the host installed into a fresh profile.
  * `extension` loads another directory (a copy with test changes; same key, same ID,
- * unless `extensionId` names the copy's own: the host manifest then allows it too).
+ * unless `extensionId` names the copy's own: the host manifest then allows it too);
+ * `installHost: false` leaves the host out, as on a machine where it was never installed.
  * Returns { ctx, sw, dir, configDir, logDir, close }.
  */
 export async function launch({
-  dir, headless = true, wav, env = {}, args = [], extension = extDir, extensionId = EXTENSION_ID,
+  dir, headless = true, wav, env = {}, args = [], extension = extDir, extensionId = EXTENSION_ID, installHost = true,
 }) {
   const profile = join(dir, 'profile');
   const configDir = join(dir, 'config');
   const logDir = join(dir, 'log');
   mkdirSync(profile, { recursive: true });
-  execFileSync(hostBin, ['install', '--browser', 'chromium', '--profile', profile]);
-  if (extensionId !== EXTENSION_ID) {
+  if (installHost) execFileSync(hostBin, ['install', '--browser', 'chromium', '--profile', profile]);
+  if (installHost && extensionId !== EXTENSION_ID) {
     const hostManifest = join(profile, 'NativeMessagingHosts', 'com.tabphone.host.json');
     const m = JSON.parse(readFileSync(hostManifest, 'utf8'));
     m.allowed_origins.push(`chrome-extension://${extensionId}/`);

@@ -4,24 +4,31 @@
 // missed — after the browser was closed and started again with the same profile and the
 // same host config dir. storage.session starts empty in the new run, so the list can only
 // have come from the host's history.jsonl.
+// Then the history worth opening: the dev PBX calls a second phone four times (one
+// answered, two left ringing until the PBX gives up, one declined); the toolbar badge
+// counts the two missed calls until the popup opens; the popup's search finds calls by
+// name and by number, "Missed only" keeps the missed ones, Copy puts the number on the
+// clipboard and a call's button calls it back through the PBX.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startDevpbx, launch, launchRegistered, toneWav, tempDir, randomPassword, waitFor,
+  startDevpbx, launch, launchRegistered, toneWav, tempDir, randomPassword, waitFor, screenshotBoth,
 } from './harness.mjs';
 
-let tmp; let pbx; let b;
+let tmp; let pbx; let b; let b2;
 const password = randomPassword();
+const password2 = randomPassword();
 
 before(async () => {
   tmp = tempDir();
-  pbx = await startDevpbx(tmp.dir, { 1001: password });
+  pbx = await startDevpbx(tmp.dir, { 1001: password, 1002: password2 });
 });
 
 after(async () => {
   await b?.close();
+  await b2?.close();
   pbx?.stop();
   tmp?.remove();
 });
@@ -109,4 +116,121 @@ test('a call placed, and a call Do not disturb rejected, are in Recent calls aft
   await waitFor(async () => (await calls()).find((c) => c.id === redial.id)?.state === 'up', { what: 'redial answered' });
   await popup.getByRole('button', { name: 'End call' }).click();
   await ended(redial.id);
+});
+
+async function originate(body) {
+  const r = await fetch(`${pbx.base}/api/originate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: '1002', ...body }) });
+  const text = await r.text();
+  assert.ok(r.ok, `originate: HTTP ${r.status} ${text}`);
+  return JSON.parse(text).id;
+}
+
+/** The rows the history shows now, as [number, name, words, missed]. */
+const historyRows = (page) => page.locator('#recent li.recent-item').evaluateAll((lis) => lis.map((li) => [
+  li.querySelector('.recent-number').textContent,
+  li.querySelector('.recent-name').textContent,
+  li.querySelector('.recent-kind').textContent,
+  li.classList.contains('is-missed'),
+]));
+const numbersShown = async (page) => (await historyRows(page)).map(([n]) => n);
+const badgeText = () => b2.sw.evaluate(() => chrome.action.getBadgeText({}));
+
+test('history: search by name or number, Missed only, copy, call back; the badge counts missed calls until the popup opens', async () => {
+  b2 = await launchRegistered({ dir: join(tmp.dir, 'agent'), pbx, user: '1002', password: password2, wav: toneWav(tmp.dir, 1000) });
+  const win = () => waitFor(() => b2.ctx.pages().find((p) => p.url().includes('/softphone/softphone.html')), { what: 'softphone window' });
+  const endedAtPbx = (id) => waitFor(async () => (await calls()).find((c) => c.id === id && c.state === 'ended'), { timeout: 15000, what: `call ${id} ended at devpbx` });
+  await waitFor(async () => (await badgeText()) === '', { what: 'an idle, registered phone: no badge' });
+
+  // Answered: Carol (601) rings, Answer in the window, devpbx hangs up after 1 s.
+  const answered = await originate({ from: '601', display: 'Carol Jones', mode: 'tone', hangup_after_ms: 1000 });
+  let w = await win();
+  await waitFor(() => w.getByRole('button', { name: 'Answer' }).isVisible(), { what: 'Answer for Carol' });
+  await w.getByRole('button', { name: 'Answer' }).click();
+  assert.ok((await endedAtPbx(answered)).answered_at > 0, 'Carol was answered');
+  // Missed: Alice (600) and Bob (604) ring until devpbx gives up after 1.5 s.
+  for (const [from, display] of [['600', 'Alice Smith'], ['604', 'Bob Brown']]) {
+    const id = await originate({ from, display, mode: 'silence', ring_timeout_ms: 1500 });
+    const c = await endedAtPbx(id);
+    assert.equal(c.ended_by, 'pbx_cancel', `${display} was left ringing`);
+  }
+  // Declined: Dan (603), the user saw it and said no: listed, not counted as missed.
+  const declined = await originate({ from: '603', display: 'Dan Declined', mode: 'silence' });
+  w = await win();
+  await waitFor(() => w.getByRole('button', { name: 'Decline' }).isVisible(), { what: 'Decline for Dan' });
+  await w.getByRole('button', { name: 'Decline' }).click();
+  assert.equal((await endedAtPbx(declined)).status, 486);
+
+  // The badge: the two calls nobody answered.
+  await waitFor(async () => (await badgeText()) === '2', { timeout: 10000, what: 'badge "2"' })
+    .catch(async (e) => { throw new Error(`${e.message}: badge ${JSON.stringify(await badgeText())}`); });
+
+  // Opening the popup is looking: the badge clears, the calls are listed.
+  const popup = await b2.ctx.newPage();
+  await popup.setViewportSize({ width: 340, height: 600 });
+  await popup.goto(b2.url('popup/popup.html'));
+  await waitFor(async () => (await badgeText()) === '', { what: 'the badge cleared on opening the popup' });
+  let rows;
+  await waitFor(async () => {
+    rows = await historyRows(popup);
+    return ['601', '600', '604', '603'].every((n) => rows.some(([x]) => x === n));
+  }, { timeout: 15000, what: 'the four calls in the history' }).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(rows)}`); });
+  assert.deepEqual(rows.slice(0, 4), [
+    ['603', 'Dan Declined', 'Declined', false],
+    ['604', 'Bob Brown', 'Missed', true],
+    ['600', 'Alice Smith', 'Missed', true],
+    ['601', 'Carol Jones', 'Incoming', false],
+  ]);
+  // A new popup later does not bring the count back.
+  assert.equal(await badgeText(), '');
+
+  // Search by name (any case), by number, and by a part of a name.
+  const search = popup.getByRole('searchbox', { name: 'Search calls' });
+  await search.fill('alice');
+  await waitFor(async () => (await numbersShown(popup)).join() === '600', { what: 'search "alice"' });
+  await search.fill('BROWN');
+  await waitFor(async () => (await numbersShown(popup)).join() === '604', { what: 'search "BROWN"' });
+  await search.fill('601');
+  await waitFor(async () => (await numbersShown(popup)).join() === '601', { what: 'search "601"' });
+  await search.fill('nobody here');
+  await waitFor(async () => (await numbersShown(popup)).length === 0, { what: 'search with no match' });
+  assert.equal(await popup.locator('#recent-empty').textContent(), 'No calls match');
+
+  // Missed only: Alice and Bob, not Carol (answered) nor Dan (declined); with a search too.
+  await search.fill('');
+  const missedOnly = popup.getByRole('button', { name: 'Missed only' });
+  await missedOnly.click();
+  assert.equal(await missedOnly.getAttribute('aria-pressed'), 'true');
+  await waitFor(async () => (await numbersShown(popup)).join() === '604,600', { what: 'Missed only' });
+  await screenshotBoth(popup, 'popup-history-missed');
+  await search.fill('smi');
+  await waitFor(async () => (await numbersShown(popup)).join() === '600', { what: 'Missed only and "smi"' });
+  await screenshotBoth(popup, 'popup-history-search');
+
+  // Copy puts the number on the clipboard: pasted into the Number field, it is there.
+  await popup.bringToFront();
+  const field = popup.getByRole('textbox', { name: 'Number' });
+  await field.fill('');
+  await popup.getByRole('button', { name: 'Copy 600' }).click();
+  await waitFor(async () => (await popup.locator('#recent-status').textContent()) === 'Copied 600', { what: '"Copied 600"' });
+  await field.focus();
+  await popup.keyboard.press('Control+V');
+  await waitFor(async () => (await field.inputValue()) === '600', { what: 'the copied number pasted' });
+  await field.fill('');
+
+  // Call back from the filtered list: the call goes out to 600 (the echo) and is answered.
+  const since = Date.now();
+  await popup.getByRole('button', { name: 'Call 600', exact: true }).click();
+  const back = await newCall((c) => c.direction === 'inbound' && c.from === '1002' && c.to === '600' && c.started_at >= since, 'the call back to 600');
+  await waitFor(async () => (await calls()).find((c) => c.id === back.id)?.state === 'up', { what: 'call back answered' });
+  await popup.getByRole('button', { name: 'End call' }).click();
+  await ended(back.id);
+  assert.equal(await badgeText(), '', 'calling back is no missed call');
+
+  // A call missed while the popup is open lands in the list in front of the user: the
+  // badge does not count it.
+  await search.fill('');
+  const eve = await originate({ from: '5550199', display: 'Eve Early', mode: 'silence', ring_timeout_ms: 1500 });
+  assert.equal((await endedAtPbx(eve)).ended_by, 'pbx_cancel');
+  await waitFor(async () => (await numbersShown(popup))[0] === '5550199', { timeout: 10000, what: 'Eve\'s missed call at the top of the list' });
+  assert.equal(await badgeText(), '', 'missed while looking: not counted');
 });

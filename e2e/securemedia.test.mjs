@@ -72,7 +72,8 @@ async function keepLogsOnFailure(name, fn) {
 async function useAccount(id, user) {
   await waitFor(() => popup.getByLabel('Call from').isVisible(), { what: 'the account picker' });
   await popup.getByLabel('Call from').selectOption(id);
-  await waitFor(() => popup.getByText(`Registered as ${user} at `).isVisible(), { timeout: 15000, what: `${id} registered` });
+  // The first line says "1001 · Registered"; its tooltip has the full words with the domain.
+  await waitFor(async () => (await popup.locator('#registration').getAttribute('title'))?.startsWith(`Registered as ${user} at `), { timeout: 15000, what: `${id} registered` });
 }
 
 /** Dials from the popup and waits for the connected call in the softphone window. */

@@ -3,9 +3,10 @@
 // session and ties the host's life to it (lib/sessionwatch.js, lib/sessionbinding.js),
 // opens the softphone window when a call needs audio or a session starts, brings it up
 // with a system notification for an incoming call (lib/callalerts.js), keeps the toolbar
-// badge, opens the options page on the first install, and runs click-to-call
-// (lib/clicktocall.js: the content script's messages and the "Call <selection>" menu;
-// lib/contentscripts.js: the content script registered only while the user has it on),
+// badge (with the missed calls not looked at yet: lib/missedcalls.js), opens the options
+// page on the first install, and runs click-to-call (lib/clicktocall.js: the content
+// script's messages and the "Call <selection>" menu; lib/contentscripts.js: the content
+// script registered only while the user has it on, and on the Dialer/PBX sites),
 // and applies what an administrator set by policy (lib/managedpolicy.js: storage.managed).
 // The recent calls are the host's history; the popup reads them (lib/recentcalls.js).
 // Every listener is registered synchronously at the top level, so a woken service worker
@@ -19,25 +20,35 @@ import { NativePort } from './lib/nativeport.js';
 import { Hub } from './lib/hub.js';
 import { SoftphoneWindow } from './lib/softphonewindow.js';
 import { SessionWatch } from './lib/sessionwatch.js';
-import { SessionBinding } from './lib/sessionbinding.js';
+import { SessionBinding, SITES_KEY } from './lib/sessionbinding.js';
 import { badgeFor } from './lib/badge.js';
 import { CallAlerts } from './lib/callalerts.js';
 import { RETIRED_LOCAL_KEY } from './lib/recentcalls.js';
+import { MissedCalls } from './lib/missedcalls.js';
 import { WELCOME_KEY } from './lib/localsettings.js';
 import { commandRequest } from './lib/shortcuts.js';
 import { ClickToCall, menuItem } from './lib/clicktocall.js';
 import { ContentScriptSync } from './lib/contentscripts.js';
 import { CLICK_TO_CALL_KEY, readClickToCallSettings } from './lib/clicktocallsettings.js';
-import { ManagedPolicy, clickToCallUnderPolicy, readPolicy } from './lib/managedpolicy.js';
+import {
+  ManagedPolicy, clickToCallUnderPolicy, readPolicy, policySites,
+} from './lib/managedpolicy.js';
 
 const softphoneWindow = new SoftphoneWindow({
   windows: browser.windows,
   storage: browser.storage.session,
 });
 
+// Missed calls count on the badge until a popup opens (the popup shows the history).
+const missed = new MissedCalls({
+  storage: browser.storage.session,
+  onChange: () => showBadge(hub),
+  looking: () => hub.pageCount(PAGE.POPUP) > 0,
+});
+
 let lastBadge = null;
 function showBadge(hub) {
-  const b = badgeFor(hub.state, hub.hostStatus);
+  const b = badgeFor(hub.state, hub.hostStatus, missed.count);
   if (lastBadge && lastBadge.text === b.text && lastBadge.color === b.color) return;
   lastBadge = b;
   browser.action.setBadgeText({ text: b.text }).catch(() => {});
@@ -87,6 +98,7 @@ const native = new NativePort({
   onEvent: (msg) => {
     hub.onHostEvent(msg); // the pages first: the softphone window hears `close` itself
     binding.onHostEvent(msg);
+    missed.onHostEvent(msg).catch(() => {});
     alerts.onHostEvent(msg).catch((e) => console.error('tabphone: call alert failed', e));
   },
   onStatus: (status) => {
@@ -118,7 +130,10 @@ binding = new SessionBinding({
   policy,
 });
 
-browser.runtime.onConnect.addListener((port) => { hub.connectPage(port); });
+browser.runtime.onConnect.addListener((port) => {
+  hub.connectPage(port);
+  if (port?.name === PAGE.POPUP) missed.seen().catch(() => {});
+});
 // First run: the options page greets the user (allow the microphone, add the account and
 // the Dialer/PBX); the flag tells it to show the welcome until the first save.
 browser.runtime.onInstalled.addListener((details) => {
@@ -175,9 +190,18 @@ const readClickToCall = async () => {
   const [settings, managed] = await Promise.all([readClickToCallSettings(browser.storage.local), readPolicy(browser.storage.managed)]);
   return clickToCallUnderPolicy(settings, managed);
 };
+// The configured Dialer/PBX sites (the policy's, else the ones last cached from the
+// host): call links there work without the switch, unless the policy turns links off.
+const readDialerSites = async () => {
+  const [managed, local] = await Promise.all([readPolicy(browser.storage.managed), browser.storage.local.get(SITES_KEY)]);
+  if (managed?.clickToCall?.links === false) return [];
+  const sites = policySites(managed) ?? local?.[SITES_KEY];
+  return Array.isArray(sites) ? sites.map((s) => s?.match).filter((m) => typeof m === 'string') : [];
+};
 const clickToCall = new ClickToCall({
   extensionId: browser.runtime.id,
   readSettings: readClickToCall,
+  readDialerSites,
   dial: (number) => {
     if (!hub.hostStatus.connected) binding.wantHost();
     const req = dial(number);
@@ -193,6 +217,7 @@ const contentScripts = new ContentScriptSync({
   scripting: browser.scripting,
   permissions: browser.permissions,
   readSettings: readClickToCall,
+  readDialerSites,
 });
 // No answer goes back to the page (returning nothing closes the channel at once).
 browser.runtime.onMessage?.addListener((msg, sender) => {
@@ -211,7 +236,7 @@ function createMenu() {
 browser.runtime.onInstalled.addListener(() => { createMenu(); });
 browser.runtime.onStartup.addListener(() => { createMenu(); });
 browser.storage.onChanged?.addListener((changes, area) => {
-  if (area === 'local' && changes && Object.hasOwn(changes, CLICK_TO_CALL_KEY)) contentScripts.sync();
+  if (area === 'local' && changes && (Object.hasOwn(changes, CLICK_TO_CALL_KEY) || Object.hasOwn(changes, SITES_KEY))) contentScripts.sync();
   if (area === 'managed') {
     contentScripts.sync();
     binding.policyChanged().catch((e) => console.error('tabphone: the new policy was not applied', e));
@@ -221,6 +246,7 @@ browser.permissions?.onAdded?.addListener(() => { contentScripts.sync(); });
 browser.permissions?.onRemoved?.addListener(() => { contentScripts.sync(); });
 contentScripts.sync();
 
+missed.load();
 binding.init().catch((e) => {
   console.error('tabphone: session binding failed to start; starting the phone unbound', e);
   native.start();

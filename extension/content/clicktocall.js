@@ -6,6 +6,8 @@
 //   never dials; the background checks the message again;
 // - with number detection on (numberscan.js, pagemarks.js and libphonenumber-js are
 //   injected before it), marks the numbers in the page and dials on a click on a mark.
+// On a configured Dialer/PBX site (dialersite.js ran first) call links work with the
+// link switch off: the user chose that site and granted it already.
 // It sends only {type, data: {uri}} or {type, data: {number}}; it learns nothing back.
 (function clickToCall() {
   'use strict';
@@ -58,8 +60,11 @@
    * @param {Window} o.window
    * @param {object} [o.lib] libphonenumber-js, present when detection was injected
    * @param {object} o.settings what storage.local holds under "clickToCall"
+   * @param {boolean} [o.dialerSite] a Dialer/PBX site's frame: call links always work
    */
-  function start({ api, window: win, lib, settings }) {
+  function start({
+    api, window: win, lib, settings, dialerSite = false,
+  }) {
     let current = settingsOf(settings);
     let marks = null;
 
@@ -73,7 +78,7 @@
     }
 
     function onClick(ev) {
-      if (!current.links) return;
+      if (!current.links && !dialerSite) return;
       const href = linkToDial(ev);
       if (!href) return;
       ev.preventDefault(); // no external protocol handler as well
@@ -135,7 +140,9 @@
       // Only the library's own object (the bundle assigns it), not a clobbering element.
       const lib = globalThis.libphonenumber;
       const phoneLib = lib && typeof lib.findNumbers === 'function' ? lib : null;
-      ns.page = start({ api, window, lib: phoneLib, settings: got && got[SETTINGS_KEY] });
+      ns.page = start({
+        api, window, lib: phoneLib, settings: got && got[SETTINGS_KEY], dialerSite: ns.dialerSite === true,
+      });
     }, () => {});
   }
 }());

@@ -102,7 +102,7 @@ export function missedCallWords(call) {
   return t('callMissedFrom', callerWords(call));
 }
 
-function isAuthFailure(err) {
+export function isAuthFailure(err) {
   return err?.sip_code === 401 || err?.sip_code === 403 || err?.sip_code === 407;
 }
 

@@ -4,13 +4,16 @@
 // untrusted input: the sender must be this extension's content script in a tab of an
 // http(s) page, the message small and of a known shape, the feature switched on, the
 // link's scheme and number checked (lib/calltarget.js), and dials are spaced out.
-// Only then does the number go down the popup's dial path. No browser API.
+// Only then does the number go down the popup's dial path. A call link on a configured
+// Dialer/PBX site is let through with the link switch off (lib/contentscripts.js
+// registers the script there only where the site's permission is held). No browser API.
 
 import { isPlainObject, jsonBytes } from './protocol.js';
 import { targetFromUri, targetFromScan, targetFromSelection } from './calltarget.js';
 import { errorWords } from './callview.js';
 import { t } from './i18n.js';
 import { systemClock } from './clock.js';
+import { matchesPattern } from './matchpattern.js';
 
 /**
  * Content script → background message types, {type, data}. content/clicktocall.js is a
@@ -52,7 +55,7 @@ export function isContentScriptSender(sender, extensionId) {
  * Checks one content-script message.
  * @returns {{ok: true, number: string, source: string} | {ok: false, error: string}}
  */
-export function checkContentMessage(msg, sender, { extensionId, settings }) {
+export function checkContentMessage(msg, sender, { extensionId, settings, dialerSites = [] }) {
   if (!isContentScriptSender(sender, extensionId)) return { ok: false, error: 'not from our content script in a web page' };
   if (!isPlainObject(msg) || typeof msg.type !== 'string') return { ok: false, error: 'not a message' };
   if (!Object.values(CONTENT_MSG).includes(msg.type)) return { ok: false, error: 'unknown message type' };
@@ -66,7 +69,8 @@ export function checkContentMessage(msg, sender, { extensionId, settings }) {
   if (size > MAX_CONTENT_MESSAGE_BYTES) return { ok: false, error: 'the message is too large' };
   const keys = Object.keys(msg.data);
   if (msg.type === CONTENT_MSG.CALL_LINK) {
-    if (!settings?.links) return { ok: false, error: 'calling links is switched off' };
+    const onDialerSite = Array.isArray(dialerSites) && dialerSites.some((m) => matchesPattern(m, sender.url));
+    if (!settings?.links && !onDialerSite) return { ok: false, error: 'calling links is switched off' };
     if (keys.length !== 1 || keys[0] !== 'uri') return { ok: false, error: 'call_link takes only a uri' };
     const target = targetFromUri(msg.data.uri);
     return target.ok ? { ok: true, number: target.number, source: target.scheme } : target;
@@ -84,12 +88,15 @@ export class ClickToCall {
    * @param {() => Promise<{links: boolean, detect: boolean}>} o.readSettings
    * @param {(number: string) => Promise<{ok: boolean, error?: object}>} o.dial the dial path
    * @param {(message: string) => void} [o.notify] tells the user why nothing was dialled
+   * @param {() => Promise<string[]>} [o.readDialerSites] the Dialer/PBX sites' match
+   *   patterns, where call links work with the link switch off
    */
   constructor({
-    extensionId, readSettings, dial, notify = () => {}, clock = systemClock, log = console,
+    extensionId, readSettings, dial, notify = () => {}, clock = systemClock, log = console, readDialerSites = async () => [],
   }) {
     this._extensionId = extensionId;
     this._readSettings = readSettings;
+    this._readDialerSites = readDialerSites;
     this._dial = dial;
     this._notify = notify;
     this._clock = clock;
@@ -105,10 +112,8 @@ export class ClickToCall {
    */
   async onContentMessage(msg, sender) {
     this.stats.received++;
-    const checked = checkContentMessage(msg, sender, {
-      extensionId: this._extensionId,
-      settings: await this._readSettings(),
-    });
+    const [settings, dialerSites] = await Promise.all([this._readSettings(), this._readDialerSites().catch(() => [])]);
+    const checked = checkContentMessage(msg, sender, { extensionId: this._extensionId, settings, dialerSites });
     if (!checked.ok) return this._refuse(checked.error, sender);
     const now = this._clock.now();
     if (now - this._lastDialAt < MIN_DIAL_INTERVAL_MS) return this._refuse('a call was just started', sender);

@@ -6,24 +6,27 @@
 // dial; during the close-soon warning it shows the warning and its countdown too.
 // The recent calls are the host's call history (lib/recentcalls.js), read through the
 // background when the popup opens and when a call ends; storage.session keeps the list
-// last shown, so it is there at once.
+// last shown, so it is there at once. The history section (search, "Missed only", call
+// back, copy) is popup/historyview.js; the first line (name and registration in a few
+// words) is lib/accountline.js.
 
 import { browser } from '../lib/browser.js';
 import {
-  MSG, PAGE, STATUS, DIRECTION, dial, hangup, answer, decline, setStatus,
+  MSG, PAGE, STATUS, dial, hangup, answer, decline, setStatus,
 } from '../lib/protocol.js';
 import { PageClient } from '../lib/pageclient.js';
 import {
   initialState, applyEvent, liveCalls, needsSession, isRingingIncoming, ringingCalls, statusOf, accountById,
 } from '../lib/state.js';
-import {
-  RecentCalls, isMissedEntry, recentKindWords, recentTimeWords,
-} from '../lib/recentcalls.js';
+import { RecentCalls } from '../lib/recentcalls.js';
+import { HISTORY_FETCH } from '../lib/historyfilter.js';
+import { accountLine } from '../lib/accountline.js';
+import { HistoryView } from './historyview.js';
 import {
   normalizeInput, validateNumber, appendKey, deleteLast, isDialChar, longPressKey, LONG_PRESS_MS,
 } from '../lib/dialpad.js';
 import {
-  callStateWords, callerWords, callAnnouncement, registrationWords, registrationIsProblem, errorWords, hostWords,
+  callStateWords, callerWords, callAnnouncement, registrationIsProblem, errorWords, hostWords,
   voicemailWords,
   dialerUrl,
 } from '../lib/callview.js';
@@ -38,6 +41,9 @@ const $ = (id) => document.getElementById(id);
 const els = {
   hostProblem: $('host-problem'),
   registration: $('registration'),
+  accountName: $('account-name'),
+  accountSep: $('account-sep'),
+  accountState: $('account-state'),
   voicemail: $('voicemail'),
   accountRow: $('account-row'),
   account: $('account'),
@@ -51,9 +57,6 @@ const els = {
   answer: $('answer'),
   decline: $('decline'),
   dnd: $('dnd'),
-  recent: $('recent'),
-  recentEmpty: $('recent-empty'),
-  recentTemplate: $('recent-template'),
   callState: $('call-state'),
   callAnnounce: $('call-announce'),
   noSession: $('no-session'),
@@ -113,8 +116,29 @@ const setup = mountHostSetup({
 const recent = new RecentCalls({
   request: (type, data) => client.request(type, data),
   cache: browser.storage?.session ?? null,
-  onChange: () => { renderRecent(); },
+  max: HISTORY_FETCH,
+  onChange: () => { historyView.render(); },
 });
+
+const historyView = new HistoryView({
+  doc: document,
+  list: () => recent.list,
+  onCall: (number) => {
+    setNumber(number);
+    dialNow();
+  },
+});
+
+/** The first line: the account's name and its registration in a few words. */
+function showRegistration(name, status, full) {
+  setText(els.accountName, name);
+  setText(els.accountSep, name !== '' && status !== '' ? ' · ' : '');
+  setText(els.accountState, status);
+  els.registration.classList.toggle('has-name', name !== '');
+  els.registration.hidden = name === '' && status === '';
+  if (full) els.registration.title = full;
+  else els.registration.removeAttribute('title');
+}
 
 function render() {
   const hostLine = hostWords(hostStatus, state.snapshot);
@@ -133,15 +157,16 @@ function render() {
   renderAccounts();
   let vm = '';
   if (noSession) {
-    setText(els.registration, ''); // nothing registers without a session: no problem to show
+    showRegistration('', '', ''); // nothing registers without a session: no problem to show
     els.registration.classList.remove('is-problem');
   } else if (state.snapshot) {
     const account = accountById(state, els.account.value);
-    setText(els.registration, registrationWords(account));
+    const line = accountLine(account);
+    showRegistration(line.name, line.status, line.full);
     els.registration.classList.toggle('is-problem', registrationIsProblem(account));
     vm = voicemailWords(account);
   } else {
-    setText(els.registration, !hostStatus || hostStatus.connecting ? t('popupStarting') : '');
+    showRegistration('', !hostStatus || hostStatus.connecting ? t('popupStarting') : '', '');
     els.registration.classList.remove('is-problem');
   }
   setText(els.voicemail, vm);
@@ -265,42 +290,6 @@ async function toggleDnd() {
   render();
 }
 
-/** One entry of the recent-calls list: a button that redials, the details beside it. */
-function recentItem(entry, n) {
-  const li = els.recentTemplate.content.firstElementChild.cloneNode(true);
-  const button = li.querySelector('.recent-call');
-  const details = li.querySelector('.recent-details');
-  details.id = `recent-details-${n}`;
-  button.setAttribute('aria-label', t('popupRecentCall', entry.number));
-  button.setAttribute('aria-describedby', details.id);
-  button.dataset.number = entry.number;
-  button.disabled = !validateNumber(entry.number).ok;
-  setText(li.querySelector('.recent-direction'), entry.direction === DIRECTION.INCOMING ? '↙' : '↗');
-  setText(li.querySelector('.recent-number'), entry.number);
-  setText(li.querySelector('.recent-kind'), recentKindWords(entry));
-  setText(li.querySelector('.recent-name'), entry.name ?? '');
-  setText(li.querySelector('.recent-time'), recentTimeWords(entry.at, Date.now()));
-  li.classList.toggle('is-missed', isMissedEntry(entry));
-  return li;
-}
-
-function renderRecent() {
-  const focused = document.activeElement?.closest?.('li.recent-item') ? document.activeElement.dataset.number : null;
-  els.recent.textContent = '';
-  recent.list.forEach((entry, i) => { els.recent.append(recentItem(entry, i + 1)); });
-  els.recentEmpty.hidden = recent.list.length > 0;
-  if (focused !== null) {
-    [...els.recent.querySelectorAll('button.recent-call')].find((b) => b.dataset.number === focused)?.focus();
-  }
-}
-
-els.recent.addEventListener('click', (ev) => {
-  const button = ev.target.closest('button.recent-call');
-  if (!button || button.disabled) return;
-  setNumber(button.dataset.number);
-  dialNow();
-});
-
 els.form.addEventListener('submit', (ev) => {
   ev.preventDefault();
   // While a call rings, Enter with nothing typed answers it (Dial is hidden then).
@@ -395,7 +384,8 @@ document.addEventListener('keydown', (ev) => {
     }
     return;
   }
-  if (ev.target === els.number || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  // The number and the history's search box take their own typing.
+  if (ev.target === els.number || ['INPUT', 'SELECT', 'TEXTAREA'].includes(ev.target?.tagName) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
   // Typing anywhere in the popup goes to the number.
   if (ev.key.length === 1 && isDialChar(ev.key)) {
     ev.preventDefault();
@@ -409,4 +399,4 @@ document.addEventListener('keydown', (ev) => {
 recent.load();
 client.start();
 render();
-renderRecent();
+historyView.render();

@@ -116,3 +116,31 @@ test('"Call <selection>": our item dials the selection; a non-number is explaine
   assert.deepEqual(dialed, ['+15550100200']);
   assert.deepEqual(notes, ['“hello world” is not a phone number or SIP address.']);
 });
+
+test('a call link on a configured Dialer/PBX site passes with the link switch off; other sites stay opt-in', () => {
+  const msg = { type: 'call_link', data: { uri: 'tel:600' } };
+  const off = { links: false, detect: false };
+  const sites = ['https://pbx.example.com/app/*', 'http://127.0.0.1/*'];
+  const at = (url) => checkContentMessage(msg, { ...SENDER, url }, { extensionId: EXT, settings: off, dialerSites: sites });
+  assert.deepEqual(at('https://pbx.example.com/app/agents?x=1'), { ok: true, number: '600', source: 'tel' });
+  assert.equal(at('http://127.0.0.1:8080/app/').ok, true, 'any port of the pattern\'s host');
+  assert.equal(at('https://pbx.example.com/other').ok, false, 'outside the site\'s path');
+  assert.equal(at('https://crm.example.com/contacts').ok, false, 'another site');
+  const scan = { type: 'call_number', data: { number: '+442079460958' } };
+  assert.equal(checkContentMessage(scan, { ...SENDER, url: 'https://pbx.example.com/app/' }, { extensionId: EXT, settings: off, dialerSites: sites }).ok, false,
+    'number detection stays the user\'s choice');
+});
+
+test('ClickToCall reads the Dialer/PBX sites for each message', async () => {
+  const dialed = [];
+  const ctc = new ClickToCall({
+    extensionId: EXT,
+    readSettings: async () => ({ links: false, detect: false }),
+    readDialerSites: async () => ['https://crm.example.com/*'],
+    dial: async (n) => { dialed.push(n); return { ok: true }; },
+    clock: new FakeClock(),
+    log: { warn() {} },
+  });
+  assert.deepEqual(await ctc.onContentMessage({ type: 'call_link', data: { uri: 'tel:601' } }, SENDER), { ok: true, number: '601' });
+  assert.deepEqual(dialed, ['601']);
+});

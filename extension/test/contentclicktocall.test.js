@@ -15,7 +15,7 @@ import '../content/clicktocall.js';
 const ns = globalThis.TabphoneContent;
 const lib = phoneLib();
 
-function page(body, settings) {
+function page(body, settings, { dialerSite = false } = {}) {
   const dom = new JSDOM(`<!doctype html><html><body>${body}</body></html>`, { url: 'https://crm.example.com/contacts' });
   const sent = [];
   const onChanged = new FakeEvent();
@@ -24,7 +24,9 @@ function page(body, settings) {
   const listeners = [];
   const add = dom.window.addEventListener.bind(dom.window);
   dom.window.addEventListener = (type, fn, capture) => { listeners.push({ type, fn, capture }); add(type, fn, capture); };
-  const handle = ns.startClickToCall({ api, window: dom.window, lib, settings });
+  const handle = ns.startClickToCall({
+    api, window: dom.window, lib, settings, dialerSite,
+  });
   const click = (target, over = {}) => {
     let prevented = false;
     const ev = {
@@ -137,4 +139,14 @@ test('a page element with id="TabphoneContent" or "libphonenumber" cannot stand 
   assert.equal(typeof ours.startClickToCall, 'function');
   // The form is not a phone library: nothing is found with it.
   assert.equal(ours.findCallableNumbers('Desk +44 20 7946 0958', { region: 'GB', lib: w.eval('libphonenumber') }).length, 0);
+});
+
+test('on a Dialer/PBX site (dialersite.js ran first) call links work with the switch off; nowhere else', () => {
+  const site = page(LINKS, { links: false }, { dialerSite: true });
+  assert.equal(site.click(site.document.getElementById('tel')), true);
+  assert.deepEqual(site.sent, [{ type: 'call_link', data: { uri: 'tel:+1-555-010-0200' } }]);
+  assert.equal(site.click(site.document.getElementById('tel'), { isTrusted: false }), false, 'still only the user\'s own click');
+  const other = page(LINKS, { links: false });
+  assert.equal(other.click(other.document.getElementById('tel')), false);
+  assert.deepEqual(other.sent, []);
 });

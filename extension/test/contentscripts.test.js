@@ -8,6 +8,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ContentScriptSync, CONTENT_SCRIPT_ID, contentScriptFor, DETECT_SCRIPTS, LINK_SCRIPTS, DETECT_CSS,
+  SITE_SCRIPT_ID, SITE_MARKER_SCRIPT, siteScriptFor,
 } from '../lib/contentscripts.js';
 import {
   clickToCallSettingsOf, readClickToCallSettings, CLICK_TO_CALL_KEY, normalizeRegion, clickToCallPermissions,
@@ -125,4 +126,55 @@ test('a failing scripting API is reported, and the next sync still runs', async 
 test('without the scripting API (an old browser) nothing happens', async () => {
   const sync = new ContentScriptSync({ scripting: undefined, permissions: undefined, readSettings: async () => ({ links: true }) });
   assert.equal(await sync.sync(), 'kept');
+});
+
+test('Dialer/PBX sites: registered for the sites whose permission is held, without the switch', async () => {
+  const scripting = new FakeScripting();
+  let settings = { links: false, detect: false };
+  const held = new Set(['http://127.0.0.1/*']);
+  let allSites = false;
+  let sites = ['http://127.0.0.1/*', 'https://pbx.example.com/*', 'not a pattern'];
+  const sync = new ContentScriptSync({
+    scripting,
+    permissions: {
+      contains: async ({ origins }) => (origins.length === 2 ? allSites : held.has(origins[0])),
+    },
+    readSettings: async () => settings,
+    readDialerSites: async () => sites,
+    log: { error() {} },
+  });
+  assert.equal(await sync.sync(), 'kept', 'the all-sites script: switch off');
+  assert.equal(sync.sitesResult, 'registered');
+  const reg = scripting.registered.get(SITE_SCRIPT_ID);
+  assert.deepEqual(reg.matches, ['http://127.0.0.1/*'], 'only the site whose permission is held');
+  assert.deepEqual(reg.js, [SITE_MARKER_SCRIPT, ...LINK_SCRIPTS]);
+  assert.ok(existsSync(join(extDir, SITE_MARKER_SCRIPT)));
+  held.add('https://pbx.example.com/*');
+  await sync.sync();
+  assert.equal(sync.sitesResult, 'updated');
+  assert.deepEqual(scripting.registered.get(SITE_SCRIPT_ID).matches, ['http://127.0.0.1/*', 'https://pbx.example.com/*']);
+  // The user turns links on for every site: the all-sites script covers the Dialer too.
+  settings = { links: true, detect: false };
+  allSites = true;
+  assert.equal(await sync.sync(), 'registered');
+  assert.equal(sync.sitesResult, 'unregistered');
+  assert.equal(scripting.registered.has(SITE_SCRIPT_ID), false);
+  // Back off; then the sites go (or a policy turned links off: the background gives none).
+  settings = { links: false, detect: false };
+  allSites = false;
+  await sync.sync();
+  assert.equal(sync.sitesResult, 'registered');
+  sites = [];
+  await sync.sync();
+  assert.equal(sync.sitesResult, 'unregistered');
+  assert.equal(scripting.registered.size, 0);
+});
+
+test('Dialer/PBX sites: detection adds its files; nothing without sites', () => {
+  const det = siteScriptFor({ links: false, detect: true }, false, ['http://127.0.0.1/*']);
+  assert.deepEqual(det.js, [SITE_MARKER_SCRIPT, ...DETECT_SCRIPTS]);
+  assert.deepEqual(det.css, DETECT_CSS);
+  assert.equal(siteScriptFor({ links: false }, false, []), null);
+  assert.equal(siteScriptFor({ links: false }, false, null), null);
+  assert.equal(siteScriptFor({ links: true }, true, ['http://127.0.0.1/*']), null, 'the all-sites script runs');
 });

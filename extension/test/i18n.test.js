@@ -219,7 +219,7 @@ test('the fake i18n formats like the browsers: named placeholders, then $1…$9,
 
 test('the content scripts are in the key checks: their t(\'key\', …) calls are found', () => {
   const content = codeFiles().filter((f) => f.startsWith('content/'));
-  assert.deepEqual(content.sort(), ['content/clicktocall.js', 'content/numberscan.js', 'content/pagemarks.js']);
+  assert.deepEqual(content.sort(), ['content/clicktocall.js', 'content/dialersite.js', 'content/numberscan.js', 'content/pagemarks.js']);
   const fromContent = [...keysInCode()].filter(([, where]) => where.startsWith('content/')).map(([k]) => k);
   assert.deepEqual(fromContent, ['contentCallNumber']);
   for (const f of content) {

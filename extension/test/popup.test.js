@@ -69,7 +69,8 @@ test('connects as "popup" and renders the state it is given', () => {
   assert.equal($('registration').textContent, 'Starting the phone…');
   port().receive({ type: 'host', data: { connected: true, version: '0.1.0' } });
   port().receive({ type: 'state', data: { accounts: [account], status: 'available', calls: [] } });
-  assert.equal($('registration').textContent, 'Registered as 1001 at 127.0.0.1:5060');
+  assert.equal($('registration').textContent, '1001 · Registered');
+  assert.equal($('registration').title, 'Registered as 1001 at 127.0.0.1:5060');
   assert.equal($('host-problem').hidden, true);
   assert.equal($('hangup').hidden, true);
 });
@@ -193,7 +194,7 @@ test('recent calls: the list shown last (storage.session) at once, buttons named
 test('recent calls: the host\'s history replaces them (history_get when the host is there) and is cached', async () => {
   // The host connected in the first test: the popup asked for the history then.
   const req = port().last('history_get');
-  assert.deepEqual(req.data, { limit: 20 });
+  assert.deepEqual(req.data, { limit: 200 });
   port().receive({ type: 'reply', id: req.id, ok: true, data: { calls: HISTORY } });
   await flush();
   const items = $('recent').querySelectorAll('li.recent-item');
@@ -303,7 +304,7 @@ test('several accounts: a picker; a call goes out from the chosen one, whose reg
   assert.equal($('account').value, 'work', 'the default first');
   $('account').value = 'home';
   $('account').dispatch('change');
-  assert.equal($('registration').textContent, 'Registering…');
+  assert.equal($('registration').textContent, '2001 · Registering…');
   $('number').value = '700';
   $('dial-form').dispatch('submit');
   const req = answer('dial', { ok: false, error: { code: 'not_registered' } });

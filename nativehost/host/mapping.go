@@ -108,7 +108,7 @@ func endReasonOf(r phone.EndReason) *protocol.EndReason {
 
 func accountOf(a phone.AccountState) protocol.AccountState {
 	out := protocol.AccountState{
-		ID: a.ID, Default: a.Default, User: a.User, Domain: a.Domain, Transport: a.Transport,
+		ID: a.ID, Default: a.Default, User: a.User, DisplayName: a.DisplayName, Domain: a.Domain, Transport: a.Transport,
 		Registration: registrations[a.Registration], Error: accountErrorBody(a.Err),
 		AutoAnswer: protocol.AutoAnswer{Enabled: a.AutoAnswer.Enabled, Seconds: a.AutoAnswer.Seconds, FromPBX: a.AutoAnswer.FromPBX},
 		DNDCode:    a.DNDCode,

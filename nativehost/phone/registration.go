@@ -74,7 +74,7 @@ func newAccount(p *Phone, a config.Account) (*account, error) {
 func (a *account) state() AccountState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return AccountState{ID: a.cfg.ID, User: a.cfg.User, Domain: a.cfg.Domain, Transport: a.cfg.Transport, Registration: a.reg, Err: a.regErr,
+	return AccountState{ID: a.cfg.ID, User: a.cfg.User, DisplayName: a.cfg.DisplayName, Domain: a.cfg.Domain, Transport: a.cfg.Transport, Registration: a.reg, Err: a.regErr,
 		AutoAnswer: a.cfg.AutoAnswer, DNDCode: a.cfg.DNDCode, Voicemail: a.voicemail()}
 }
 

@@ -116,6 +116,7 @@ type AccountState struct {
 	ID           string
 	Default      bool // the account a dial that names none goes out from (default_account)
 	User         string
+	DisplayName  string // as configured: the name the popup shows for the account
 	Domain       string
 	Transport    string // as configured: udp, tcp, tls, ws, wss (empty: udp)
 	Registration Registration

@@ -162,6 +162,7 @@ type AccountState struct {
 	ID           string     `json:"id"`
 	Default      bool       `json:"default,omitempty"` // dial without an account uses this one (config's default_account)
 	User         string     `json:"user"`
+	DisplayName  string     `json:"display_name,omitempty"` // the configured display name, if any
 	Domain       string     `json:"domain"`
 	Transport    string     `json:"transport,omitempty"` // udp, tcp, tls, ws, wss
 	Registration string     `json:"registration"`
