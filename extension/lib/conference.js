@@ -34,7 +34,8 @@ export const callSource = (id) => `call:${id}`;
  *   plays the one call's own stream); record: the recording's sources (null: none).
  */
 export function mixPlan({ merged = [], recording = null, announcing = false }) {
-  const conference = merged.length >= 2 ? [...new Set(merged)] : [];
+  const unique = [...new Set(merged)];
+  const conference = unique.length >= 2 ? unique : [];
   const sends = new Map();
   for (const id of conference) {
     sends.set(id, [MIC, ...conference.filter((o) => o !== id).map(callSource)]);

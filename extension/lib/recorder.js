@@ -164,6 +164,7 @@ export async function saveRecording(downloads, { blob, fileName }, URL = globalT
     return await downloads.download({ url, filename: fileName, saveAs: false, conflictAction: 'uniquify' });
   } finally {
     // The browser has read the blob once the download exists; a minute is plenty.
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    const timer = setTimeout(() => URL.revokeObjectURL(url), 60000);
+    timer?.unref?.(); // node:test: do not hold the process
   }
 }
