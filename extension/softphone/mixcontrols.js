@@ -77,7 +77,7 @@ export function mixControls({
   const callById = (id) => liveCalls().find((c) => c.id === id) ?? null;
 
   /** Brings the graph in line with the conference and the recording (after any change). */
-  async function rewire() {
+  async function rewire({ prefer = null } = {}) {
     const plan = mixPlan({ merged, recording, announcing });
     const used = plan.sends.size > 0 || plan.playback || plan.record;
     if (!used && !mix.context) return;
@@ -93,7 +93,8 @@ export function mixControls({
     const out = mix.apply(plan, { senders, micTrack: micStream?.getAudioTracks()[0] ?? null });
     if (out.playback !== playback) {
       playback = out.playback;
-      play(playback ?? media.playingStream);
+      // Back to one call: the one the user stays with (after Split, not the one put on hold).
+      play(playback ?? (prefer && media.remoteStream(prefer)) ?? media.playingStream);
     }
     document.documentElement.dataset.conference = merged.join(',');
     return out;
@@ -123,8 +124,9 @@ export function mixControls({
 
   async function split(id) {
     if (!merged.includes(id)) return;
+    const stay = merged.find((m) => m !== id) ?? null;
     merged = splitOff(merged, id);
-    await rewire();
+    await rewire({ prefer: stay });
     render();
     await holdAll([id], true);
     render();
@@ -195,7 +197,7 @@ export function mixControls({
       if (heir) recording = { ...recording, callId: heir };
       else stopRecording();
     }
-    if (changed) rewire();
+    if (changed) rewire({ prefer: survivors[0] ?? null });
   }
 
   function mixIds() {
