@@ -12,8 +12,9 @@ import {
 import { join, dirname, basename } from 'node:path';
 import {
   startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor, waitToneInWindow, screenshotBoth,
-  extDir, inCI,
+  extDir, inCI, measureToneInPage,
 } from './harness.mjs';
+import { ANNOUNCE_HZ } from '../extension/lib/conference.js';
 
 const micTone = 440;
 const pbxTone = 1000; // devpbx 601
@@ -144,4 +145,41 @@ test('Record saves the call (the PBX\'s tone and the microphone) through the dow
 
   await call.getByRole('button', { name: 'End call' }).click();
   await waitFor(async () => (await win.locator('li.call').count()) === 0, { what: 'call ended' });
+});
+
+test('the announcement: with "Play a short beep" on, Record plays the beep here and sends the tone to the far party (600 echoes it back)', { skip: skipWhy }, async () => {
+  await b.sw.evaluate(() => chrome.storage.local.set({ callRecordingAnnounce: true }));
+  const popup = b.ctx.pages().find((p) => p.url().includes('/popup/popup.html'));
+  await popup.getByRole('textbox', { name: 'Number' }).fill('600');
+  await popup.getByRole('button', { name: 'Dial', exact: true }).click();
+  const win = await waitFor(() => b.ctx.pages().find((p) => p.url().includes('/softphone/softphone.html')), { what: 'softphone window' });
+  const call = win.locator('li.call');
+  await waitFor(() => call.getByText(/^Connected \d\d:\d\d$/).isVisible(), { timeout: 15000, what: 'call to 600 connected' });
+  await waitToneInWindow(win, micTone); // the echo is up
+  const beepsBefore = await win.evaluate(() => window.__tabphoneTones.filter((t) => t.kind === 'beep').length);
+  // Start measuring the echo, then press Record while it runs.
+  const measuring = win.evaluate(measureToneInPage, { selector: '#remote-audio', freq: ANNOUNCE_HZ, ms: 2500 });
+  await call.getByRole('button', { name: 'Record', exact: true }).click();
+  const m = await measuring;
+  const quiet = Math.max(m.power[700], m.power[1700], m.power[2500]);
+  console.log(`announcement: ${ANNOUNCE_HZ} Hz echoed ${m.power[ANNOUNCE_HZ].toExponential(1)} vs quiet ${quiet.toExponential(1)}`);
+  assert.ok(m.power[ANNOUNCE_HZ] > 100 * quiet, `the far party got the ${ANNOUNCE_HZ} Hz tone: ${JSON.stringify(m.power)}`);
+  assert.equal(await win.evaluate(() => window.__tabphoneTones.filter((t) => t.kind === 'beep').length), beepsBefore + 1, 'the user heard the beep');
+  await call.getByRole('button', { name: 'Stop recording' }).click();
+  await waitFor(() => win.locator('#recording-indicator').getByText(/^Recording saved to your downloads: .*-600-\d+s\.webm$/).isVisible(), { what: 'saved' });
+  await call.getByRole('button', { name: 'End call' }).click();
+  await waitFor(async () => (await win.locator('li.call').count()) === 0, { what: 'call ended' });
+});
+
+test('options: the call recording settings (screenshot)', { skip: skipWhy }, async () => {
+  const page = await b.ctx.newPage();
+  await page.setViewportSize({ width: 760, height: 900 });
+  await page.goto(b.url('options/options.html'));
+  const allow = page.getByRole('checkbox', { name: 'Allow call recording' });
+  await waitFor(() => allow.isChecked(), { what: 'the switch shows the stored setting' });
+  assert.equal(await allow.isDisabled(), false);
+  assert.equal(await page.getByRole('checkbox', { name: 'Play a short beep when recording starts' }).isChecked(), true);
+  await page.locator('#call-recording').scrollIntoViewIfNeeded();
+  await screenshotBoth(page, 'options-recording');
+  await page.close();
 });
