@@ -198,6 +198,15 @@ export function mixControls({
       else stopRecording();
     }
     if (changed) rewire({ prefer: survivors[0] ?? null });
+    // No call left: the mix lets go of its AudioContext and the streams it kept playing.
+    if (calls.length === 0 && !recording && mix.context) release();
+  }
+
+  function release() {
+    mix.close();
+    playback = null;
+    for (const a of keepAlive.values()) a.srcObject = null;
+    keepAlive.clear();
   }
 
   function mixIds() {
@@ -243,9 +252,7 @@ export function mixControls({
   /** The window closes: a running recording is saved first (as far as the page lives). */
   function close() {
     if (recording) stopRecording();
-    mix.close();
-    for (const a of keepAlive.values()) a.srcObject = null;
-    keepAlive.clear();
+    release();
   }
 
   return {
