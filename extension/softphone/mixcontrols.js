@@ -244,6 +244,8 @@ export function mixControls({
     if (els.recordingWords.textContent !== recWords) els.recordingWords.textContent = recWords;
     els.recordingIndicator.hidden = recWords === '';
     els.recordingIndicator.classList.toggle('is-live', Boolean(rec));
+    // The running time is not read out every second; "saved" is.
+    els.recordingIndicator.setAttribute('aria-live', rec ? 'off' : 'polite');
     return Boolean(rec);
   }
 
