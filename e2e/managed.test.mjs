@@ -57,6 +57,7 @@ before(async () => {
           close_without_session: true,
           account_defaults: { domain: pbx.sip, transport: 'udp', srtp: 'off' },
           click_to_call: { detect: false },
+          call_recording: false,
         },
       },
     },
@@ -136,6 +137,12 @@ test('the options page shows the policy values locked, with the note in words', 
   assert.equal(await page.getByRole('checkbox', { name: 'Find phone numbers in page text' }).isDisabled(), true);
   assert.equal(await page.getByRole('checkbox', { name: /Call tel:/ }).isDisabled(), false, 'what the policy leaves alone stays the user\'s');
   assert.equal(await page.getByRole('textbox', { name: 'User', exact: true }).isEditable(), true);
+  // Call recording forced off: the switch is off, locked and says why.
+  const recording = page.getByRole('checkbox', { name: 'Allow call recording' });
+  assert.equal(await recording.isChecked(), false);
+  assert.equal(await recording.isDisabled(), true);
+  assert.equal(await page.locator('#rec-allow-managed').textContent(), 'Set by your organization.');
+  assert.match(words, /Call recording/);
   await screenshotBoth(page, 'options-managed', { fullPage: true });
   await page.close();
 });

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(chromium firefox-esr xvfb sox kamailio kamailio-tls-modules kamailio-websocket-modules
-  baresip sip-tester rtpengine-daemon gcc libc6-dev iproute2)
+  baresip sip-tester rtpengine-daemon gcc libc6-dev iproute2 ffmpeg)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -82,6 +82,26 @@ export class CallMedia {
     return [...this._entries.keys()];
   }
 
+  /** The RTCRtpSender of a call's microphone, or null (the conference mix replaces its track). */
+  sender(callId) {
+    return this._entries.get(callId)?.sender ?? null;
+  }
+
+  /** The remote stream of a call, or null before its track arrived. */
+  remoteStream(callId) {
+    return this._entries.get(callId)?.remote ?? null;
+  }
+
+  /** The stream the page plays when no mix plays (the newest call's), or null. */
+  get playingStream() {
+    return this._playing?.remote ?? null;
+  }
+
+  /** The shared microphone stream while calls hold it (a Promise), or null. */
+  get microphoneStream() {
+    return this._mic;
+  }
+
   /** The peer connection of a call, or null (for tests and stats). */
   peerConnection(callId) {
     return this._entries.get(callId)?.pc ?? null;
@@ -135,7 +155,9 @@ export class CallMedia {
   }
 
   async _start(callId) {
-    const entry = { callId, pc: null, closed: false, remote: null, answered: false, wake: null };
+    const entry = {
+      callId, pc: null, sender: null, closed: false, remote: null, answered: false, wake: null,
+    };
     this._entries.set(callId, entry);
     let mic;
     try {
@@ -151,7 +173,8 @@ export class CallMedia {
       pc.addEventListener('track', (ev) => this._remoteTrack(entry, ev));
       pc.addEventListener('connectionstatechange', () => this._connectionState(entry));
       const track = mic.getAudioTracks()[0];
-      pc.addTransceiver(track, { direction: 'sendrecv' });
+      const transceiver = pc.addTransceiver(track, { direction: 'sendrecv' });
+      entry.sender = transceiver?.sender ?? null;
       const offer = await pc.createOffer();
       if (entry.closed) return;
       await pc.setLocalDescription(offer);

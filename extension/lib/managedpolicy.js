@@ -2,7 +2,7 @@
 // (storage.managed, declared in managed_schema.json; docs/deploy.md) and how it applies.
 // The policy sets the Dialer/PBX sites, the session-binding switch, account defaults
 // (domain, registrar, outbound proxy, transport, media security, codecs, region; never a
-// password) and the click-to-call switches. Whatever it sets is in force and locked: the
+// password), the click-to-call switches and call recording (`call_recording`). Whatever it sets is in force and locked: the
 // host's config is brought in line with it (the host stays the one source of the
 // settings and of the session rules), the options page shows those fields locked, and
 // click-to-call follows it. No browser API: the storage area and the request function
@@ -19,6 +19,7 @@ export const POLICY = Object.freeze({
   CLOSE_WITHOUT_SESSION: 'close_without_session',
   ACCOUNT_DEFAULTS: 'account_defaults',
   CLICK_TO_CALL: 'click_to_call',
+  CALL_RECORDING: 'call_recording',
 });
 
 /** account_defaults keys (the config's account field names) → the options form's keys. */
@@ -36,7 +37,8 @@ const SITE_FIELDS = ['url', 'match', 'login', 'session_cookie'];
 
 /** A policy that sets nothing. */
 export const NO_POLICY = Object.freeze({
-  sites: null, closeWithoutSession: null, account: Object.freeze({}), clickToCall: Object.freeze({}), ignored: Object.freeze([]),
+  sites: null, closeWithoutSession: null, account: Object.freeze({}), clickToCall: Object.freeze({}), callRecording: null,
+  ignored: Object.freeze([]),
 });
 
 function shortString(v) {
@@ -106,7 +108,8 @@ function clickToCallOf(c, ignored) {
  * The policy from storage.managed's values, checked: what is malformed is left out (and
  * named in `ignored`), so a typo in one field never locks the user out of the rest.
  * @returns {{sites: object[]|null, closeWithoutSession: boolean|null, account: object,
- *   clickToCall: {links?: boolean, detect?: boolean, region?: string}, ignored: string[]}}
+ *   clickToCall: {links?: boolean, detect?: boolean, region?: string}, callRecording: boolean|null,
+ *   ignored: string[]}}
  */
 export function policyOf(raw) {
   if (!isPlainObject(raw)) return NO_POLICY;
@@ -127,11 +130,16 @@ export function policyOf(raw) {
   let closeWithoutSession = null;
   if (typeof raw.close_without_session === 'boolean') closeWithoutSession = raw.close_without_session;
   else if (raw.close_without_session !== undefined) ignored.push('close_without_session');
+  // false: recording is off and locked (no Record button); true: allowed and locked.
+  let callRecording = null;
+  if (typeof raw.call_recording === 'boolean') callRecording = raw.call_recording;
+  else if (raw.call_recording !== undefined) ignored.push('call_recording');
   return {
     sites,
     closeWithoutSession,
     account: accountOf(raw.account_defaults, ignored),
     clickToCall: clickToCallOf(raw.click_to_call, ignored),
+    callRecording,
     ignored,
   };
 }
@@ -139,7 +147,8 @@ export function policyOf(raw) {
 /** True when the policy sets anything. */
 export function isManaged(policy) {
   return Boolean(policy) && (policy.sites !== null || policy.closeWithoutSession !== null
-    || Object.keys(policy.account).length > 0 || Object.keys(policy.clickToCall).length > 0);
+    || Object.keys(policy.account).length > 0 || Object.keys(policy.clickToCall).length > 0
+    || typeof policy.callRecording === 'boolean');
 }
 
 /**

@@ -126,6 +126,7 @@ export function managedLock({
     applyAccount(policy, named);
     applySites(policy, named);
     applyClickToCall(policy, named);
+    if (typeof policy.callRecording === 'boolean') named.push(t('optionsManagedRecording'));
     const words = isManaged(policy) ? t('optionsManagedNote', named.join('; ')) : '';
     setText(els.managedNote, words);
     els.managedNote.hidden = words === '';

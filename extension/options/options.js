@@ -27,6 +27,7 @@ import { sitesSection } from './sitessection.js';
 import { configSync } from './configsync.js';
 import { softphoneSection } from './softphonesection.js';
 import { clickToCallSection } from './clicktocallsection.js';
+import { recordingSection } from './recordingsection.js';
 import { audioSection } from './audiosection.js';
 import { managedLock } from './managedlock.js';
 
@@ -87,6 +88,10 @@ const els = {
   ctcRegionError: $('ctc-region-error'),
   ctcStatus: $('ctc-status'),
   ctcAllow: $('ctc-allow'),
+  recAllow: $('rec-allow'),
+  recAllowManaged: $('rec-allow-managed'),
+  recAnnounce: $('rec-announce'),
+  recStatus: $('rec-status'),
 };
 
 const page = createPageState();
@@ -153,6 +158,7 @@ function storeLocal(values) {
 
 const softphone = softphoneSection({ els, page, storeLocal });
 const clickToCall = clickToCallSection({ els, page, storeLocal });
+const recording = recordingSection({ els, page, storeLocal });
 const audio = audioSection({ els, page, storeLocal });
 
 window.addEventListener('pagehide', () => {
@@ -166,6 +172,7 @@ async function showPolicy() {
   page.policy = await readPolicy(browser.storage.managed);
   lock.apply();
   await clickToCall.show();
+  await recording.show();
   lock.apply();
 }
 

@@ -7,7 +7,8 @@
 // speaker where the browser has setSinkId), and it plays the tones (lib/tones.js): the
 // ringtone of an incoming call, the ringback of an outgoing call that rings without early
 // media, the busy tone when a call we placed was refused as busy, and the auto-answer beep. When the Dialer/PBX session ends it shows the host's close-soon warning with a
-// countdown, and closes itself on the host's `close`.
+// countdown, and closes itself on the host's `close`. Merge (three-way conference),
+// Split and Record live in mixcontrols.js.
 //
 // For tests, the page records what it plays: <html data-ringing="true|false"> and
 // window.__tabphoneTones, one {kind, at, state} per tone start (docs/protocol.md).
@@ -33,6 +34,7 @@ import {
 } from '../lib/tones.js';
 import { MIC_DEVICE_KEY, SPEAKER_DEVICE_KEY, normalizeDeviceId } from '../lib/localsettings.js';
 import { t, localizePage } from '../lib/i18n.js';
+import { mixControls } from './mixcontrols.js';
 
 // The page's own words first (data-i18n*, the call template too), before anything renders.
 localizePage(document.documentElement);
@@ -48,6 +50,11 @@ const els = {
   callAnnounce: $('call-announce'),
   audio: $('remote-audio'),
   template: $('call-template'),
+  recordingIndicator: $('recording-indicator'),
+  recordingWords: $('recording-words'),
+  conferenceBar: $('conference-bar'),
+  conferenceWords: $('conference-words'),
+  merge: $('merge-calls'),
 };
 
 const closing = new ClosingWarning({
@@ -157,6 +164,7 @@ const client = new PageClient({
     const wasLive = liveCalls(state);
     state = applyEvent(state, msg);
     media.update(liveCalls(state));
+    extras.update();
     // An outgoing call refused as busy: the busy tone, once, as a phone plays it.
     const ended = msg.type === MSG.CALL ? msg.data?.call : null;
     if (isBusyEnd(ended) && wasLive.some((c) => c.id === ended.id)) tones.busy();
@@ -177,12 +185,32 @@ const media = new CallMedia({
     const req = webrtcOffer(callId, sdp);
     return client.request(req.type, req.data);
   },
-  onRemoteStream: playRemote,
+  onRemoteStream: (stream) => {
+    // While calls are merged the page plays the conference's mix, not one call.
+    playRemote(extras?.playback ?? stream);
+    extras?.mediaChanged();
+  },
   onProblem(callId, words) {
     if (words) problems.set(callId, words);
     else problems.delete(callId);
     render();
   },
+});
+
+// Merge, Split, Hold of a conference, Record (mixcontrols.js).
+const extras = mixControls({
+  media,
+  request: (type, data) => client.request(type, data),
+  tones,
+  play: playRemote,
+  liveCalls: () => liveCalls(state),
+  problem(id, words) {
+    if (words) problems.set(id, words);
+    else problems.delete(id);
+    render();
+  },
+  render: () => render(),
+  els,
 });
 
 function showSoundBlocked() {
@@ -272,7 +300,10 @@ function toggleMute(id) {
 
 function toggleHold(id) {
   const call = callById(id);
-  if (call) inCall(id, 'hold', () => hold(id, call.held !== true));
+  if (!call) return;
+  // Hold on a merged call holds the whole conference (and Resume resumes it).
+  const on = call.held !== true;
+  for (const target of extras.holdIds(id)) inCall(target, 'hold', () => hold(target, on));
 }
 
 /** A keypad key: its tone here at once, the key to the PBX through the host (in order). */
@@ -324,13 +355,15 @@ function callItem(call) {
   const hangupButton = li.querySelector('.hangup');
   const answerButton = li.querySelector('.answer');
   const declineButton = li.querySelector('.decline');
-  const controls = ['.mute', '.hold', '.keypad-toggle', '.transfer-toggle'].map((c) => li.querySelector(c));
+  const controls = ['.mute', '.hold', '.keypad-toggle', '.transfer-toggle', '.record', '.split'].map((c) => li.querySelector(c));
   for (const b of [hangupButton, answerButton, declineButton, ...controls]) b.setAttribute('aria-describedby', described);
   hangupButton.addEventListener('click', () => { send(call, hangup); });
   answerButton.addEventListener('click', () => { answerCall(call); });
   declineButton.addEventListener('click', () => { declineCall(call); });
   li.querySelector('.mute').addEventListener('click', () => { toggleMute(call.id); });
   li.querySelector('.hold').addEventListener('click', () => { toggleHold(call.id); });
+  li.querySelector('.record').addEventListener('click', () => { extras.toggleRecord(call.id); });
+  li.querySelector('.split').addEventListener('click', () => { extras.split(call.id); });
   li.querySelector('.keypad-toggle').addEventListener('click', () => { togglePanel(li, '.keypad', '.keypad-toggle', '.key'); });
   li.querySelector('.transfer-toggle').addEventListener('click', () => {
     togglePanel(li, '.transfer-form', '.transfer-toggle', '.transfer-target');
@@ -354,6 +387,7 @@ function callItem(call) {
 /** The host ended the phone (no Dialer/PBX session): the background removes the window too. */
 function closeWindow() {
   closing.hide();
+  extras.close();
   tones.close();
   media.closeAll();
   client.close();
@@ -421,6 +455,7 @@ function renderControls(li, call) {
   }
   const keys = sentKeys.get(call.id) ?? '';
   setText(li.querySelector('.keypad-sent'), keys ? t('softphoneKeysSent', keys) : '');
+  extras.renderCall(li, call);
 }
 
 function render() {
@@ -481,10 +516,11 @@ function render() {
   const ended = calls.length === 0 ? state.lastEnded : null;
   setText(els.lastCall, ended ? t('callLine', callPartyWords(ended), callStateWords(ended, now)) : '');
   setText(els.callAnnounce, callAnnouncement(calls.at(-1) ?? ended));
+  const recordingNow = extras.renderWindow(now);
 
   updateTones();
 
-  const ticking = countdown || calls.some((c) => c.state === CALL_STATE.CONNECTED);
+  const ticking = countdown || recordingNow || calls.some((c) => c.state === CALL_STATE.CONNECTED);
   const wantMs = countdown ? COUNTDOWN_TICK_MS : TICK_MS;
   if (timer !== null && (!ticking || timerMs !== wantMs)) {
     clearInterval(timer);
@@ -525,6 +561,7 @@ document.addEventListener('keydown', (ev) => {
 
 // Closing the window ends this page's media; the host notices the browser leg is gone.
 window.addEventListener('pagehide', () => {
+  extras.close();
   tones.close();
   media.closeAll();
   client.close();

@@ -20,6 +20,19 @@ export class FakeStream {
   getTracks() { return [...this.tracks]; }
 }
 
+/** An RTCRtpSender: its track, and every replaceTrack. */
+export class FakeSender {
+  constructor(track) {
+    this.track = track;
+    this.replaced = [];
+  }
+
+  async replaceTrack(track) {
+    this.track = track;
+    this.replaced.push(track);
+  }
+}
+
 export class FakePC {
   constructor(config) {
     this.config = config;
@@ -45,7 +58,11 @@ export class FakePC {
 
   listenerCount(type) { return this.listeners.get(type)?.size ?? 0; }
 
-  addTransceiver(track, init) { this.transceivers.push({ track, init }); }
+  addTransceiver(track, init) {
+    const t = { track, init, sender: new FakeSender(track) };
+    this.transceivers.push(t);
+    return t;
+  }
 
   async createOffer() { return { type: 'offer', sdp: OFFER_SDP }; }
 

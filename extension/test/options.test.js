@@ -461,6 +461,43 @@ test('click-to-call: a refused permission turns the switch back off and says why
   permissionAnswer = true;
 });
 
+test('call recording: off by default; turning it on asks for the downloads permission in the click; refused, it stays off', async () => {
+  assert.equal($('rec-allow').checked, false);
+  assert.equal($('rec-announce').disabled, true, 'the beep needs recording on');
+  permissionAnswer = false;
+  let asked = permissionRequests.length;
+  $('rec-allow').checked = true;
+  $('rec-allow').dispatch('click');
+  assert.equal(permissionRequests.length, asked + 1, 'asked synchronously, in the click');
+  assert.deepEqual(permissionRequests.at(-1), { permissions: ['downloads'] });
+  await flush();
+  await flush();
+  assert.equal($('rec-allow').checked, false);
+  assert.match($('rec-status').textContent, /did not allow saving files/);
+  assert.equal(local.data.callRecordingAllowed, false);
+  permissionAnswer = true;
+  asked = permissionRequests.length;
+  $('rec-allow').checked = true;
+  $('rec-allow').dispatch('click');
+  assert.equal(permissionRequests.length, asked + 1);
+  await flush();
+  await flush();
+  assert.equal(local.data.callRecordingAllowed, true);
+  assert.equal($('rec-status').textContent, '');
+  assert.equal($('rec-announce').disabled, false);
+  $('rec-announce').checked = true;
+  $('rec-announce').dispatch('change');
+  await flush();
+  assert.equal(local.data.callRecordingAnnounce, true);
+  // Turning it off asks nothing.
+  asked = permissionRequests.length;
+  $('rec-allow').checked = false;
+  $('rec-allow').dispatch('click');
+  await flush();
+  assert.equal(permissionRequests.length, asked);
+  assert.equal(local.data.callRecordingAllowed, false);
+});
+
 test('click-to-call: the region is two letters (stored upper-case) or empty', async () => {
   $('ctc-region').value = 'gb';
   $('ctc-region').dispatch('change');

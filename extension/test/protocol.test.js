@@ -123,8 +123,9 @@ test('the manifest keeps the names other tools rely on', () => {
   assert.equal(m.content_scripts, undefined);
   assert.equal(m.web_accessible_resources, undefined);
   // Asked for later (options page), never at install: the session-cookie watch, and the
-  // sites' / click-to-call's host permissions.
-  assert.deepEqual(m.optional_permissions, ['cookies']);
+  // sites' / click-to-call's host permissions, and downloads when call recording is
+  // turned on (recordings are saved to the downloads folder).
+  assert.deepEqual(m.optional_permissions, ['cookies', 'downloads']);
   assert.deepEqual(m.optional_host_permissions, ['http://*/*', 'https://*/*']);
   assert.equal(m.host_permissions, undefined);
   // The Chrome extension ID follows from the key: sha256 of the DER key, 32 hex digits as a-p.

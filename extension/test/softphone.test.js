@@ -47,7 +47,19 @@ before(async () => {
       super();
       audioContexts.push(this);
     }
+
+    // The conference mix (lib/conference.js): stream sources and destinations.
+    createMediaStreamSource(stream) {
+      const node = { stream, outs: new Set(), connect(n) { this.outs.add(n); return n; }, disconnect() { this.outs.clear(); } };
+      (this.sources ??= []).push(node);
+      return node;
+    }
+
+    createMediaStreamDestination() {
+      return { stream: new FakeStream(), connect() {}, disconnect() {} };
+    }
   };
+  globalThis.Audio = class { play() { return Promise.resolve(); } };
   globalThis.chrome = {
     i18n: fakeI18n(),
     storage: { local: new FakeStorage({ ringVolume: 0.3, speakerDeviceId: 'spk-1' }), onChanged: storageChanged },
@@ -453,6 +465,70 @@ test('attended transfer: with a second call connected, "Transfer to" joins the t
   assert.equal(note.hidden, false);
   assert.equal(note.textContent, 'Transferred by 2001');
   await end(followed);
+});
+
+test('Merge calls: with two connected calls, Merge resumes the held one and sends each party the mix; Hold holds both; Split takes one out', async () => {
+  const first = { id: 'm1', number: '2001', state: 'connected', direction: 'outgoing', started_at: 1, answered_at: Date.now(), held: true };
+  const second = { id: 'm2', number: '2002', state: 'connected', direction: 'outgoing', started_at: 2, answered_at: Date.now() };
+  const pcsBefore = FakePC.made.length;
+  port().receive({ type: 'call', data: { call: first } });
+  assert.equal($('merge-calls').hidden, true, 'one call: nothing to merge');
+  port().receive({ type: 'call', data: { call: second } });
+  await flush();
+  const [pc1, pc2] = FakePC.made.slice(pcsBefore);
+  const mic = pc1.transceivers[0].track;
+  const r1 = new FakeStream();
+  const r2 = new FakeStream();
+  pc1.dispatch('track', { track: r1.tracks[0], streams: [r1] });
+  pc2.dispatch('track', { track: r2.tracks[0], streams: [r2] });
+  assert.equal($('merge-calls').hidden, false);
+  assert.equal(item('m1').querySelector('button.record').hidden, true, 'recording is off by default: no Record button');
+
+  $('merge-calls').dispatch('click', { detail: 1 });
+  await flush();
+  await flush();
+  const resume = port().last('hold');
+  assert.deepEqual(resume.data, { call_id: 'm1', hold: false }, 'Merge takes the held party off hold');
+  port().receive({ type: 'reply', id: resume.id, ok: true, data: {} });
+  port().receive({ type: 'call', data: { call: { ...first, held: false } } });
+  await flush();
+  const s1 = pc1.transceivers[0].sender;
+  const s2 = pc2.transceivers[0].sender;
+  assert.notEqual(s1.track, mic, 'party 1 is sent the mix');
+  assert.notEqual(s2.track, mic, 'party 2 is sent the mix');
+  assert.notEqual(s1.track, s2.track, 'each its own mix');
+  const fed = new Set(ctx().sources.filter((n) => n.outs.size > 0).map((n) => n.stream));
+  assert.ok(fed.has(r1) && fed.has(r2), 'both parties feed the mix');
+  assert.ok(![r1, r2].includes($('remote-audio').srcObject), 'the window plays the mix, not one party');
+  assert.equal($('conference-words').textContent, 'Conference: 2001, 2002');
+  assert.equal(doc.documentElement.dataset.conference, 'm1,m2');
+  assert.equal($('merge-calls').hidden, true);
+  assert.equal(item('m1').querySelector('button.split').hidden, false);
+
+  // Hold on one party holds the conference.
+  const sent = port().sent.length;
+  item('m1').querySelector('button.hold').dispatch('click', { detail: 1 });
+  const holds = port().sent.slice(sent).filter((m) => m.type === 'hold').map((m) => m.data);
+  assert.deepEqual(holds, [{ call_id: 'm1', hold: true }, { call_id: 'm2', hold: true }]);
+  for (const m of port().sent.slice(sent)) port().receive({ type: 'reply', id: m.id, ok: true, data: {} });
+  await flush();
+
+  // Split: party 2 goes on hold, party 1 is a plain call again with the plain microphone.
+  const before = port().sent.length;
+  item('m2').querySelector('button.split').dispatch('click', { detail: 1 });
+  await flush();
+  await flush();
+  const split = port().sent.slice(before).filter((m) => m.type === 'hold').map((m) => m.data);
+  assert.deepEqual(split, [{ call_id: 'm2', hold: true }]);
+  assert.equal(s1.track, mic);
+  assert.equal(s2.track, mic);
+  assert.equal($('remote-audio').srcObject, r1, 'the user stays with party 1');
+  assert.equal(doc.documentElement.dataset.conference, '');
+  assert.equal($('conference-words').textContent, '');
+  for (const m of port().sent.slice(before)) port().receive({ type: 'reply', id: m.id, ok: true, data: {} });
+  await flush();
+  await end(first);
+  await end(second);
 });
 
 const session = (state, extra = {}) => ({ type: 'state', data: { accounts: [account], status: 'available', calls: [], session: { state, sites: [], ...extra } } });

@@ -34,6 +34,27 @@ func (b *Baresip) ReceivedTone(freq float64) (audiotest.Level, error) {
 	return a.Level(freq), nil
 }
 
+// ReceivedToneLast measures freq in the last `last` of the newest recording only, for
+// audio that changed during the call (a conference merged mid-call).
+func (b *Baresip) ReceivedToneLast(freq float64, last time.Duration) (audiotest.Level, error) {
+	files := b.Recordings()
+	if len(files) == 0 {
+		return audiotest.Level{Freq: freq}, fmt.Errorf("baresip %s: no recording (is Options.Record set, has a call started?)", b.User)
+	}
+	w, err := audiotest.ReadWAV(files[len(files)-1])
+	if err != nil {
+		return audiotest.Level{Freq: freq}, err
+	}
+	n := int(last.Seconds() * float64(w.Rate))
+	samples := w.Samples
+	if n > 0 && n < len(samples) {
+		samples = samples[len(samples)-n:]
+	}
+	a := audiotest.NewAnalyzer(w.Rate)
+	a.WriteInt16(samples)
+	return a.Level(freq), nil
+}
+
 // WaitTone polls the newest recording until freq is present in it, and fails the test
 // with the level it reached if that takes longer than timeout.
 func (b *Baresip) WaitTone(freq float64, timeout time.Duration) audiotest.Level {

@@ -5,13 +5,18 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/tabphone/tabphone/internal/audiotest"
 )
 
 // The commands, one per stdin line, each answered by one JSON line on stdout ({"error":
 // why} when it fails):
 //
-//	tone USER HZ   how strongly HZ sits in what baresip USER received in its newest
-//	               call (its recording, measured as the Go tests do)
+//	tone USER HZ [SECONDS]
+//	               how strongly HZ sits in what baresip USER received in its newest
+//	               call (its recording, measured as the Go tests do); with SECONDS,
+//	               in its last SECONDS only
 //	sdps NAME      the SIP messages with SDP that Kamailio NAME (plain or gateway)
 //	               received and sent, oldest first, as the wire had them
 //	logs           every peer's log so far, for a failing test to print
@@ -53,13 +58,22 @@ func errorAnswer(msg string) map[string]string { return map[string]string{"error
 func (p *peers) answer(line string) any {
 	f := strings.Fields(line)
 	switch {
-	case f[0] == "tone" && len(f) == 3:
+	case f[0] == "tone" && (len(f) == 3 || len(f) == 4):
 		b, ok := p.baresip[f[1]]
 		hz, err := strconv.ParseFloat(f[2], 64)
 		if !ok || err != nil || hz <= 0 {
-			return errorAnswer("tone wants a baresip user (2001, 2002) and a frequency: " + line)
+			return errorAnswer("tone wants a baresip user (2001…2004), a frequency and maybe seconds: " + line)
 		}
-		l, err := b.ReceivedTone(hz)
+		var l audiotest.Level
+		if len(f) == 4 {
+			secs, perr := strconv.ParseFloat(f[3], 64)
+			if perr != nil || secs <= 0 || secs > 600 {
+				return errorAnswer("tone: seconds must be a number from 0 to 600: " + line)
+			}
+			l, err = b.ReceivedToneLast(hz, time.Duration(secs*float64(time.Second)))
+		} else {
+			l, err = b.ReceivedTone(hz)
+		}
 		if err != nil {
 			return errorAnswer(err.Error())
 		}

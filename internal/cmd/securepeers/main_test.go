@@ -46,7 +46,8 @@ func TestRunStartsAnswersAndStopsOnEOF(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.Password == "" || r.Plain.UDP == "" || r.Gateway.WS == "" || r.Gateway.WSS == "" || r.RTPEngine == "" ||
-		r.Baresip["2001"].Registrar != "gateway" || r.Baresip["2002"].Media != "sdes" {
+		r.Baresip["2001"].Registrar != "gateway" || r.Baresip["2002"].Media != "sdes" ||
+		r.Baresip["2003"].ToneHz != 700 || r.Baresip["2004"].ToneHz != 1300 || r.Baresip["2004"].Media != "rtp" {
 		t.Fatalf("ready line %s", raw)
 	}
 	if _, err := os.Stat(r.Gateway.CAFile); err != nil {
@@ -54,11 +55,13 @@ func TestRunStartsAnswersAndStopsOnEOF(t *testing.T) {
 	}
 
 	for cmd, want := range map[string]string{
-		"tone 2001 440": "error", // no call yet, so no recording
-		"tone 9999 440": "error",
-		"sdps gateway":  "messages",
-		"logs":          "kamailio_gateway",
-		"dance":         "error",
+		"tone 2001 440":    "error", // no call yet, so no recording
+		"tone 9999 440":    "error",
+		"tone 2003 700 2":  "error", // no call yet
+		"tone 2003 700 -1": "error", // seconds out of range
+		"sdps gateway":     "messages",
+		"logs":             "kamailio_gateway",
+		"dance":            "error",
 	} {
 		if _, err := io.WriteString(inW, cmd+"\n"); err != nil {
 			t.Fatal(err)

@@ -15,8 +15,12 @@ import (
 	"github.com/tabphone/tabphone/internal/testpeer"
 )
 
-// baresipTone is the sine every baresip sends in its calls.
+// baresipTone is the sine baresips 2001 and 2002 send in their calls.
 const baresipTone = 440
+
+// conferenceTones are the sines of baresips 2003 and 2004 (plain RTP on the plain
+// Kamailio), the parties of the conference test.
+var conferenceTones = map[string]int{"2003": 700, "2004": 1300}
 
 // peers is what runs. Two Kamailios, because the gateway's rtpengine turns every offer
 // toward a UDP peer into plain RTP/AVP, which an SDES-only peer refuses:
@@ -26,7 +30,7 @@ const baresipTone = 440
 //     WebRTC gateway: WebRTC media (DTLS-SRTP, ICE) toward WS/WSS clients, plain RTP
 //     toward baresip 2001.
 //
-// Both baresips answer at once, send 440 Hz and record what they receive. They quit
+// Every baresip answers at once, sends its tone and records what it receives. They quit
 // after 10 minutes (baresiptest runs them with -t 600), far longer than an E2E file.
 type peers struct {
 	password       string
@@ -69,6 +73,12 @@ func start(t testpeer.T) *peers {
 		AnswerMode: "auto", ToneHz: baresipTone, Record: true})
 	p.baresip["2002"] = baresiptest.Start(t, baresiptest.Options{User: "2002", Password: p.password, Registrar: p.plain.Addr,
 		AnswerMode: "auto", ToneHz: baresipTone, Record: true, MediaEnc: "srtp-mand"})
+	// The conference's two parties: plain RTP, each with its own tone, so a merged call
+	// shows who hears whom.
+	for user, hz := range conferenceTones {
+		p.baresip[user] = baresiptest.Start(t, baresiptest.Options{User: user, Password: p.password, Registrar: p.plain.Addr,
+			AnswerMode: "auto", ToneHz: hz, Record: true})
+	}
 	return p
 }
 
@@ -81,6 +91,9 @@ func (p *peers) ready() ready {
 	r.Baresip = map[string]baresipInfo{
 		"2001": {Registrar: "gateway", Media: "rtp", ToneHz: baresipTone, URI: p.baresip["2001"].URI},
 		"2002": {Registrar: "plain", Media: "sdes", ToneHz: baresipTone, URI: p.baresip["2002"].URI},
+	}
+	for user, hz := range conferenceTones {
+		r.Baresip[user] = baresipInfo{Registrar: "plain", Media: "rtp", ToneHz: hz, URI: p.baresip[user].URI}
 	}
 	return r
 }
