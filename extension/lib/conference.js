@@ -28,25 +28,28 @@ export const callSource = (id) => `call:${id}`;
  * @param {string[]} o.merged the calls joined in a conference (fewer than two: none)
  * @param {{callId: string, announce?: boolean}|null} [o.recording] the call being recorded
  * @param {boolean} [o.announcing] the announcement tone sounds now
+ * @param {boolean} [o.micMuted] the user muted the conference: the parties still hear
+ *   each other, and neither they nor the recording get the microphone
  * @returns {{sends: Map<string, string[]>, playback: string[]|null, record: string[]|null}}
  *   sends: per call routed through the mix, its sources (the others go out with the
  *   plain microphone); playback: what the user hears when the mix plays (null: the page
  *   plays the one call's own stream); record: the recording's sources (null: none).
  */
-export function mixPlan({ merged = [], recording = null, announcing = false }) {
+export function mixPlan({ merged = [], recording = null, announcing = false, micMuted = false }) {
   const unique = [...new Set(merged)];
   const conference = unique.length >= 2 ? unique : [];
+  const mic = micMuted && conference.length >= 2 ? [] : [MIC];
   const sends = new Map();
   for (const id of conference) {
-    sends.set(id, [MIC, ...conference.filter((o) => o !== id).map(callSource)]);
+    sends.set(id, [...mic, ...conference.filter((o) => o !== id).map(callSource)]);
   }
   let record = null;
   if (recording?.callId) {
     const recorded = conference.includes(recording.callId) ? conference : [recording.callId];
-    record = [MIC, ...recorded.map(callSource)];
+    record = [...mic, ...recorded.map(callSource)];
     // An announced recording routes the recorded parties through the mix, so the tone
     // reaches them; they keep that route until the recording ends (no second switch).
-    if (recording.announce) for (const id of recorded) if (!sends.has(id)) sends.set(id, [MIC]);
+    if (recording.announce) for (const id of recorded) if (!sends.has(id)) sends.set(id, [...mic]);
   }
   if (announcing) for (const [id, sources] of sends) sends.set(id, [...sources, TONE]);
   return { sends, playback: conference.length >= 2 ? conference.map(callSource) : null, record };

@@ -10,7 +10,7 @@
 // <html data-recording="call id"> the recorded one.
 
 import { browser } from '../lib/browser.js';
-import { hold as holdRequest } from '../lib/protocol.js';
+import { hold as holdRequest, mute as muteRequest } from '../lib/protocol.js';
 import {
   AudioMix, mixPlan, mergeCandidates, mergedAfter, splitOff, holdTargets, heldMembers, MIC, callSource, ANNOUNCE_MS,
 } from '../lib/conference.js';
@@ -54,6 +54,9 @@ export function mixControls({
   let merged = [];
   let recording = null; // {callId, announce}
   let announcing = false;
+  // Mute of a conference silences the microphone in the mix, not a call at the host
+  // (which would cut that party off from the other too).
+  let micMuted = false;
   let playback = null;
   let settings = recordingSettingsOf({}, null);
   let saved = ''; // words after the last save
@@ -78,7 +81,7 @@ export function mixControls({
 
   /** Brings the graph in line with the conference and the recording (after any change). */
   async function rewire({ prefer = null } = {}) {
-    const plan = mixPlan({ merged, recording, announcing });
+    const plan = mixPlan({ merged, recording, announcing, micMuted });
     const used = plan.sends.size > 0 || plan.playback || plan.record;
     if (!used && !mix.context) return;
     let micStream = null;
@@ -100,20 +103,48 @@ export function mixControls({
     return out;
   }
 
-  /** Holds or resumes calls, one request each; a refusal shows on its call. */
-  function holdAll(ids, on) {
+  /** One in-call request (hold or mute) per call; a refusal shows on its call. */
+  function requestAll(build, ids, on) {
     return Promise.all(ids.map(async (id) => {
-      const req = holdRequest(id, on);
+      const req = build(id, on);
       const reply = await request(req.type, req.data);
       if (!reply.ok) problem(id, errorWords(reply.error));
       return reply;
     }));
+  }
+  const holdAll = (ids, on) => requestAll(holdRequest, ids, on);
+
+  /** Mute/Unmute of a merged call: the microphone leaves (or rejoins) the mix. */
+  async function toggleMute() {
+    micMuted = !micMuted;
+    render();
+    await rewire();
+  }
+
+  /**
+   * A conference that ends while muted leaves its survivors muted at the host, and a call
+   * muted at the host that joins one unmutes there, the mute moving into the mix: the
+   * user stays muted either way.
+   */
+  function moveMute(calls, before, after) {
+    const byId = new Map(calls.map((c) => [c.id, c]));
+    if (after.length === 0 && before.length >= 2 && micMuted) {
+      micMuted = false;
+      requestAll(muteRequest, before.filter((id) => byId.get(id)?.state === 'connected'), true);
+    } else if (after.length >= 2) {
+      const mutedAtHost = after.filter((id) => byId.get(id)?.muted === true);
+      if (mutedAtHost.length > 0) {
+        micMuted = true;
+        requestAll(muteRequest, mutedAtHost, false);
+      }
+    }
   }
 
   async function merge() {
     const calls = liveCalls();
     const joined = mergeCandidates(calls, merged);
     if (joined.length < 2) return;
+    moveMute(calls, merged, joined);
     merged = joined;
     render();
     await rewire();
@@ -125,7 +156,9 @@ export function mixControls({
   async function split(id) {
     if (!merged.includes(id)) return;
     const stay = merged.find((m) => m !== id) ?? null;
-    merged = splitOff(merged, id);
+    const next = splitOff(merged, id);
+    moveMute(liveCalls(), merged, next);
+    merged = next;
     await rewire({ prefer: stay });
     render();
     await holdAll([id], true);
@@ -190,6 +223,7 @@ export function mixControls({
     const next = mergedAfter(merged, calls);
     const survivors = merged.filter((id) => calls.some((c) => c.id === id && c.state === 'connected'));
     const changed = next.join() !== merged.join();
+    if (changed) moveMute(calls, merged, next);
     merged = next;
     if (recording && !calls.some((c) => c.id === recording.callId && c.state !== 'ended')) {
       // The recorded call ended: in a conference the recording follows a party left.
@@ -258,7 +292,11 @@ export function mixControls({
   }
 
   return {
-    merge, split, holdIds, toggleRecord, update, renderCall, renderWindow, close,
+    merge, split, holdIds, toggleRecord, toggleMute,
+    /** The call is in a conference (its Mute is the mix's). */
+    inConference: (id) => merged.includes(id),
+    /** The conference's microphone is muted. */
+    get micMuted() { return micMuted; }, update, renderCall, renderWindow, close,
     /** The stream the page should play: the conference's mix while merged, else null. */
     get playback() { return playback; },
     /** A remote stream or sender changed (a track arrived, a leg was rebuilt). */

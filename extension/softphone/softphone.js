@@ -295,7 +295,9 @@ async function inCall(id, what, build) {
 
 function toggleMute(id) {
   const call = callById(id);
-  if (call) inCall(id, 'mute', () => mute(id, call.muted !== true));
+  if (!call) return;
+  if (extras.inConference(id)) extras.toggleMute();
+  else inCall(id, 'mute', () => mute(id, call.muted !== true));
 }
 
 function toggleHold(id) {
@@ -425,7 +427,9 @@ function focusIsFree() {
 
 /** Mute, Hold, Keypad and Transfer of a connected call. */
 function renderControls(li, call) {
-  const c = callControls(call, busy.get(call.id));
+  // In a conference, Mute is the mix's microphone for every party.
+  const shown = extras.inConference(call.id) ? { ...call, muted: extras.micMuted } : call;
+  const c = callControls(shown, busy.get(call.id));
   li.querySelector('.call-controls').hidden = !c.show;
   const muteButton = li.querySelector('.mute');
   setText(muteButton, c.muteLabel);

@@ -69,6 +69,15 @@ test('mixPlan: each merged party is sent the microphone and the other party; the
   assert.equal(p.record, null);
 });
 
+test('mixPlan: a muted conference sends each party only the others, and records no microphone; a plain call ignores it', () => {
+  const p = mixPlan({ merged: ['a', 'b'], micMuted: true, recording: { callId: 'a' } });
+  assert.deepEqual([...p.sends.entries()], [['a', [callSource('b')]], ['b', [callSource('a')]]]);
+  assert.deepEqual(p.record, [callSource('a'), callSource('b')]);
+  const plain = mixPlan({ merged: ['a'], micMuted: true, recording: { callId: 'a', announce: true } });
+  assert.deepEqual(plain.sends.get('a'), [MIC]);
+  assert.deepEqual(plain.record, [MIC, callSource('a')]);
+});
+
 test('mixPlan: three parties each hear the user and both others', () => {
   const p = mixPlan({ merged: ['a', 'b', 'c'] });
   assert.deepEqual(p.sends.get('b'), [MIC, callSource('a'), callSource('c')]);

@@ -531,6 +531,57 @@ test('Merge calls: with two connected calls, Merge resumes the held one and send
   await end(second);
 });
 
+test('Mute in a conference silences the microphone in the mix, not a party at the host; a conference that ends muted leaves the survivors muted at the host', async () => {
+  const first = { id: 'q1', number: '2001', state: 'connected', direction: 'outgoing', started_at: 1, answered_at: Date.now(), muted: true };
+  const second = { id: 'q2', number: '2002', state: 'connected', direction: 'outgoing', started_at: 2, answered_at: Date.now() };
+  const pcsBefore = FakePC.made.length;
+  port().receive({ type: 'call', data: { call: first } });
+  port().receive({ type: 'call', data: { call: second } });
+  await flush();
+  const [pc1, pc2] = FakePC.made.slice(pcsBefore);
+  const micStream = pc1.transceivers[0].track;
+  const r1 = new FakeStream();
+  const r2 = new FakeStream();
+  pc1.dispatch('track', { track: r1.tracks[0], streams: [r1] });
+  pc2.dispatch('track', { track: r2.tracks[0], streams: [r2] });
+  const micFed = () => ctx().sources.some((n) => n.outs.size > 0 && n.stream?.getAudioTracks?.()[0] === micStream);
+
+  // Merge with party 1 muted at the host: it is unmuted there, the mute moves into the mix.
+  let at = port().sent.length;
+  $('merge-calls').dispatch('click', { detail: 1 });
+  await flush();
+  await flush();
+  assert.deepEqual(port().sent.slice(at).filter((m) => m.type === 'mute').map((m) => m.data), [{ call_id: 'q1', muted: false }]);
+  for (const m of port().sent.slice(at)) port().receive({ type: 'reply', id: m.id, ok: true, data: {} });
+  port().receive({ type: 'call', data: { call: { ...first, muted: false } } });
+  await flush();
+  assert.equal(item('q1').querySelector('button.mute').getAttribute('aria-pressed'), 'true');
+  assert.equal(item('q2').querySelector('button.mute').getAttribute('aria-pressed'), 'true', 'the whole conference shows muted');
+  assert.equal(micFed(), false, 'the microphone feeds no party');
+  const fed = new Set(ctx().sources.filter((n) => n.outs.size > 0).map((n) => n.stream));
+  assert.ok(fed.has(r1) && fed.has(r2), 'the parties still hear each other');
+
+  // Unmute: no request to the host, the microphone is back in the mix.
+  at = port().sent.length;
+  item('q2').querySelector('button.mute').dispatch('click', { detail: 1 });
+  await flush();
+  await flush();
+  assert.equal(port().sent.slice(at).some((m) => m.type === 'mute'), false);
+  assert.equal(item('q1').querySelector('button.mute').getAttribute('aria-pressed'), 'false');
+  assert.equal(micFed(), true);
+
+  // Mute again, then party 2 hangs up: party 1 stays muted, now at the host.
+  item('q1').querySelector('button.mute').dispatch('click', { detail: 1 });
+  await flush();
+  assert.equal(micFed(), false);
+  at = port().sent.length;
+  await end(second);
+  await flush();
+  assert.deepEqual(port().sent.slice(at).filter((m) => m.type === 'mute').map((m) => m.data), [{ call_id: 'q1', muted: true }]);
+  for (const m of port().sent.slice(at)) port().receive({ type: 'reply', id: m.id, ok: true, data: {} });
+  await end({ ...first, muted: true });
+});
+
 const session = (state, extra = {}) => ({ type: 'state', data: { accounts: [account], status: 'available', calls: [], session: { state, sites: [], ...extra } } });
 
 test('the close-soon warning: the exact words, a countdown timer from the deadline; hidden again when cancelled', () => {
