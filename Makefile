@@ -56,7 +56,8 @@ FUZZTIME ?= 5s
 FUZZ_TARGETS := media:FuzzParseCrypto media:FuzzParseAnswer media:FuzzWebRTCAnswer \
 	nativehost/protocol:FuzzDecode nativehost/messaging:FuzzFraming \
 	nativehost/phone:FuzzPBXAnswerHint nativehost/phone:FuzzParseMessageSummary \
-	nativehost/phone:FuzzParseSessionExpires nativehost/phone:FuzzParseReferTo
+	nativehost/phone:FuzzParseSessionExpires nativehost/phone:FuzzParseReferTo \
+	nativehost/phone:FuzzParseDialogInfo
 test-fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
