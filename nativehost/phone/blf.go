@@ -327,7 +327,16 @@ func (p *Phone) onDialogNotify(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if len(bytes.TrimSpace(req.Body())) == 0 {
-		return // a NOTIFY that only reports the subscription's state (pending)
+		// No document: while pending, nothing is known yet; in an active subscription
+		// the notifier has no dialog state for the extension (Kamailio's presence sends
+		// this when nobody published any), which is an idle lamp.
+		if st := req.GetHeader("Subscription-State"); st != nil && strings.HasPrefix(strings.ToLower(strings.TrimSpace(st.Value())), "active") {
+			acc.setLamp(l, func(l *lamp) {
+				l.dialogs = map[string]dialogEntry{}
+				l.info = summarize(l.ext, l.dialogs)
+			})
+		}
+		return
 	}
 	if ct := req.ContentType(); ct == nil || !strings.EqualFold(strings.TrimSpace(strings.SplitN(ct.Value(), ";", 2)[0]), dialogInfoType) {
 		p.log.Warn("busy lamp NOTIFY body is not dialog-info", "account", acc.cfg.ID, "extension", l.ext)
