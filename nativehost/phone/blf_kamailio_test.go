@@ -3,6 +3,7 @@ package phone
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/tabphone/tabphone/internal/baresiptest"
 	"github.com/tabphone/tabphone/internal/devpbxtest"
 	"github.com/tabphone/tabphone/internal/kamailiotest"
+	"github.com/tabphone/tabphone/nativehost/config"
 )
 
 // lampOf is the account's lamp for an extension.
@@ -95,14 +97,23 @@ func TestBusyLampsAndPickupThroughKamailio(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, ev, id, CallEnded)
-	if e := callee.WaitEvent("CALL_CLOSED", eventWait, func(e baresiptest.Event) bool { return e.At.After(t2) }); e.Param == "" {
-		t.Logf("2000's ringing call closed: %+v", e)
-	}
+	closed := callee.WaitEvent("CALL_CLOSED", eventWait, func(e baresiptest.Event) bool { return e.At.After(t2) })
+	t.Logf("2000's ringing call was taken away: %s", closed.Param)
 	waitLamp(t, p, "2000", func(l LampInfo) bool { return l.State == LampIdle }, "idle after the pickup")
 
-	// The phone unsubscribes (Expires: 0 in the subscription's dialog) as it closes.
-	p.Close(context.Background())
+	// Taking 2000 off the watch list replaces the account: its subscription ends with
+	// Expires: 0 in the subscription's dialog (Close does the same, TestBLFRefreshAndState…).
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"pw-k","domain":%q,"codecs":["pcmu"]}]}`, k.Addr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.UpdateAccounts(cfg); err != nil {
+		t.Fatal(err)
+	}
 	devpbxtest.WaitFor(t, "unSUBSCRIBE at Kamailio", eventWait, func() bool {
-		return strings.Contains(k.Log(), "SUBSCRIBE-RECV event=dialog expires=0 ")
+		return regexp.MustCompile(`SUBSCRIBE-RECV event=dialog expires=0 callid=\S+ ruri=sip:2000@\S+ totag=[^<]`).MatchString(k.Log())
 	})
+	if l := accountState(p).Lamps; len(l) != 0 {
+		t.Fatalf("lamps after the watch list was emptied: %+v", l)
+	}
 }

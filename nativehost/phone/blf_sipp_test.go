@@ -64,7 +64,8 @@ func TestBLFBackoffOnTheWire(t *testing.T) {
 
 // TestBLFRefreshAndStateWithSippNotifier: the SUBSCRIBE is challenged (407) and sent
 // again with credentials; the NOTIFYs set the lamp ringing (called by 2001, "Ann") and
-// then busy; the refresh comes inside the subscription at about 80 % of the 3 s granted
+// then busy (a stranger's NOTIFY in the same subscription gets 481 and changes nothing);
+// the refresh comes inside the subscription at about 80 % of the 3 s granted
 // (seen on the wire); Close unsubscribes in the subscription (the scenario checks each).
 func TestBLFRefreshAndStateWithSippNotifier(t *testing.T) {
 	logFile := filepath.Join(t.TempDir(), "sipp.log")
@@ -74,6 +75,19 @@ func TestBLFRefreshAndStateWithSippNotifier(t *testing.T) {
 	l := waitLamp(t, p, "2000", func(l LampInfo) bool { return l.State == LampRinging }, "ringing")
 	if l != (LampInfo{Extension: "2000", State: LampRinging, Direction: Incoming, RemoteNumber: "2001", RemoteName: "Ann"}) {
 		t.Fatalf("ringing lamp %+v", l)
+	}
+	// A stranger's NOTIFY in this very subscription (right Call-ID and tag) is refused
+	// and changes nothing: only the account's server may speak for a lamp.
+	p.mu.Lock()
+	lp := p.accounts[0].blf.lamps[0]
+	p.mu.Unlock()
+	lp.mu.Lock()
+	callID, tag := lp.callID, lp.fromTag
+	lp.mu.Unlock()
+	wait(t, "stranger's dialog NOTIFY refused", sippAt(t, "uac_notify_dialog_stranger.xml", p.conn.LocalAddr().String(), 481, nil,
+		"-cid_str", callID, "-key", "totag", tag))
+	if l := lampOf(p, "2000"); l.State != LampRinging {
+		t.Fatalf("a stranger's NOTIFY changed the lamp: %+v", l)
 	}
 	waitLamp(t, p, "2000", func(l LampInfo) bool { return l.State == LampBusy }, "busy after the refresh")
 	granted, refreshed := sippTicks(t, logFile, "GRANTED-AT"), sippTicks(t, logFile, "REFRESH-AT")
