@@ -86,6 +86,7 @@ export async function startDevpbx(dir, users, { sip = '127.0.0.1:0', http = '127
  * baresip as the Go tests run them. Resolves to { skip } when a peer is not installed
  * outside CI (under CI=true that is an error), else to the peers' ready line plus
  * command(line) (one JSON answer per line, see the program's commands.go) and stop().
+ * args go to the program: ['-blf'] starts the busy lamp peers instead (its blf.go).
  */
 export async function startSecurePeers(args = []) {
   if (!existsSync(securePeersBin)) throw new Error(`${securePeersBin} is missing: run make build`);

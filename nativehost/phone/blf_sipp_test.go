@@ -104,3 +104,24 @@ func TestBLFRefreshAndStateWithSippNotifier(t *testing.T) {
 	p.Close(ctx)
 	wait(t, "notifier's scenario (auth, refresh, unsubscribe)", done)
 }
+
+// TestBLFRetryAfterOnTheWire: a 503 with Retry-After: 1 holds the lamp's next attempt
+// back for that second, though the backoff alone (200 ms first) would come sooner.
+func TestBLFRetryAfterOnTheWire(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "sipp.log")
+	var addr string
+	done := sippAt(t, "uas_blf_retry_after.xml", "", 0, &addr, "-m", "3", "-trace_logs", "-log_file", logFile)
+	newPhoneAt(t, addr, "pw", `,"register":false,"blf":["2000"]`, func(o *Options) { o.SubscribeRetry = 200 * time.Millisecond })
+	wait(t, "notifier's scenario (three 503s)", done)
+	ticks := sippTicks(t, logFile, "SUBSCRIBE-AT")
+	if len(ticks) != 3 {
+		t.Fatalf("sipp logged %d SUBSCRIBEs, want 3", len(ticks))
+	}
+	for i := 1; i < len(ticks); i++ {
+		gap := ticks[i] - ticks[i-1]
+		t.Logf("503 Retry-After: 1 → retry %d after %v (backoff alone: %v ±20 %%)", i, gap, 200*time.Millisecond<<(i-1))
+		if gap < time.Second || gap > 1300*time.Millisecond {
+			t.Errorf("retry %d came %v after the last, want the 1 s Retry-After asked for", i, gap)
+		}
+	}
+}
