@@ -61,7 +61,8 @@ FUZZ_TARGETS := media:FuzzParseCrypto media:FuzzParseAnswer media:FuzzWebRTCAnsw
 	nativehost/host:FuzzRequestData \
 	nativehost/phone:FuzzPBXAnswerHint nativehost/phone:FuzzParseMessageSummary \
 	nativehost/phone:FuzzParseSessionExpires nativehost/phone:FuzzParseReferTo \
-	nativehost/phone:FuzzTarget nativehost/phone:FuzzIncomingSIP nativehost/phone:FuzzRedactSIP
+	nativehost/phone:FuzzTarget nativehost/phone:FuzzIncomingSIP nativehost/phone:FuzzRedactSIP \
+	nativehost/phone:FuzzParseDialogInfo
 test-fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \

@@ -86,10 +86,11 @@ export async function startDevpbx(dir, users, { sip = '127.0.0.1:0', http = '127
  * baresip as the Go tests run them. Resolves to { skip } when a peer is not installed
  * outside CI (under CI=true that is an error), else to the peers' ready line plus
  * command(line) (one JSON answer per line, see the program's commands.go) and stop().
+ * args go to the program: ['-blf'] starts the busy lamp peers instead (its blf.go).
  */
-export async function startSecurePeers() {
+export async function startSecurePeers(args = []) {
   if (!existsSync(securePeersBin)) throw new Error(`${securePeersBin} is missing: run make build`);
-  const proc = spawn(securePeersBin, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(securePeersBin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));

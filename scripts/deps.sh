@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(chromium firefox-esr xvfb sox kamailio kamailio-tls-modules kamailio-websocket-modules
+apt_packages=(chromium firefox-esr xvfb sox kamailio kamailio-tls-modules kamailio-websocket-modules kamailio-presence-modules
   baresip sip-tester rtpengine-daemon gcc libc6-dev iproute2 ffmpeg)
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -9,10 +9,11 @@ export const MAX_ACCOUNTS = 16;
 export const MAX_SITES = 32;
 export const MAX_FIELD_CHARS = 2048;
 const MAX_CODECS = 8;
+const MAX_BLF = 50; // the host's cap too (docs/config.md blf)
 
 const ACCOUNT_STRINGS = [
   'id', 'display_name', 'user', 'auth_user', 'password', 'domain', 'registrar', 'outbound_proxy',
-  'transport', 'srtp', 'region', 'tls_ca_file', 'ws_path',
+  'transport', 'srtp', 'region', 'tls_ca_file', 'ws_path', 'pickup_prefix',
 ];
 const ACCOUNT_INTEGERS = ['dnd_code', 'expires', 'keepalive', 'rtp_timeout'];
 const ACCOUNT_BOOLEANS = ['register', 'mwi', 'accept_refer', 'rtp_timeout_hangup'];
@@ -49,6 +50,12 @@ function pickAccount(a, where) {
       return `${where}.codecs must be a list of codec names`;
     }
     out.codecs = [...a.codecs];
+  }
+  if (a.blf !== undefined && a.blf !== null) {
+    if (!Array.isArray(a.blf) || a.blf.length > MAX_BLF || !a.blf.every((e) => typeof e === 'string' && e.length <= 64)) {
+      return `${where}.blf must be a list of at most ${MAX_BLF} extensions`;
+    }
+    out.blf = [...a.blf];
   }
   if (a.auto_answer !== undefined && a.auto_answer !== null) {
     const aa = a.auto_answer;

@@ -80,6 +80,8 @@ export const WORDS = Object.freeze({
   get SECONDS() { return t('optionsErrorSeconds', AUTO_ANSWER_MAX_S); },
   get DND_CODE() { return t('optionsErrorDndCode'); },
   get REGION() { return t('optionsErrorRegion'); },
+  get BLF_TOO_MANY() { return t('optionsBlfTooMany'); },
+  get PICKUP_FORMAT() { return t('optionsPickupInvalid'); },
   get URL_FORMAT() { return t('optionsErrorUrlFormat'); },
   get MATCH_REQUIRED() { return t('optionsErrorMatchRequired'); },
   get MATCH_FORMAT() { return t('optionsErrorMatchFormat'); },
@@ -90,6 +92,11 @@ export const WORDS = Object.freeze({
   get COOKIE_FORMAT() { return t('optionsErrorCookieFormat'); },
   get COOKIE_WATCH_OFF() { return t('optionsCookieWatchOff'); },
 });
+
+/** The words for a watch list line that is no extension. */
+export function blfInvalidWords(value) {
+  return t('optionsBlfInvalid', value);
+}
 
 const str = (v) => (typeof v === 'string' ? v : '');
 
@@ -143,7 +150,24 @@ export function accountToForm(account) {
     acceptRefer: a.accept_refer === true,
     dndCode: String(Number.isSafeInteger(a.dnd_code) && a.dnd_code > 0 ? a.dnd_code : DEFAULT_DND_CODE),
     region: str(a.region),
+    blf: (Array.isArray(a.blf) ? a.blf : []).filter((x) => typeof x === 'string').join('\n'),
+    pickupPrefix: str(a.pickup_prefix) === DEFAULT_PICKUP_PREFIX ? '' : str(a.pickup_prefix),
   };
+}
+
+/** The busy lamps' watch list and pickup code (docs/config.md blf, pickup_prefix). */
+export const MAX_BLF = 50;
+const MAX_BLF_CHARS = 32;
+const DEFAULT_PICKUP_PREFIX = '**';
+const EXTENSION = /^[A-Za-z0-9\-_.!~*()&=+$,/\u0027]+$/; // the host's user-name characters (\u0027: an apostrophe)
+
+/** The extensions of the watch list's text: one per line (commas and spaces work too), each once. */
+export function blfFromText(text) {
+  const out = [];
+  for (const e of str(text).split(/[\s,;]+/)) {
+    if (e !== '' && !out.includes(e)) out.push(e);
+  }
+  return out;
 }
 
 /** A site's form values. */
@@ -300,6 +324,12 @@ function accountFromForm(f, base, i, problem) {
   const dndCode = Number(f.dndCode || DEFAULT_DND_CODE);
   if (!DND_CODES.some((d) => d.code === dndCode)) problem(at('dndCode'), WORDS.DND_CODE);
   if (region !== '' && !/^[a-z]{2}$/i.test(region)) problem(at('region'), WORDS.REGION);
+  const blf = blfFromText(f.blf);
+  if (blf.length > MAX_BLF) problem(at('blf'), WORDS.BLF_TOO_MANY);
+  const badExtension = blf.find((e) => e.length > MAX_BLF_CHARS || !EXTENSION.test(e));
+  if (badExtension !== undefined) problem(at('blf'), blfInvalidWords(badExtension.slice(0, 40)));
+  const pickupPrefix = str(f.pickupPrefix).trim();
+  if (pickupPrefix !== '' && !/^[0-9*#]{1,8}$/.test(pickupPrefix)) problem(at('pickupPrefix'), WORDS.PICKUP_FORMAT);
 
   // Fields the page does not show (expires, register, keepalive) stay as they were.
   const out = { ...(isPlainObject(base) ? base : {}) };
@@ -321,6 +351,8 @@ function accountFromForm(f, base, i, problem) {
     region: region.toUpperCase(),
   });
   Object.assign(out, optionalFlag({}, out, 'mwi', f.mwi), optionalFlag({}, out, 'accept_refer', f.acceptRefer));
+  if (blf.length > 0 || 'blf' in out) out.blf = blf;
+  if (pickupPrefix !== '' || 'pickup_prefix' in out) out.pickup_prefix = pickupPrefix || DEFAULT_PICKUP_PREFIX;
   if (tlsCaFile !== '' || 'tls_ca_file' in out) out.tls_ca_file = tlsCaFile;
   if (wsPath !== '' || 'ws_path' in out) out.ws_path = wsPath;
   if (password !== '') out.password = password; // empty: the host keeps the stored one

@@ -41,6 +41,8 @@ export function accountSection({ els, page }) {
     autoAnswerSeconds: els.autoAnswerSeconds,
     dndCode: els.dndCode,
     region: els.region,
+    blf: els.blf,
+    pickupPrefix: els.pickupPrefix,
   };
 
   fillSelect(els.transport, TRANSPORTS.map((tr) => ({ value: tr.value, label: tr.label, disabled: !tr.available })), 'udp');
@@ -128,6 +130,8 @@ export function accountSection({ els, page }) {
     els.acceptRefer.checked = a.acceptRefer;
     els.dndCode.value = a.dndCode;
     els.region.value = a.region;
+    els.blf.value = a.blf;
+    els.pickupPrefix.value = a.pickupPrefix;
   }
 
   function read(base) {
@@ -152,6 +156,8 @@ export function accountSection({ els, page }) {
       acceptRefer: Boolean(els.acceptRefer.checked),
       dndCode: els.dndCode.value,
       region: els.region.value,
+      blf: els.blf.value,
+      pickupPrefix: els.pickupPrefix.value,
     };
   }
 

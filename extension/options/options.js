@@ -63,6 +63,8 @@ const els = {
   acceptRefer: $('accept-refer'),
   dndCode: $('dnd-code'),
   region: $('region'),
+  blf: $('blf'),
+  pickupPrefix: $('pickup-prefix'),
   sites: $('sites'),
   siteTemplate: $('site-template'),
   addSite: $('add-site'),

@@ -32,6 +32,7 @@ import {
 } from '../lib/callview.js';
 import { ClosingWarning } from '../lib/closingwarning.js';
 import { mountHostSetup } from '../lib/hostsetup.js';
+import { mountLamps } from '../lib/lamps.js';
 import { t, localizePage } from '../lib/i18n.js';
 
 // The page's own words first (data-i18n*), before anything renders or focuses.
@@ -113,6 +114,17 @@ const setup = mountHostSetup({
   render: () => render(),
 });
 
+// Busy lamps: a click dials the colleague, or the pickup code for a ringing one.
+const lamps = mountLamps({
+  doc: document,
+  section: $('lamps-section'),
+  list: $('lamps'),
+  onDial: (number) => {
+    setNumber(number);
+    dialNow();
+  },
+});
+
 const recent = new RecentCalls({
   request: (type, data) => client.request(type, data),
   cache: browser.storage?.session ?? null,
@@ -171,6 +183,7 @@ function render() {
   }
   setText(els.voicemail, vm);
   els.voicemail.hidden = vm === '';
+  lamps.update(installing || noSession ? null : accountById(state, els.account.value), !dialing);
 
   const ringing = ringingCall();
   const call = activeCall();

@@ -508,6 +508,10 @@ test('config_set is checked: types of the known fields, list sizes', () => {
     { accounts: [], sites: [{ match: ['x'] }] },
     { accounts: [], close_without_session: 'no' },
     { accounts: Array.from({ length: 17 }, () => ({})) },
+    { accounts: [{ user: '1', blf: '2000' }] },
+    { accounts: [{ user: '1', blf: [2000] }] },
+    { accounts: [{ user: '1', blf: Array.from({ length: 51 }, (_, i) => String(i)) }] },
+    { accounts: [{ user: '1', pickup_prefix: 8 }] },
   ];
   for (const data of bad) {
     const r = checkPageMessage({ type: 'config_set', id: 1, data }, 'options');
@@ -516,6 +520,8 @@ test('config_set is checked: types of the known fields, list sizes', () => {
   }
   const ok = checkPageMessage({ type: 'config_set', id: 1, data: { accounts: [{ user: '1', password: 'pw' }] } }, 'options');
   assert.deepEqual(ok.request, { type: 'config_set', data: { accounts: [{ user: '1', password: 'pw' }], sites: [] } });
+  const lamps = checkPageMessage({ type: 'config_set', id: 1, data: { accounts: [{ user: '1', blf: ['2000', '2001'], pickup_prefix: '*8' }] } }, 'options');
+  assert.deepEqual(lamps.request.data.accounts, [{ user: '1', pickup_prefix: '*8', blf: ['2000', '2001'] }], 'the busy lamps cross');
 });
 
 test('a config request while the host is not connected asks for it even when the background keeps it stopped', async () => {

@@ -308,3 +308,38 @@ test('permissionsFor: each site origin (match and login), both schemes for *, co
   assert.equal(watchesCookies(config), true);
   assert.equal(watchesCookies(loaded), false);
 });
+
+test('busy lamps: the watch list one per line and the pickup code go to the config, and come back unchanged', () => {
+  const f = goodForm();
+  assert.equal(f.accounts[0].blf, '');
+  assert.equal(f.accounts[0].pickupPrefix, '');
+  f.accounts[0].blf = '2000\n2001, sales.desk\n\n2000';
+  f.accounts[0].pickupPrefix = '*8';
+  const r = formToConfig(f, loaded);
+  assert.equal(r.ok, true);
+  assert.deepEqual(r.config.accounts[0].blf, ['2000', '2001', 'sales.desk']);
+  assert.equal(r.config.accounts[0].pickup_prefix, '*8');
+  // As the host sends it back (its default code filled in): the form shows the default as empty.
+  const back = configToForm({ accounts: [{ ...r.config.accounts[0], pickup_prefix: '**' }] }).accounts[0];
+  assert.equal(back.blf, '2000\n2001\nsales.desk');
+  assert.equal(back.pickupPrefix, '');
+  const again = formToConfig({ accounts: [back], sites: [] }, { accounts: [{ ...r.config.accounts[0], pickup_prefix: '**' }] });
+  assert.equal(again.config.accounts[0].pickup_prefix, '**');
+  assert.deepEqual(again.config.accounts[0].blf, ['2000', '2001', 'sales.desk']);
+  // Nothing typed and nothing loaded: no new keys.
+  const plain = formToConfig(goodForm(), loaded).config.accounts[0];
+  assert.equal('blf' in plain || 'pickup_prefix' in plain, false);
+});
+
+test('busy lamps: bad extensions, too many, and a pickup code with letters are refused in words', () => {
+  const f = goodForm();
+  f.accounts[0].blf = '2000\n20@00';
+  f.accounts[0].pickupPrefix = 'ab';
+  const errs = errorsOf(f);
+  assert.deepEqual(errs.map((e) => e.field), ['accounts.0.blf', 'accounts.0.pickupPrefix']);
+  assert.match(errs[0].message, /“20@00” is not an extension/);
+  assert.equal(errs[1].message, WORDS.PICKUP_FORMAT);
+  const g = goodForm();
+  g.accounts[0].blf = Array.from({ length: 51 }, (_, i) => String(3000 + i)).join('\n');
+  assert.deepEqual(errorsOf(g).map((e) => e.message), [WORDS.BLF_TOO_MANY]);
+});

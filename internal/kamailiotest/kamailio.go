@@ -62,6 +62,15 @@ type Options struct {
 	// Netns, when set, runs Kamailio inside that network namespace (netnstest) on
 	// IP:5060; the namespace is the test's own, so the port is free.
 	Netns string
+	// Presence makes Kamailio a presence server for the dialog event package (Debian's
+	// kamailio-presence-modules: presence, presence_dialoginfo, pua, pua_dialoginfo,
+	// with dialog and db_text): SUBSCRIBEs with Event: dialog need digest auth and are
+	// served from the dialog state of the calls Kamailio proxies (RFC 4235), and an
+	// INVITE to PickupPrefix+extension picks up the call ringing that extension (see
+	// route[PICKUP]).
+	Presence bool
+	// PickupPrefix is the pickup feature code with Presence; empty: "**".
+	PickupPrefix string
 }
 
 // config: REGISTER needs digest auth with the shared password; INVITEs are proxied to
@@ -110,6 +119,25 @@ loadmodule "auth.so"
 loadmodule "nathelper.so"
 loadmodule "rtpengine.so"
 #!endif
+#!ifdef WITH_PRESENCE
+loadmodule "db_text.so"
+loadmodule "htable.so"
+loadmodule "tmx.so"
+loadmodule "dialog.so"
+loadmodule "presence.so"
+loadmodule "presence_dialoginfo.so"
+loadmodule "pua.so"
+loadmodule "pua_dialoginfo.so"
+modparam("presence", "db_url", PRESENCE_DB)
+modparam("presence", "server_address", PRESENCE_SERVER)
+modparam("presence", "max_expires", 3600)
+modparam("pua", "db_url", PRESENCE_DB)
+modparam("pua", "outbound_proxy", PRESENCE_SERVER)
+modparam("pua_dialoginfo", "include_callid", 1)
+modparam("pua_dialoginfo", "include_tags", 1)
+modparam("pua_dialoginfo", "include_localremote", 1)
+modparam("htable", "htable", "ring=>size=4;autoexpire=300;")
+#!endif
 %[3]s
 
 modparam("xlog", "buf_size", 32768)
@@ -135,6 +163,9 @@ request_route {
 		if (is_method("REGISTER")) { fix_nated_register(); }
 		else if (!add_contact_alias()) { sl_send_reply("400", "Bad Contact"); exit; }
 	}
+#!endif
+#!ifdef WITH_PRESENCE
+	if (is_method("SUBSCRIBE|PUBLISH")) { route(PRESENCE); exit; }
 #!endif
 	if (has_totag()) {
 		if (loose_route()) {
@@ -162,6 +193,17 @@ request_route {
 		save("location"); # replies itself, 423 included
 		exit;
 	}
+#!ifdef WITH_PRESENCE
+	if (is_method("INVITE")) {
+		if ($(rU{s.len}) > PICKUP_LEN && $(rU{s.substr,0,PICKUP_LEN}) == PICKUP_PREFIX) { route(PICKUP); exit; }
+		dlg_manage(); # pua_dialoginfo publishes the dialog's states
+		# What a pickup of this extension needs: the ringing INVITE and its caller.
+		$sht(ring=>$rU::callid) = $ci;
+		$sht(ring=>$rU::cseq) = $(cs{s.int});
+		$sht(ring=>$rU::caller) = "sip:" + $fU + "@" + $fd;
+		t_on_reply("RINGING");
+	}
+#!endif
 	record_route();
 	if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
 #!ifdef WITH_RTPENGINE
@@ -218,6 +260,51 @@ onreply_route[MEDIA_ANSWER] {
 
 failure_route[MEDIA_FAILED] {
 	rtpengine_manage();
+}
+#!endif
+
+#!ifdef WITH_PRESENCE
+# route[PRESENCE]: SUBSCRIBE needs the user's digest auth; Kamailio's own PUBLISHes
+# (pua_dialoginfo) are taken from itself only.
+route[PRESENCE] {
+	if (is_method("SUBSCRIBE")) {
+		xlog("L_NOTICE", "SUBSCRIBE-RECV event=$hdr(Event) expires=$hdr(Expires) callid=$ci ruri=$ru totag=$tt auth=$(hdr(Proxy-Authorization){s.len})\n");
+		if (!pv_proxy_authenticate("$fd", "%[6]s", "0")) { proxy_challenge("$fd", "0"); exit; }
+		consume_credentials();
+		if (!t_newtran()) { sl_reply_error(); exit; }
+		handle_subscribe();
+		t_release();
+		exit;
+	}
+	if ($si != "%[8]s" || $sp != %[1]d) { sl_send_reply("403", "Forbidden"); exit; }
+	if (!t_newtran()) { sl_reply_error(); exit; }
+	handle_publish();
+	t_release();
+}
+
+# route[PICKUP]: directed pickup as a proxy can do it. A proxy cannot bridge two calls
+# as a PBX's pickup does, so the ringing call to the extension is cancelled (its caller
+# gets 487) and the picker's INVITE goes to that caller instead, who answers it: the
+# picker's call connects to the caller, as it would through a PBX.
+route[PICKUP] {
+	$var(ext) = $(rU{s.substr,PICKUP_LEN,0});
+	$var(cid) = $sht(ring=>$var(ext)::callid);
+	if ($var(cid) == $null || $sht(ring=>$var(ext)::state) != "early") {
+		xlog("L_NOTICE", "PICKUP ext=$var(ext) nothing ringing\n");
+		sl_send_reply("404", "Nothing to pick up"); exit;
+	}
+	xlog("L_NOTICE", "PICKUP ext=$var(ext) callid=$var(cid) caller=$sht(ring=>$var(ext)::caller)\n");
+	$sht(ring=>$var(ext)::state) = "picked";
+	t_cancel_callid("$var(cid)", "$sht(ring=>$var(ext)::cseq)", "0", "487");
+	$ru = $sht(ring=>$var(ext)::caller);
+	record_route();
+	if (!lookup("location")) { sl_send_reply("404", "Caller gone"); exit; }
+	t_relay();
+}
+
+onreply_route[RINGING] {
+	if ($rs == 180 || $rs == 183) { $sht(ring=>$tU::state) = "early"; }
+	else if ($rs >= 200) { $sht(ring=>$tU::state) = "over"; }
 }
 #!endif
 
@@ -344,7 +431,27 @@ func StartOpts(t testpeer.T, o Options) *Kamailio {
 		requireModule(t, "rtpengine.so", "kamailio")
 		defines = fmt.Sprintf("#!define WITH_RTPENGINE\n#!define RTPENGINE_SOCK \"udp:%s\"", o.RTPEngine)
 	}
-	if err := os.WriteFile(k.cfg, []byte(fmt.Sprintf(config, port, listen, modules, o.MaxExpires, o.MinExpires, o.Password, routes, ip, defines)), 0o600); err != nil {
+	var pickup *strings.Replacer // the pickup code, written into route[PICKUP]
+	if o.Presence {
+		for _, m := range []string{"presence.so", "presence_dialoginfo.so", "pua.so", "pua_dialoginfo.so"} {
+			requireModule(t, m, "kamailio-presence-modules")
+		}
+		db, err := presenceDB(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prefix := o.PickupPrefix
+		if prefix == "" {
+			prefix = "**"
+		}
+		defines += fmt.Sprintf("\n#!define WITH_PRESENCE\n#!define PRESENCE_DB \"text://%s\"\n#!define PRESENCE_SERVER \"sip:%s\"", db, k.Addr)
+		pickup = strings.NewReplacer("PICKUP_PREFIX", strconv.Quote(prefix), "PICKUP_LEN", strconv.Itoa(len(prefix)))
+	}
+	text := fmt.Sprintf(config, port, listen, modules, o.MaxExpires, o.MinExpires, o.Password, routes, ip, defines)
+	if pickup != nil {
+		text = pickup.Replace(text)
+	}
+	if err := os.WriteFile(k.cfg, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(k.Stop)
@@ -604,6 +711,26 @@ func (k *Kamailio) bound(user string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// presenceDB makes the db_text tables the presence modules keep their state in, from
+// the empty ones Debian's kamailio package ships.
+func presenceDB(dir string) (string, error) {
+	const src = "/usr/share/kamailio/dbtext/kamailio"
+	db := filepath.Join(dir, "db")
+	if err := os.MkdirAll(db, 0o700); err != nil {
+		return "", err
+	}
+	for _, table := range []string{"version", "presentity", "active_watchers", "watchers", "xcap", "pua"} {
+		b, err := os.ReadFile(filepath.Join(src, table))
+		if err != nil {
+			return "", fmt.Errorf("presence table %s (Debian's kamailio package): %w", table, err)
+		}
+		if err := os.WriteFile(filepath.Join(db, table), b, 0o600); err != nil {
+			return "", err
+		}
+	}
+	return db, nil
 }
 
 // requireModule checks that a Kamailio module is installed where Debian puts it.

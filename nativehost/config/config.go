@@ -109,7 +109,25 @@ type Account struct {
 	// WSPath: the HTTP path of the PBX's WebSocket for WS and WSS ("/ws" on Asterisk);
 	// empty means "/".
 	WSPath string `json:"ws_path,omitempty"`
+	// BLF: extensions whose busy lamps the account watches (RFC 4235 dialog event
+	// package), at most MaxBLF, each a SIP user name of at most 32 characters.
+	BLF []string `json:"blf,omitempty"`
+	// PickupPrefix: the PBX's directed call pickup feature code; a pickup of extension
+	// 2000 dials PickupPrefix+"2000". Empty means the default, "**".
+	PickupPrefix string `json:"pickup_prefix,omitempty"`
 }
+
+// MaxBLF caps an account's watched extensions (one SUBSCRIBE dialog each).
+const MaxBLF = 50
+
+// DefaultPickupPrefix is pickup_prefix when the file sets none.
+const DefaultPickupPrefix = "**"
+
+// maxBLFChars caps one watched extension; maxPickupChars the pickup code.
+const (
+	maxBLFChars    = 32
+	maxPickupChars = 8
+)
 
 // Registers reports whether the account registers (the default).
 func (a Account) Registers() bool { return a.Register == nil || *a.Register }
@@ -324,6 +342,9 @@ func (c *Config) normalize() error {
 		if a.Expires == 0 {
 			a.Expires = 300
 		}
+		if err := checkBLF(a); err != nil {
+			return fmt.Errorf("%w: account %q: %v", ErrInvalid, a.ID, err)
+		}
 		if a.Expires < 30 || a.Expires > 86400 {
 			return fmt.Errorf("%w: account %q: expires %d is outside 30..86400", ErrInvalid, a.ID, a.Expires)
 		}
@@ -380,6 +401,30 @@ func checkNames(a *Account) error {
 	}
 	if !validUser(a.User) {
 		return fmt.Errorf("user %q is not a SIP user name: letters, digits and - _ . ! ~ * ' ( ) & = + $ , / or %%XX only (no spaces, no @)", a.User)
+	}
+	return nil
+}
+
+// checkBLF checks the watch list and the pickup code, and sets the default code.
+func checkBLF(a *Account) error {
+	if len(a.BLF) > MaxBLF {
+		return fmt.Errorf("blf watches %d extensions, at most %d", len(a.BLF), MaxBLF)
+	}
+	seen := map[string]bool{}
+	for i, ext := range a.BLF {
+		if ext == "" || len(ext) > maxBLFChars || !validUser(ext) {
+			return fmt.Errorf("blf[%d] %q is not an extension: 1 to %d letters, digits and - _ . ! ~ * ' ( ) & = + $ , / (no spaces, no @)", i, ext, maxBLFChars)
+		}
+		if seen[ext] {
+			return fmt.Errorf("blf lists %q twice", ext)
+		}
+		seen[ext] = true
+	}
+	if a.PickupPrefix == "" {
+		a.PickupPrefix = DefaultPickupPrefix
+	}
+	if len(a.PickupPrefix) > maxPickupChars || strings.Trim(a.PickupPrefix, "0123456789*#") != "" {
+		return fmt.Errorf("pickup_prefix %q is not a feature code: 1 to %d of 0-9 * #", a.PickupPrefix, maxPickupChars)
 	}
 	return nil
 }

@@ -116,8 +116,24 @@ func accountOf(a phone.AccountState) protocol.AccountState {
 	if v := a.Voicemail; v != nil {
 		out.Voicemail = &protocol.Voicemail{Waiting: v.Waiting, New: v.New, Old: v.Old, UrgentNew: v.UrgentNew, UrgentOld: v.UrgentOld}
 	}
+	if len(a.Lamps) > 0 {
+		out.PickupPrefix = a.PickupPrefix
+		out.Lamps = make([]protocol.Lamp, 0, len(a.Lamps))
+		for _, l := range a.Lamps {
+			out.Lamps = append(out.Lamps, protocol.Lamp{Extension: l.Extension, State: lampStates[l.State],
+				Direction: lampDirections[l.Direction], RemoteNumber: l.RemoteNumber, RemoteName: l.RemoteName})
+		}
+	}
 	return out
 }
+
+var lampStates = map[phone.Lamp]string{
+	phone.LampUnknown: protocol.LampUnknown, phone.LampIdle: protocol.LampIdle,
+	phone.LampRinging: protocol.LampRinging, phone.LampBusy: protocol.LampBusy,
+}
+
+// lampDirections: no direction is "" (omitted).
+var lampDirections = map[phone.Direction]string{phone.Incoming: "in", phone.Outgoing: "out"}
 
 // phoneState is the phone's part of the state snapshot.
 func phoneState(p *phone.Phone) ([]protocol.AccountState, []protocol.Call) {

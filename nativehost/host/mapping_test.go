@@ -286,6 +286,12 @@ func TestStateToWire(t *testing.T) {
 		{"registered default account", accountOf(phone.AccountState{ID: "work", Default: true, User: "1001", DisplayName: "Alice Smith", Domain: "127.0.0.1:5060", Registration: phone.RegRegistered,
 			AutoAnswer: config.AutoAnswer{Enabled: true, Seconds: 3}}),
 			`{"id":"work","default":true,"user":"1001","display_name":"Alice Smith","domain":"127.0.0.1:5060","registration":"registered","auto_answer":{"enabled":true,"seconds":3},"dnd_code":0}`},
+		{"account with busy lamps", accountOf(phone.AccountState{ID: "work", User: "1001", Domain: "127.0.0.1:5060", Registration: phone.RegRegistered,
+			PickupPrefix: "**", Lamps: []phone.LampInfo{{Extension: "2000", State: phone.LampRinging, Direction: phone.Incoming, RemoteNumber: "2001", RemoteName: "Ann"},
+				{Extension: "2001", State: phone.LampBusy, Direction: phone.Outgoing}, {Extension: "2002", State: phone.LampIdle}, {Extension: "2003"}}}),
+			`{"id":"work","user":"1001","domain":"127.0.0.1:5060","registration":"registered","auto_answer":{"enabled":false,"seconds":0},"dnd_code":0,"lamps":[` +
+				`{"extension":"2000","state":"ringing","direction":"in","remote_number":"2001","remote_name":"Ann"},{"extension":"2001","state":"busy","direction":"out"},` +
+				`{"extension":"2002","state":"idle"},{"extension":"2003","state":"unknown"}],"pickup_prefix":"**"}`},
 		{"closing session", sessionStateOf(session.Snapshot{State: session.ClosingSoon, Reason: session.ReasonLogout, Deadline: at(5000)},
 			[]config.Site{{URL: "http://127.0.0.1:8080/app/", Match: "http://127.0.0.1/*"}}),
 			`{"state":"closing_soon","reason":"logout","deadline":1764180005000,"message":"Window will be closed soon, since there is no active session","sites":[{"url":"http://127.0.0.1:8080/app/","match":"http://127.0.0.1/*"}]}`},

@@ -50,6 +50,9 @@ type Options struct {
 	// SessionTimeUnit is how long one second of a Session-Expires interval (RFC 4028)
 	// lasts; zero: a second. Tests shorten it to run the timers in milliseconds.
 	SessionTimeUnit time.Duration
+	// SubscribeRetry is the first wait after a busy lamp's SUBSCRIBE failed (it
+	// doubles up to 5 minutes, jittered); zero: 2 s.
+	SubscribeRetry time.Duration
 }
 
 // Defaults of Options.
@@ -65,6 +68,7 @@ type Phone struct {
 	bnet        *media.BrowserNet
 	pongTimeout time.Duration // Options.PongTimeout
 	sessionUnit time.Duration // Options.SessionTimeUnit
+	blfRetry    time.Duration // Options.SubscribeRetry
 
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
@@ -104,10 +108,13 @@ func New(cfg *config.Config, ev Events, opts Options) (*Phone, error) {
 	if opts.PongTimeout <= 0 {
 		opts.PongTimeout = defaultPongTimeout
 	}
+	if opts.SubscribeRetry <= 0 {
+		opts.SubscribeRetry = blfRetryFirst
+	}
 	if opts.SessionTimeUnit <= 0 {
 		opts.SessionTimeUnit = defaultSessionTimeUnit
 	}
-	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, pongTimeout: opts.PongTimeout, sessionUnit: opts.SessionTimeUnit,
+	p := &Phone{log: opts.Log, events: ev, bnet: opts.Media, pongTimeout: opts.PongTimeout, sessionUnit: opts.SessionTimeUnit, blfRetry: opts.SubscribeRetry,
 		calls: map[string]*call{}, status: StatusFromConfig(cfg.Status), defaultID: cfg.DefaultAccount}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 
@@ -159,6 +166,7 @@ func (p *Phone) startAccount(acc *account) {
 		acc.run(ctx)
 	}()
 	p.startMWI(ctx, acc)
+	p.startBLF(ctx, acc)
 	if acc.cfg.Keepalive > 0 {
 		p.wg.Add(1)
 		go func() {

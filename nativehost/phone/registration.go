@@ -35,6 +35,7 @@ type account struct {
 	done   chan struct{}      // closed when run has returned
 	kick   chan struct{}      // register now (resume, network change)
 	mwi    mwiState           // voicemail subscription (mwi.go)
+	blf    blfState           // busy lamps (blf.go)
 
 	dialMu sync.Mutex // one connect at a time
 
@@ -68,14 +69,15 @@ func newAccount(p *Phone, a config.Account) (*account, error) {
 		srv.Port = defaultPort(a.Transport)
 	}
 	return &account{p: p, cfg: a, server: srv, domain: dom, callID: uuid.NewString(), reg: RegUnregistered, cseq: 1,
-		kick: make(chan struct{}, 1)}, nil
+		kick: make(chan struct{}, 1), blf: newBLF(a.BLF)}, nil
 }
 
 func (a *account) state() AccountState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return AccountState{ID: a.cfg.ID, User: a.cfg.User, DisplayName: a.cfg.DisplayName, Domain: a.cfg.Domain, Transport: a.cfg.Transport, Registration: a.reg, Err: a.regErr,
-		AutoAnswer: a.cfg.AutoAnswer, DNDCode: a.cfg.DNDCode, Voicemail: a.voicemail()}
+		AutoAnswer: a.cfg.AutoAnswer, DNDCode: a.cfg.DNDCode, Voicemail: a.voicemail(),
+		Lamps: a.lampInfos(), PickupPrefix: a.cfg.PickupPrefix}
 }
 
 func (a *account) registered() bool {

@@ -39,11 +39,16 @@ func (p *Phone) serve(srv *sipgo.Server) {
 	srv.OnNotify(p.onNotify)
 }
 
-// onNotify routes a NOTIFY by its event package: a voicemail summary (mwi.go), else the
+// onNotify routes a NOTIFY by its event package: a voicemail summary (mwi.go), a busy
+// lamp's dialog state (blf.go), else the
 // progress of a transfer we made (transfer.go).
 func (p *Phone) onNotify(req *sip.Request, tx sip.ServerTransaction) {
 	if isMessageSummary(req) {
 		p.onMWINotify(req, tx)
+		return
+	}
+	if isDialogEvent(req) {
+		p.onDialogNotify(req, tx)
 		return
 	}
 	p.inCall(p.onReferNotify)(req, tx)

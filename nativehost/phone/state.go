@@ -124,6 +124,8 @@ type AccountState struct {
 	AutoAnswer   config.AutoAnswer
 	DNDCode      int
 	Voicemail    *Voicemail // the last message summary heard, nil before the first
+	Lamps        []LampInfo // the busy lamps of the account's blf list, in its order
+	PickupPrefix string     // the PBX's directed pickup code (pickup_prefix)
 }
 
 // Voicemail is an account's mailbox as the PBX last reported it (RFC 3842 message

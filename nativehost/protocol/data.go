@@ -170,6 +170,31 @@ type AccountState struct {
 	AutoAnswer   AutoAnswer `json:"auto_answer"`
 	DNDCode      int        `json:"dnd_code"`
 	Voicemail    *Voicemail `json:"voicemail,omitempty"` // the last message summary (RFC 3842), if any
+	// Lamps are the busy lamps of the account's watch list (blf), in its order.
+	Lamps []Lamp `json:"lamps,omitempty"`
+	// PickupPrefix is the PBX's directed pickup code: a pickup of a ringing lamp dials
+	// it followed by the lamp's extension.
+	PickupPrefix string `json:"pickup_prefix,omitempty"`
+}
+
+// Values of Lamp.State.
+const (
+	LampUnknown = "unknown" // not subscribed (yet), or the PBX refused
+	LampIdle    = "idle"
+	LampRinging = "ringing"
+	LampBusy    = "busy" // in a call
+)
+
+// Lamp is one watched extension's busy lamp (RFC 4235 dialog state).
+type Lamp struct {
+	Extension string `json:"extension"`
+	State     string `json:"state"`
+	// Direction of the ringing or busy call: "in" (the extension is being called, a
+	// pickup can take it) or "out" (it called); empty when the PBX does not say.
+	Direction string `json:"direction,omitempty"`
+	// The other party, when the PBX tells.
+	RemoteNumber string `json:"remote_number,omitempty"`
+	RemoteName   string `json:"remote_name,omitempty"`
 }
 
 // Voicemail is the account's mailbox as the PBX last reported it.

@@ -2,7 +2,8 @@
 // tests with the same configs the Go tests use (kamailiotest, rtpenginetest,
 // baresiptest), prints where they are as one JSON line, answers commands on stdin, and
 // stops them all when stdin closes or on SIGTERM. It is a test tool, not part of the
-// product; see peers.go for what runs and commands.go for the commands.
+// product; see peers.go for what runs and commands.go for the commands. With -blf it
+// starts the busy lamp peers instead (blf.go).
 package main
 
 import (
@@ -15,7 +16,11 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	err := Run(ctx, os.Stdin, os.Stdout, os.Stderr)
+	run := Run
+	if len(os.Args) == 2 && os.Args[1] == "-blf" {
+		run = RunBLF // the busy lamp peers instead (blf.go)
+	}
+	err := run(ctx, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "securepeers:", err)

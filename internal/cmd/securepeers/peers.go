@@ -111,9 +111,23 @@ func randomPassword(t testpeer.T) string {
 // each, and stops everything when stdin ends or ctx is done. Progress and the peers'
 // logs on failure go to stderr.
 func Run(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error {
+	return serve(ctx, stdin, stdout, stderr, func(t testpeer.T) server {
+		p := start(t)
+		return server{ready: p.ready(), answer: p.answer}
+	})
+}
+
+// server is one set of peers as serve runs it: its ready line and its commands.
+type server struct {
+	ready  any
+	answer func(line string) any
+}
+
+// serve starts peers with start, then answers commands as Run says.
+func serve(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, start func(testpeer.T) server) error {
 	prog := testpeer.NewProgram("tabphone-securepeers", stderr)
 	defer prog.Close()
-	var p *peers
+	var p server
 	err := prog.Do(func(t testpeer.T) { p = start(t) })
 	enc := json.NewEncoder(stdout)
 	switch {
@@ -123,7 +137,7 @@ func Run(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		_ = enc.Encode(map[string]string{"error": err.Error()})
 		return err
 	}
-	if err := enc.Encode(p.ready()); err != nil {
+	if err := enc.Encode(p.ready); err != nil {
 		return err
 	}
 	lines := make(chan string)
