@@ -30,6 +30,9 @@ import { ContentScriptSync } from './lib/contentscripts.js';
 import { CLICK_TO_CALL_KEY, readClickToCallSettings } from './lib/clicktocallsettings.js';
 import { ManagedPolicy, clickToCallUnderPolicy, readPolicy } from './lib/managedpolicy.js';
 
+/** The alarm that wakes a stopped worker (see below). */
+const WAKE_ALARM = 'tabphone-wake';
+
 const softphoneWindow = new SoftphoneWindow({
   windows: browser.windows,
   storage: browser.storage.session,
@@ -220,6 +223,15 @@ browser.storage.onChanged?.addListener((changes, area) => {
 browser.permissions?.onAdded?.addListener(() => { contentScripts.sync(); });
 browser.permissions?.onRemoved?.addListener(() => { contentScripts.sync(); });
 contentScripts.sync();
+
+// A worker the browser stopped by force (it does not stop one with an open native port on
+// its own) while no page of ours was open has no host behind it, and nothing else may
+// wake it: this alarm does, within 30 s, and the worker's start (binding.init below)
+// brings the phone back as the session rules allow. An existing alarm keeps its times.
+browser.alarms?.onAlarm?.addListener(() => {});
+Promise.resolve(browser.alarms?.get(WAKE_ALARM))
+  .then((a) => a || browser.alarms?.create(WAKE_ALARM, { periodInMinutes: 0.5 }))
+  .catch((e) => console.warn('tabphone: no wake alarm', e));
 
 binding.init().catch((e) => {
   console.error('tabphone: session binding failed to start; starting the phone unbound', e);
