@@ -26,7 +26,9 @@ let tmp; let pbx; const password = randomPassword();
 
 before(async () => {
   tmp = tempDir('tabphone-faults-');
-  pbx = await startDevpbx(tmp.dir, { 1001: password });
+  // One user per test: a killed host's binding stays until it expires, and must not
+  // count in the next test.
+  pbx = await startDevpbx(tmp.dir, { 1001: password, 1002: password, 1003: password });
 });
 after(() => { pbx?.stop(); tmp?.remove(); });
 
@@ -56,10 +58,12 @@ function alive(pid) {
 const hostLog = (b) => readFileSync(join(b.logDir, 'host.log'), 'utf8').split('\n')
   .filter((l) => /started|successor|relayed|closed the port|exited/.test(l)).join('\n');
 
-const bindings = async () => (await pbx.api('/api/registrations')).filter((r) => r.user === '1001');
+let user = '1001'; // the current test's
+const bindings = async () => (await pbx.api('/api/registrations')).filter((r) => r.user === user);
 
-async function phone(name) {
-  const b = await launchRegistered({ dir: join(tmp.dir, name), pbx, user: '1001', password, wav: toneWav(tmp.dir, 1000) });
+async function phone(name, as) {
+  user = as;
+  const b = await launchRegistered({ dir: join(tmp.dir, name), pbx, user, password, wav: toneWav(tmp.dir, 1000) });
   const popup = await b.ctx.newPage();
   await popup.setViewportSize({ width: 340, height: 560 });
   await popup.goto(b.url('popup/popup.html'));
@@ -95,7 +99,7 @@ function recordTexts(page, selectors) {
 const seenTexts = (page, selector) => page.evaluate((s) => window.__seen[s], selector);
 
 test('host SIGKILLed during a call: the pages say the phone stopped, the call shows ended, a new host registers; killed again and again it restarts with growing waits', async () => {
-  const { b, popup } = await phone('kill');
+  const { b, popup } = await phone('kill', '1001');
   try {
     const { win, callId } = await dial600(b, popup);
     const [host] = hostProcesses(b.configDir);
@@ -172,7 +176,7 @@ async function workerRestarted(b) {
 }
 
 test('service worker stopped during a call: the call and its audio go on, the same host, End call works through the new worker', async () => {
-  const { b, popup } = await phone('swcall');
+  const { b, popup } = await phone('swcall', '1002');
   try {
     const { win, callId } = await dial600(b, popup);
     await popup.close();
@@ -204,7 +208,7 @@ test('service worker stopped during a call: the call and its audio go on, the sa
 });
 
 test('service worker stopped while idle: with the window open the same host goes on; with no page open the phone unregisters and the wake alarm registers it again', async () => {
-  const { b, popup } = await phone('swidle');
+  const { b, popup } = await phone('swidle', '1003');
   try {
     // The softphone window open (it opens with the Dialer/PBX session): it wakes the new worker.
     const winLoad = b.ctx.waitForEvent('page', { predicate: (p) => p.url().includes('/softphone/') });
@@ -231,7 +235,7 @@ test('service worker stopped while idle: with the window open the same host goes
     const t0 = Date.now();
     await stopWorkers(blank);
     await waitFor(async () => (await bindings()).length === 0, { timeout: 5000, interval: 20, what: 'unregistered after the grace' }).catch((e) => {
-      throw new Error(`${e.message}; host.log:\n${hostLog(b)}`);
+      throw new Error(`${e.message}; host.log:\n${hostLog(b)}\ndevpbx:\n${pbx.logs().split('\n').filter((l) => /regist/i.test(l)).slice(-6).join('\n')}`);
     });
     const goneAt = Date.now() - t0;
     await waitFor(() => !alive(host), { timeout: 5000, what: 'the host ended' });
