@@ -34,6 +34,9 @@ import {
   ManagedPolicy, clickToCallUnderPolicy, readPolicy, policySites,
 } from './lib/managedpolicy.js';
 
+/** The alarm that wakes a stopped worker (see below). */
+const WAKE_ALARM = 'tabphone-wake';
+
 const softphoneWindow = new SoftphoneWindow({
   windows: browser.windows,
   storage: browser.storage.session,
@@ -247,6 +250,15 @@ browser.permissions?.onRemoved?.addListener(() => { contentScripts.sync(); });
 contentScripts.sync();
 
 missed.load();
+// A worker the browser stopped by force (it does not stop one with an open native port on
+// its own) while no page of ours was open has no host behind it, and nothing else may
+// wake it: this alarm does, within 30 s, and the worker's start (binding.init below)
+// brings the phone back as the session rules allow. An existing alarm keeps its times.
+browser.alarms?.onAlarm?.addListener(() => {});
+Promise.resolve(browser.alarms?.get(WAKE_ALARM))
+  .then((a) => a || browser.alarms?.create(WAKE_ALARM, { periodInMinutes: 0.5 }))
+  .catch((e) => console.warn('tabphone: no wake alarm', e));
+
 binding.init().catch((e) => {
   console.error('tabphone: session binding failed to start; starting the phone unbound', e);
   native.start();

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 )
 
@@ -28,7 +29,8 @@ func detach(args []string) (code int, detached bool) {
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), detachedEnv+"=1")
+	// The browser is this process's parent; the detached host's parent is this process.
+	cmd.Env = append(os.Environ(), detachedEnv+"=1", browserPIDEnv+"="+strconv.Itoa(os.Getppid()))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		return 0, false

@@ -11,11 +11,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/tabphone/tabphone/install"
 	"github.com/tabphone/tabphone/nativehost/config"
+	"github.com/tabphone/tabphone/nativehost/handover"
 	"github.com/tabphone/tabphone/nativehost/host"
 )
 
@@ -76,13 +78,37 @@ func serve(stdin io.Reader, stdout, stderr io.Writer) int {
 	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	// A host that the browser started while another host of the same browser waits for
+	// its successor (the service worker was restarted during a call) relays this port to
+	// it, so the calls and the registration stay where they are.
+	sock := handover.Path(dir, browserPID())
+	if relayed, err := handover.Relay(sock, stdin, stdout); relayed {
+		log.Info("port relayed to the running host", "pid", os.Getpid(), "err", err)
+		return 0
+	}
 	log.Info("host started", "version", version, "pid", os.Getpid(), "config_dir", dir)
-	if err := host.Run(ctx, host.Options{Stdin: stdin, Stdout: stdout, ConfigDir: dir, Log: log, Version: version}); err != nil {
+	opts := host.Options{Stdin: stdin, Stdout: stdout, ConfigDir: dir, Log: log, Version: version,
+		Successor: func(ctx context.Context) (io.ReadWriteCloser, error) {
+			return handover.Await(ctx, sock, handover.Grace)
+		}}
+	if err := host.Run(ctx, opts); err != nil {
 		log.Error("host stopped", "err", err)
 		return 1
 	}
 	log.Info("host exited")
 	return 0
+}
+
+// browserPIDEnv carries the browser's process id to the detached host (detach_unix.go).
+const browserPIDEnv = "TABPHONE_BROWSER_PID"
+
+// browserPID is the process id of the browser that started this host: the hosts of one
+// browser hand over to each other, never to another browser's.
+func browserPID() int {
+	if v, err := strconv.Atoi(os.Getenv(browserPIDEnv)); err == nil && v > 0 {
+		return v
+	}
+	return os.Getppid()
 }
 
 // maxLogSize: at start, a log over this size is moved to host.log.1 (one old file kept).

@@ -89,6 +89,10 @@
       this._observer = null;
       this._running = false;
       this.marks = 0;
+      // Our marks and the number each was made for. A page can make an element with our
+      // class and attribute, or change a mark's attribute: only a mark we made dials, and
+      // it dials the number we found, never what the attribute says now.
+      this._own = new WeakMap();
       this._onClick = (ev) => this._clicked(ev);
       this._onKey = (ev) => this._key(ev);
     }
@@ -120,6 +124,7 @@
       this._doc.removeEventListener('click', this._onClick, true);
       this._doc.removeEventListener('keydown', this._onKey, true);
       for (const mark of [...this._doc.querySelectorAll(`.${MARK_CLASS}`)]) {
+        if (!this._own.has(mark)) continue; // the page's own element, not ours to change
         const parent = mark.parentNode;
         parent.replaceChild(this._doc.createTextNode(mark.textContent), mark);
         parent.normalize();
@@ -208,6 +213,7 @@
         mark.setAttribute('aria-label', name);
         mark.setAttribute('title', name);
         mark.textContent = text.slice(f.start, f.end);
+        this._own.set(mark, f.number);
         frag.appendChild(mark);
         this.marks++;
         at = f.end;
@@ -220,7 +226,7 @@
     _markOf(ev) {
       const path = typeof ev.composedPath === 'function' ? ev.composedPath() : [ev.target];
       for (const n of path) {
-        if (n && n.nodeType === 1 && n.classList.contains(MARK_CLASS)) return n;
+        if (n && n.nodeType === 1 && this._own.has(n)) return n;
       }
       return null;
     }
@@ -230,7 +236,7 @@
       if (!ev.isTrusted) return;
       ev.preventDefault();
       ev.stopPropagation();
-      const number = mark.getAttribute(NUMBER_ATTR);
+      const number = this._own.get(mark);
       if (number) this._onDial(number);
     }
 

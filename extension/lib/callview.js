@@ -3,7 +3,7 @@
 // are whole messages with placeholders, never glued from pieces.
 
 import {
-  CALL_STATE, REGISTRATION, ERR,
+  CALL_STATE, REGISTRATION, ERR, HOST_GONE_END,
 } from './protocol.js';
 import { t } from './i18n.js';
 
@@ -38,6 +38,7 @@ export function callStateWords(call, now) {
     case CALL_STATE.CONNECTED:
       return t('callStateTimer', connectedWords(call), formatDuration(now - (call.answered_at || call.started_at || now)));
     case CALL_STATE.ENDED: {
+      if (call.end_reason?.code === HOST_GONE_END) return t('callEndedHostGone');
       // The host's reason is its own (English) sentence.
       const why = call.end_reason?.message;
       return why ? t('callEndedWhy', why) : t('callEnded');

@@ -14,6 +14,10 @@ export const PING_INTERVAL_MS = 20_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const BACKOFF_INITIAL_MS = 500;
 export const BACKOFF_MAX_MS = 30_000;
+// A host must stay up this long after its hello before the backoff starts over: one that
+// crashes soon after it starts (a bad config, a broken install) is restarted at 0.5 s,
+// 1 s, 2 s … 30 s, never in a hot loop.
+export const STABLE_MS = 60_000;
 // After `close` the host ends its calls and unregisters (at most 2 s), then exits, which
 // closes the port. If it has not after this long, the port is closed from this side.
 export const CLOSE_WAIT_MS = 5_000;
@@ -87,6 +91,7 @@ export class NativePort {
     connect, lastError = () => undefined, version, onEvent = () => {}, onStatus = () => {},
     clock = systemClock, requestTimeoutMs = REQUEST_TIMEOUT_MS, pingIntervalMs = PING_INTERVAL_MS,
     backoffInitialMs = BACKOFF_INITIAL_MS, backoffMaxMs = BACKOFF_MAX_MS, closeWaitMs = CLOSE_WAIT_MS,
+    stableMs = STABLE_MS,
   }) {
     this._connect = connect;
     this._lastError = lastError;
@@ -99,13 +104,15 @@ export class NativePort {
     this._backoffInitialMs = backoffInitialMs;
     this._backoffMaxMs = backoffMaxMs;
     this._closeWaitMs = closeWaitMs;
+    this._stableMs = stableMs;
+    this._readyAt = null; // when the current host answered hello (clock ms)
 
     this.phase = PHASE.IDLE;
     this._port = null;
     this._nextId = 1;
     this._pending = new Map(); // id → {resolve, timer}
     this._queue = []; // requests made while the hello is in flight
-    this._attempt = 0; // failed attempts since the last good hello
+    this._attempt = 0; // quick failures since a host last stayed up stableMs
     this._retryTimer = null;
     this._pingTimer = null;
     this._closingPort = null; // the port of a host that is closing by itself
@@ -246,7 +253,8 @@ export class NativePort {
   _helloAnswered(port, reply) {
     if (this._port !== port) return; // an old port's hello
     if (reply.ok) {
-      this._attempt = 0;
+      // The backoff starts over only once this host has stayed up (see _disconnected).
+      this._readyAt = this._clock.now();
       this.phase = PHASE.READY;
       this._startPing();
       this._setStatus({ connected: true, version: reply.data?.version ?? '' });
@@ -306,6 +314,8 @@ export class NativePort {
     }
     const message = explainDisconnect(reason);
     this._teardown(failure(ERR.HOST_UNAVAILABLE, message));
+    if (this._readyAt !== null && this._clock.now() - this._readyAt >= this._stableMs) this._attempt = 0;
+    this._readyAt = null;
     this.phase = PHASE.WAITING;
     const delay = backoffDelay(this._attempt++, this._backoffInitialMs, this._backoffMaxMs);
     this._retryTimer = this._clock.setTimeout(() => {

@@ -113,6 +113,11 @@ export const STATUS = Object.freeze({
 export const DECLINED_MESSAGE = 'Declined';
 /** `end_reason.message` of an incoming call rejected because of Do not disturb. */
 export const DND_MISSED_MESSAGE = 'Missed: Do not disturb';
+/**
+ * `end_reason.code` the extension gives a call that was up when the host went away
+ * (crashed, killed): the host can no longer say how it ended. Never sent by the host.
+ */
+export const HOST_GONE_END = 'host_gone';
 
 export const REGISTRATION = Object.freeze({
   REGISTERED: 'registered',

@@ -5,7 +5,7 @@
 
 import {
   MSG, CALL_STATE, LIVE_CALL_STATES, SESSION_STATE, DIRECTION, STATUS, DECLINED_MESSAGE, DND_MISSED_MESSAGE,
-  isPlainObject,
+  HOST_GONE_END, isPlainObject,
 } from './protocol.js';
 
 /** @returns {{snapshot: object|null, lastEnded: object|null, session: object|null}} */
@@ -63,7 +63,13 @@ export function applyEvent(state, msg) {
       // The background says how the session stands while no host runs.
       let next = withSession(state, normalizeSession(msg.data.session));
       // Without the host there are no calls or registrations; the next state rebuilds.
-      if (msg.data.connected === false && next.snapshot !== null) next = { ...next, snapshot: null };
+      // A call that was up when the host went away is shown as ended, with that reason:
+      // a host that was killed cannot say so itself.
+      if (msg.data.connected === false && next.snapshot !== null) {
+        const cut = liveCalls(next).at(-1);
+        next = { ...next, snapshot: null };
+        if (cut) next.lastEnded = { ...cut, state: CALL_STATE.ENDED, end_reason: { code: HOST_GONE_END } };
+      }
       return next;
     }
     default:

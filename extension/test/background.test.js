@@ -51,6 +51,12 @@ before(async () => {
       session: new FakeStorage(),
       onChanged: event(),
     },
+    alarms: {
+      made: new Map(),
+      onAlarm: event(),
+      async get(name) { return chrome.alarms.made.get(name); },
+      async create(name, info) { chrome.alarms.made.set(name, { name, ...info }); },
+    },
     contextMenus: {
       items: [],
       onClicked: event(),
@@ -120,6 +126,7 @@ before(async () => {
     notificationClicks: chrome.notifications.onClicked.listeners.length,
     message: chrome.runtime.onMessage.listeners.length,
     menuClicks: chrome.contextMenus.onClicked.listeners.length,
+    alarms: chrome.alarms.onAlarm.listeners.length,
     storageChanged: chrome.storage.onChanged.listeners.length,
     permissionsAdded: chrome.permissions.onAdded.listeners.length,
     permissionsRemoved: chrome.permissions.onRemoved.listeners.length,
@@ -144,8 +151,13 @@ test('every listener is registered when the module has run (before any await)', 
   assert.deepEqual(listenersAtImport, {
     created: 1, updated: 1, removed: 1, windowRemoved: 1, startup: 2, installed: 2, connect: 1, cookies: 1,
     notificationButtons: 1, notificationClicks: 1, message: 1, menuClicks: 1, storageChanged: 1,
-    permissionsAdded: 2, permissionsRemoved: 1,
+    permissionsAdded: 2, permissionsRemoved: 1, alarms: 1,
   });
+});
+
+test('the wake alarm exists: a worker stopped by force with no page open is woken every 30 s', async () => {
+  await flush();
+  assert.deepEqual(chrome.alarms.made.get('tabphone-wake'), { name: 'tabphone-wake', periodInMinutes: 0.5 });
 });
 
 test('bound, no Dialer/PBX tab at worker start: the host is not started', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  NativePort, PHASE, backoffDelay, explainDisconnect, disconnectProblem,
+  NativePort, PHASE, backoffDelay, explainDisconnect, disconnectProblem, STABLE_MS, PING_INTERVAL_MS,
 } from '../lib/nativeport.js';
 import { FakeClock, FakePort, flush } from './fakes.js';
 import { useI18n } from '../lib/i18n.js';
@@ -182,7 +182,7 @@ test('host not found: the status says how to fix it, pending requests fail, reco
   }
 });
 
-test('the backoff starts over after a successful hello', async () => {
+test('the backoff starts over only after a host stayed up for a minute', async () => {
   const t = setup();
   t.np.start();
   t.port().drop('Native host has exited.');
@@ -191,9 +191,26 @@ test('the backoff starts over after a successful hello', async () => {
   t.clock.advance(1000);
   assert.equal(t.ports.length, 3);
   await answerHello(t);
+  t.clock.advance(STABLE_MS);
   t.port().drop('Native host has exited.');
-  assert.deepEqual(t.clock.delays().filter((d) => d > 0), [500]);
+  assert.deepEqual(t.clock.delays().filter((d) => d > 0 && d !== PING_INTERVAL_MS), [500]);
   assert.match(t.statuses.at(-1).message, /stopped/);
+});
+
+test('a host that dies soon after its hello, again and again, is restarted with growing waits, never in a hot loop', async () => {
+  const t = setup();
+  t.np.start();
+  const waits = [];
+  for (let i = 0; i < 9; i++) {
+    await answerHello(t);
+    t.clock.advance(1000); // up for a second, then killed
+    t.port().drop('Native host has exited.');
+    const wait = t.clock.delays().filter((d) => d > 0)[0];
+    waits.push(wait);
+    t.clock.advance(wait);
+  }
+  assert.deepEqual(waits, [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  assert.equal(t.ports.length, 10);
 });
 
 test('Firefox: the reason is read from port.error', () => {

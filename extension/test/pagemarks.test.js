@@ -186,6 +186,29 @@ test('only a trusted click or Enter/Space on a mark dials; script clicks do not'
   assert.equal(dialed.length, 3);
 });
 
+test('a page cannot forge a mark: its own element with our class and attribute, or a changed attribute, dials nothing else', () => {
+  const { document, t, marks, dialed } = setup('<p>Call <b>+44 20 7946 0958</b> now</p><p id="fake"></p>');
+  marks.start();
+  t.runAll();
+  // The page makes a look-alike mark, after our scan (the observer skips our class).
+  const fake = document.createElement('span');
+  fake.className = MARK_CLASS;
+  fake.setAttribute(NUMBER_ATTR, '+19005550100');
+  fake.textContent = 'Win a prize';
+  document.getElementById('fake').append(fake);
+  marks._clicked(fakeEvent(fake));
+  marks._key(fakeEvent(fake, { key: 'Enter' }));
+  assert.deepEqual(dialed, []);
+  // The page rewrites our mark's number: the user's click dials what the mark was made for.
+  const real = document.querySelector(`b .${MARK_CLASS}`);
+  real.setAttribute(NUMBER_ATTR, '+19005550100');
+  marks._clicked(fakeEvent(real));
+  assert.deepEqual(dialed, ['+442079460958']);
+  // stop() leaves the page's own element alone.
+  marks.stop();
+  assert.equal(document.getElementById('fake').firstChild, fake);
+});
+
 test('stop() removes the marks and puts the text back as one node', () => {
   const { document, t, marks } = setup('<p id="p">Call +44 20 7946 0958 now</p>');
   marks.start();

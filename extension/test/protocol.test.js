@@ -116,8 +116,9 @@ test('the manifest keeps the names other tools rely on', () => {
   assert.deepEqual(m.background, { service_worker: 'background.js', scripts: ['background.js'], type: 'module' });
   // notifications: incoming and missed calls when the softphone window is not in front.
   // contextMenus: "Call <selection>"; scripting: registering the click-to-call content
-  // script once the user has granted the host permission. Neither adds an install warning.
-  assert.deepEqual(m.permissions, ['contextMenus', 'nativeMessaging', 'notifications', 'scripting', 'storage', 'tabs']);
+  // script once the user has granted the host permission. alarms: wakes a worker the browser
+  // stopped by force, so the phone registers again. None adds an install warning.
+  assert.deepEqual(m.permissions, ['alarms', 'contextMenus', 'nativeMessaging', 'notifications', 'scripting', 'storage', 'tabs']);
   // No content_scripts and no web_accessible_resources: nothing runs in pages until the
   // user turns click-to-call on, and pages cannot probe for the extension's files.
   assert.equal(m.content_scripts, undefined);

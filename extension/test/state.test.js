@@ -5,6 +5,12 @@ import {
   normalizeSession, sessionOf, needsSession, closingDeadline, isRingingIncoming, ringingCalls, isMissed, isDndMissed,
   statusOf,
 } from '../lib/state.js';
+import { HOST_GONE_END } from '../lib/protocol.js';
+import { callStateWords } from '../lib/callview.js';
+import { useI18n } from '../lib/i18n.js';
+import { fakeI18n } from './fakei18n.js';
+
+useI18n(fakeI18n()); // the English of _locales/en
 
 const account = { id: 'work', user: '1001', domain: '127.0.0.1:5060', registration: 'registered' };
 const call = (id, state, extra = {}) => ({ id, account: 'work', direction: 'outgoing', number: '600', state, started_at: 1, ...extra });
@@ -72,12 +78,25 @@ test('malformed events leave the state as it is', () => {
 });
 
 test('host gone: the snapshot is dropped (no calls, no registration), lastEnded stays', () => {
-  let s = applyEvent(initialState(), snapshot([call('c1', 'connected')]));
+  let s = applyEvent(initialState(), snapshot([]));
   s = applyEvent(s, { type: 'call', data: { call: call('c0', 'ended') } });
   s = applyEvent(s, { type: 'host', data: { connected: false, message: 'gone' } });
   assert.equal(s.snapshot, null);
   assert.equal(s.lastEnded.id, 'c0');
   assert.equal(applyEvent(s, { type: 'host', data: { connected: true } }), s);
+});
+
+test('host gone during a call: the call is shown as ended, the phone stopped', () => {
+  let s = applyEvent(initialState(), snapshot([call('c1', 'connected'), call('c2', 'early')]));
+  s = applyEvent(s, { type: 'host', data: { connected: false, message: 'gone' } });
+  assert.equal(s.snapshot, null);
+  assert.deepEqual(liveCalls(s), []);
+  assert.equal(s.lastEnded.id, 'c2');
+  assert.equal(s.lastEnded.state, 'ended');
+  assert.deepEqual(s.lastEnded.end_reason, { code: HOST_GONE_END });
+  assert.equal(callStateWords(s.lastEnded, 0), 'Call ended: the phone stopped');
+  // A second status without a host changes nothing more.
+  assert.equal(applyEvent(s, { type: 'host', data: { connected: false, connecting: true } }).lastEnded, s.lastEnded);
 });
 
 test('selectors: liveCalls, currentCall (newest), mainAccount', () => {

@@ -32,6 +32,12 @@ type Options struct {
 	Version   string
 	Media     *media.BrowserNet // nil: look at the machine
 	Clock     session.Clock     // nil: real time
+	// Successor, when set, is asked for the next host's stream when the input ends: the
+	// browser may have closed the port only to restart the extension's service worker,
+	// whose new port reaches this host through its successor (nativehost/handover).
+	// It returns an error when none came within its grace; then the phone ends.
+	// nil: the end of the input ends the phone at once.
+	Successor func(ctx context.Context) (io.ReadWriteCloser, error)
 }
 
 // Host is one native-messaging session.
@@ -80,7 +86,13 @@ func Run(ctx context.Context, opts Options) error {
 
 	frames := make(chan []byte)
 	readErr := make(chan error, 1)
-	go h.readLoop(frames, readErr)
+	go h.readLoop(opts.Stdin, frames, readErr)
+	var relayed io.Closer // the successor's stream, while the port comes through one
+	defer func() {
+		if relayed != nil {
+			_ = relayed.Close()
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -88,6 +100,16 @@ func Run(ctx context.Context, opts Options) error {
 			return nil
 		case err := <-readErr:
 			h.out.Discard()
+			if relayed != nil {
+				_ = relayed.Close()
+				relayed = nil
+			}
+			if next := h.awaitSuccessor(ctx, err); next != nil {
+				relayed = next
+				h.out.Redirect(next)
+				go h.readLoop(next, frames, readErr)
+				continue
+			}
 			h.session.Close(session.ReasonBrowser)
 			if errors.Is(err, io.EOF) {
 				h.log.Info("browser closed the port")
@@ -100,6 +122,23 @@ func Run(ctx context.Context, opts Options) error {
 			return h.closeSession()
 		}
 	}
+}
+
+// awaitSuccessor: the input ended with err. Where a successor may take the port over
+// (Options.Successor, and the input ended cleanly), the calls and registrations stay up
+// for its grace; it returns the successor's stream, or nil when the phone must end.
+func (h *Host) awaitSuccessor(ctx context.Context, err error) io.ReadWriteCloser {
+	if h.opts.Successor == nil || !errors.Is(err, io.EOF) {
+		return nil
+	}
+	start := time.Now()
+	next, werr := h.opts.Successor(ctx)
+	if werr != nil {
+		h.log.Info("no successor host: the browser closed the port", "waited", time.Since(start).Round(time.Millisecond), "err", werr)
+		return nil
+	}
+	h.log.Info("the browser's new port reaches this host through its successor; calls kept", "after", time.Since(start).Round(time.Millisecond))
+	return next
 }
 
 // closeSession ends the phone after the session closed. The extension is told `close`
@@ -115,8 +154,8 @@ func (h *Host) closeSession() error {
 
 // readLoop reads frames until the input ends. Oversized frames are answered with an
 // error event and skipped; the host keeps running.
-func (h *Host) readLoop(frames chan<- []byte, errc chan<- error) {
-	r := messaging.NewReader(h.opts.Stdin)
+func (h *Host) readLoop(in io.Reader, frames chan<- []byte, errc chan<- error) {
+	r := messaging.NewReader(in)
 	for {
 		f, err := r.ReadFrame()
 		if errors.Is(err, messaging.ErrTooLarge) {

@@ -76,6 +76,14 @@ func (w *Writer) Discard() {
 	w.mu.Unlock()
 }
 
+// Redirect sends every later frame to to instead: the browser's port now reaches the
+// host through another stream (a successor host relays it, see nativehost/handover).
+func (w *Writer) Redirect(to io.Writer) {
+	w.mu.Lock()
+	w.w = to
+	w.mu.Unlock()
+}
+
 // WriteFrame writes one frame. Payloads over MaxOutgoing are refused, because the
 // browser would close the port on them.
 func (w *Writer) WriteFrame(payload []byte) error {
