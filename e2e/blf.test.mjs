@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startSecurePeers, toneWav, launch, tempDir, waitFor, root, waitToneInWindow, screenshotBoth, skipUnlessCI,
+  startSecurePeers, toneWav, launch, tempDir, waitFor, waitRegistered, root, waitToneInWindow, screenshotBoth, skipUnlessCI,
 } from './harness.mjs';
 
 const micTone = 1000; // the fake microphone
@@ -86,7 +86,7 @@ async function waitLamp(name, what) {
 test('the lamp for 2000 follows a real call: ringing with the caller, in a call, free again', async (t) => {
   if (skip) { t.skip(skip); return; }
   await keepLogsOnFailure('lamp', async () => {
-    await waitFor(() => popup.getByText('Registered as 1001 at ').isVisible(), { timeout: 15000, what: 'registered' });
+    await waitRegistered(popup, '1001');
     await waitLamp('Call 2000, Free', '2000 free');
     // 2002 is registered nowhere: Kamailio's presence knows nothing, which is free too.
     await waitLamp('Call 2002, Free', '2002 free');

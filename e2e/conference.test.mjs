@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startSecurePeers, toneWav, launch, tempDir, waitFor, root, measureToneInPage, waitToneInWindow, screenshotBoth,
+  startSecurePeers, toneWav, launch, tempDir, waitFor, waitRegistered, root, measureToneInPage, waitToneInWindow, screenshotBoth,
 } from './harness.mjs';
 
 const micTone = 1000;
@@ -129,7 +129,7 @@ async function endAll(win) {
 test('Merge joins two calls: each baresip hears the other party and the microphone, the window plays both; ending one leaves the other with audio', async (t) => {
   if (skip) { t.skip(skip); return; }
   await keepLogsOnFailure(async () => {
-    await waitFor(() => popup.getByText('Registered as 1001 at ').isVisible(), { timeout: 15000, what: 'registered' });
+    await waitRegistered(popup, '1001');
     const { win, item: a } = await dial('2003');
     await waitToneInWindow(win, toneA);
     const { item: bItem } = await dial('2004');

@@ -47,6 +47,15 @@ export async function waitFor(fn, { timeout = 10000, interval = 50, what = 'cond
   }
 }
 
+/**
+ * Waits until the popup says `user` is registered: its first line says "1001 · Registered",
+ * the full words with the domain are its tooltip.
+ */
+export function waitRegistered(popup, user, { timeout = 15000 } = {}) {
+  return waitFor(async () => (await popup.locator('#registration').getAttribute('title'))?.startsWith(`Registered as ${user} at `),
+    { timeout, what: `${user} registered` });
+}
+
 /** Starts tabphone-devpbx on free loopback ports with the given users. */
 export async function startDevpbx(dir, users, { sip = '127.0.0.1:0', http = '127.0.0.1:0', args: extraArgs = [] } = {}) {
   const usersFile = join(dir, 'users.txt');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startSecurePeers, toneWav, launch, tempDir, waitFor, root, waitToneInWindow,
+  startSecurePeers, toneWav, launch, tempDir, waitFor, waitRegistered, root, waitToneInWindow,
 } from './harness.mjs';
 
 const micTone = 1000; // the fake microphone
@@ -72,8 +72,7 @@ async function keepLogsOnFailure(name, fn) {
 async function useAccount(id, user) {
   await waitFor(() => popup.getByLabel('Call from').isVisible(), { what: 'the account picker' });
   await popup.getByLabel('Call from').selectOption(id);
-  // The first line says "1001 · Registered"; its tooltip has the full words with the domain.
-  await waitFor(async () => (await popup.locator('#registration').getAttribute('title'))?.startsWith(`Registered as ${user} at `), { timeout: 15000, what: `${id} registered` });
+  await waitRegistered(popup, user);
 }
 
 /** Dials from the popup and waits for the connected call in the softphone window. */
