@@ -354,3 +354,66 @@ export function toneFound(m, freq) {
   const others = Object.entries(m.power).filter(([f]) => Number(f) !== freq).map(([, p]) => p);
   return m.dbfs > -40 && m.power[freq] > 100 * Math.max(...others);
 }
+
+/**
+ * Runs in the page: watches the remote audio of `selector` (waiting for its stream to
+ * appear) and notes in window.__tabphoneFirstTone the wall-clock time (Unix ms, from
+ * performance.timeOrigin) at which freq is first heard: an analyser of 512 samples read
+ * every 2 ms, the level above -40 dBFS and the Goertzel power at freq 20× that at every
+ * probe away from it. For "first word heard" figures; returns at once.
+ */
+export function watchFirstToneInPage({ selector, freq }) {
+  if (window.__tabphoneToneWatch) return;
+  window.__tabphoneToneWatch = true;
+  const probes = [440, 700, 1700, 2500].filter((f) => Math.abs(f - freq) > 300);
+  const goertzel = (x, f, fs) => {
+    const c = 2 * Math.cos((2 * Math.PI * f) / fs);
+    let s1 = 0; let s2 = 0;
+    for (let i = 0; i < x.length; i++) {
+      const hann = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (x.length - 1));
+      const s0 = x[i] * hann + c * s1 - s2;
+      s2 = s1; s1 = s0;
+    }
+    return s1 * s1 + s2 * s2 - c * s1 * s2;
+  };
+  let ac; let an; let buf; let stream = null;
+  const tick = setInterval(() => {
+    const el = document.querySelector(selector);
+    const s = el && el.srcObject;
+    if (!s || s.getAudioTracks().length === 0) return;
+    if (s !== stream) {
+      stream = s;
+      ac ??= new AudioContext();
+      an = ac.createAnalyser();
+      an.fftSize = 512;
+      buf = new Float32Array(an.fftSize);
+      ac.createMediaStreamSource(s).connect(an);
+      window.__tabphoneWatchingSince = performance.timeOrigin + performance.now();
+    }
+    an.getFloatTimeDomainData(buf);
+    let sq = 0;
+    for (const v of buf) sq += v * v;
+    const dbfs = 10 * Math.log10(sq / buf.length || 1e-12);
+    if (dbfs < -40) return;
+    const p = goertzel(buf, freq, ac.sampleRate);
+    if (probes.every((f) => p > 20 * goertzel(buf, f, ac.sampleRate))) {
+      window.__tabphoneFirstTone = { at: performance.timeOrigin + performance.now(), dbfs };
+      clearInterval(tick);
+    }
+  }, 2);
+}
+
+/** Reads what the host wrote to its log (host.log in logDir; "" before it exists). */
+export function hostLogOf(logDir) {
+  const f = join(logDir, 'host.log');
+  return existsSync(f) ? readFileSync(f, 'utf8') : '';
+}
+
+/**
+ * The order of two host-log lines: the index of the first line matching `first` and of
+ * the first matching `then` (-1 when missing).
+ */
+export function logOrder(log, first, then) {
+  const lines = log.split('\n');
+  return [lines.findIndex((l) => first.test(l)), lines.findIndex((l) => then.test(l))];
+}

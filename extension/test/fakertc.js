@@ -45,7 +45,12 @@ export class FakePC {
 
   listenerCount(type) { return this.listeners.get(type)?.size ?? 0; }
 
-  addTransceiver(track, init) { this.transceivers.push({ track, init }); }
+  addTransceiver(track, init) {
+    const tr = { track, init, sender: { track: typeof track === 'string' ? null : track } };
+    tr.sender.replaceTrack = async (t) => { tr.sender.track = t; tr.track = t; };
+    this.transceivers.push(tr);
+    return tr;
+  }
 
   async createOffer() { return { type: 'offer', sdp: OFFER_SDP }; }
 

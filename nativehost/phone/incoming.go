@@ -168,6 +168,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		return
 	}
+	m.Connect() // the browser leg rang with the call; the microphone reaches the caller from now
 	target := req.Recipient
 	if ct := req.Contact(); ct != nil {
 		target = ct.Address
