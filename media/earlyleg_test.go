@@ -132,8 +132,8 @@ func pbxToWindow(t *testing.T, pbx *net.UDPConn, to *net.UDPAddr, pt uint8, hear
 
 // TestBrowserLegUpWhileRinging: the window offers (all its codecs) while an outgoing
 // call rings; the browser leg is answered and connected before the PBX answers, in our
-// first codec, and the PBX's 200 in that codec finds it up: audio crosses both ways at
-// once, with no new offer.
+// first codec, and the PBX's 183 and 200 in that codec find it up: audio crosses both
+// ways at once, with no new offer.
 func TestBrowserLegUpWhileRinging(t *testing.T) {
 	lo := net.IPv4(127, 0, 0, 1)
 	bnet := &BrowserNet{LocalIPs: []net.IP{lo}, remoteOK: machineIPs()}
@@ -165,6 +165,14 @@ func TestBrowserLegUpWhileRinging(t *testing.T) {
 	}
 	if !pbxToWindow(t, pbx, call.pbx.LocalAddr(), PCMU.PT, heard, 5*time.Second) {
 		t.Fatal("the PBX's audio did not reach the window")
+	}
+	// That answer was a 183 (early media on the same leg); the 200 follows with the
+	// same SDP and the same leg carries on.
+	if _, err := call.SetPBXAnswer(BuildSDP(OfferParams{IP: lo, Port: pbx.LocalAddr().(*net.UDPAddr).Port, Codecs: []Codec{PCMU}})); err != nil {
+		t.Fatal(err)
+	}
+	if !pbxToWindow(t, pbx, call.pbx.LocalAddr(), PCMU.PT, heard, 5*time.Second) {
+		t.Fatal("after the 200 the PBX's audio did not reach the window")
 	}
 	select {
 	case <-restarts:
