@@ -146,6 +146,7 @@ func startRelayProcess(b *testing.B) *relayProcess {
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), relayChildEnv+"=1")
+	cmd.Env = append(cmd.Env, hostEnv()...)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
