@@ -28,6 +28,7 @@ const relayChildEnv = "TABPHONE_BENCH_RELAY_CHILD"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(relayChildEnv) == "1" {
+		media.UseOneThread() // as the host program does
 		if err := runRelayChild(os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
