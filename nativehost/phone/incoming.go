@@ -213,7 +213,12 @@ func (p *Phone) onReInvite(c *call, req *sip.Request, tx sip.ServerTransaction) 
 		}
 		body = answer
 		held := dir == "sendonly" || dir == "inactive"
-		p.update(c, func(in *CallInfo) { in.RemoteHold = held })
+		p.update(c, func(in *CallInfo) {
+			if in.RemoteHold != held {
+				c.holdChanged.Store(time.Now().UnixNano())
+			}
+			in.RemoteHold = held
+		})
 	} else {
 		offer, err := c.media.CurrentOffer()
 		if err != nil {
