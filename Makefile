@@ -92,8 +92,10 @@ test-e2e: build
 screenshots: build
 	TABPHONE_SCREENSHOTS=docs node --test --test-concurrency=1 e2e/
 
-# The host against baresip on the same dev PBX, and the relay alone at 50 and 200 calls:
-# a table of each figure beside its goal and baresip's, CSV in bench/out/ (docs/performance.md).
+# The host against baresip on the same dev PBX, the relay alone at 50 and 200 calls, and
+# in Chromium and Firefox the first word heard and the browser's cost of a call (inside
+# the machine's browser lock): a table of each figure beside its goal and baresip's, CSV
+# in bench/out/ (docs/performance.md).
 bench: deps build
 	cd bench && CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 10m .
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -64,6 +65,7 @@ func startHostVia(t testing.TB, sip, proxy, user, password string) *host {
 	cmd := exec.Command(hostBin, "chrome-extension://fofiikfolgbiahjjnmckkiaefainepgm/")
 	// Detached already: the benchmark measures this very process.
 	cmd.Env = append(os.Environ(), "TABPHONE_CONFIG_DIR="+dir, "TABPHONE_LOG_DIR="+dir, "TABPHONE_HOST_DETACHED=1")
+	cmd.Env = append(cmd.Env, hostEnv()...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -206,4 +208,11 @@ func (h *host) registered() {
 		var s protocol.State
 		return json.Unmarshal(e.Data, &s) == nil && len(s.Accounts) > 0 && s.Accounts[0].Registration == protocol.RegRegistered
 	})
+}
+
+// hostEnv is TABPHONE_BENCH_HOST_ENV's space-separated NAME=VALUE pairs, given to the
+// measured host and relay processes only (not to the bench's own peers): to measure a
+// runtime setting such as GOMAXPROCS=1 or GOGC=200 before adopting it.
+func hostEnv() []string {
+	return strings.Fields(os.Getenv("TABPHONE_BENCH_HOST_ENV"))
 }

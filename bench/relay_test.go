@@ -28,6 +28,7 @@ const relayChildEnv = "TABPHONE_BENCH_RELAY_CHILD"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(relayChildEnv) == "1" {
+		media.UseOneThread() // as the host program does
 		if err := runRelayChild(os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -146,6 +147,7 @@ func startRelayProcess(b *testing.B) *relayProcess {
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), relayChildEnv+"=1")
+	cmd.Env = append(cmd.Env, hostEnv()...)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {

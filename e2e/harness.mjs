@@ -2,7 +2,7 @@
 // Chromium profile with the host installed into it, and Chromium with the extension.
 import { spawn, execFileSync } from 'node:child_process';
 import {
-  mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, cpSync,
+  mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, cpSync, appendFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -364,4 +364,136 @@ export function toneFound(m, freq) {
   if (!m || m.error) return false;
   const others = Object.entries(m.power).filter(([f]) => Number(f) !== freq).map(([, p]) => p);
   return m.dbfs > -40 && m.power[freq] > 100 * Math.max(...others);
+}
+
+/**
+ * Runs in the page: watches the remote audio of `selector` (waiting for its stream to
+ * appear) and notes in window.__tabphoneFirstTone the wall-clock time (Unix ms, from
+ * performance.timeOrigin) at which freq is first heard: an analyser of 512 samples read
+ * every 2 ms, the level above -40 dBFS and the Goertzel power at freq 20× that at every
+ * probe away from it. For "first word heard" figures; returns at once.
+ */
+export function watchFirstToneInPage({ selector, freq }) {
+  if (window.__tabphoneToneWatch) return;
+  window.__tabphoneToneWatch = true;
+  const probes = [440, 700, 1700, 2500].filter((f) => Math.abs(f - freq) > 300);
+  const goertzel = (x, f, fs) => {
+    const c = 2 * Math.cos((2 * Math.PI * f) / fs);
+    let s1 = 0; let s2 = 0;
+    for (let i = 0; i < x.length; i++) {
+      const hann = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (x.length - 1));
+      const s0 = x[i] * hann + c * s1 - s2;
+      s2 = s1; s1 = s0;
+    }
+    return s1 * s1 + s2 * s2 - c * s1 * s2;
+  };
+  const ac = new AudioContext();
+  let an; let buf; let stream = null;
+  const tick = setInterval(() => {
+    const el = document.querySelector(selector);
+    const s = el && el.srcObject;
+    if (!s || s.getAudioTracks().length === 0) return;
+    if (s !== stream) {
+      stream = s;
+      an = ac.createAnalyser();
+      an.fftSize = 512;
+      buf = new Float32Array(an.fftSize);
+      ac.createMediaStreamSource(s).connect(an);
+      window.__tabphoneWatchingSince = performance.timeOrigin + performance.now();
+    }
+    an.getFloatTimeDomainData(buf);
+    let sq = 0;
+    for (const v of buf) sq += v * v;
+    const dbfs = 10 * Math.log10(sq / buf.length || 1e-12);
+    if (dbfs < -40) return;
+    const p = goertzel(buf, freq, ac.sampleRate);
+    if (probes.every((f) => p > 20 * goertzel(buf, f, ac.sampleRate))) {
+      window.__tabphoneFirstTone = { at: performance.timeOrigin + performance.now(), dbfs };
+      clearInterval(tick);
+    }
+  }, 2);
+}
+
+/**
+ * Runs in the softphone window of an extension copy made by firefoxCallCopy (which
+ * exposes the page's CallMedia as globalThis.__tabphoneMedia): polls the call's
+ * RTCPeerConnection stats every 5 ms and notes in window.__tabphoneFirstTone the time
+ * (Unix ms) at which the received audio's level (inbound-rtp audioLevel, of the decoded
+ * audio) first passes `level` (0.1 ≈ -20 dBFS peak). For Firefox, whose WebAudio does not
+ * run without an audio output device (none on a headless test machine).
+ */
+export function watchFirstAudioByStatsInPage({ level = 0.1 }) {
+  if (window.__tabphoneToneWatch) return;
+  window.__tabphoneToneWatch = true;
+  let busy = false;
+  const tick = setInterval(async () => {
+    const media = globalThis.__tabphoneMedia;
+    const pc = media?.peerConnection(media.callIds[0]);
+    if (!pc || busy) return;
+    busy = true;
+    try {
+      const stats = await pc.getStats();
+      stats.forEach((r) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'audio' && r.audioLevel > level && !window.__tabphoneFirstTone) {
+          window.__tabphoneFirstTone = { at: performance.timeOrigin + performance.now(), dbfs: 20 * Math.log10(r.audioLevel) };
+          clearInterval(tick);
+        }
+      });
+    } finally {
+      busy = false;
+    }
+  }, 5);
+}
+
+/**
+ * A copy of the extension for Firefox call tests, standing for what the user does in
+ * pages automation cannot reach there (WebDriver BiDi does not open moz-extension://
+ * pages): its manifest grants the host permission, its background turns click-to-call
+ * links on (so a click on a tel: link in a test page dials), and its softphone window
+ * exposes its CallMedia as globalThis.__tabphoneMedia (for getStats).
+ */
+export function firefoxCallCopy(dir) {
+  const copy = join(dir, 'extension-ff');
+  const tests = join(extDir, 'test');
+  cpSync(extDir, copy, { recursive: true, filter: (src) => src !== tests && !src.startsWith(`${tests}/`) });
+  const m = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
+  m.host_permissions = ['http://*/*', 'https://*/*'];
+  writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m, null, 2));
+  appendFileSync(join(copy, 'background.js'), "\nbrowser.storage.local.set({ clickToCall: { links: true, detect: false, region: 'US' } });\n");
+  appendFileSync(join(copy, 'softphone', 'softphone.js'), '\nglobalThis.__tabphoneMedia = media;\n');
+  return copy;
+}
+
+/** Firefox prefs for call tests: the fake microphone (a 1 kHz sine), no permission prompt. */
+export const FIREFOX_CALL_PREFS = Object.freeze({
+  'media.navigator.streams.fake': true,
+  'media.navigator.permission.disabled': true,
+  'media.autoplay.default': 0,
+});
+
+/**
+ * Finds a Firefox page by its location (puppeteer shows extension pages as
+ * about:blank, so each page is asked).
+ */
+export async function firefoxPageAt(browser, part) {
+  for (const pg of await browser.pages()) {
+    const href = await pg.evaluate(() => location.href).catch(() => '');
+    if (href.includes(part)) return pg;
+  }
+  return null;
+}
+
+/** Reads what the host wrote to its log (host.log in logDir; "" before it exists). */
+export function hostLogOf(logDir) {
+  const f = join(logDir, 'host.log');
+  return existsSync(f) ? readFileSync(f, 'utf8') : '';
+}
+
+/**
+ * The order of two host-log lines: the index of the first line matching `first` and of
+ * the first matching `then` (-1 when missing).
+ */
+export function logOrder(log, first, then) {
+  const lines = log.split('\n');
+  return [lines.findIndex((l) => first.test(l)), lines.findIndex((l) => then.test(l))];
 }

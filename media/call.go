@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,7 +50,10 @@ type Call struct {
 	browserOffer string
 	browser      *BrowserLeg
 	closed       bool
-	gen          int // counts codec changes; a browser leg built for an older one is dropped
+	gen          int   // counts codec changes; a browser leg built for an older one is dropped
+	legCodec     Codec // the codec of the browser leg built or being built (valid with legActive)
+	legActive    bool  // a browser leg for the current gen exists or is being built
+	micOpen      bool  // the microphone may reach the PBX: false while an incoming call rings
 	toPBX        *rewriter
 	toBrowser    *rewriter
 	proto        string  // the PBX leg's m= transport
@@ -71,7 +76,7 @@ const sdpTimeout = 5 * time.Second
 // NewCall opens the PBX leg's sockets on localIP and starts reading from them. sec is
 // the media the PBX leg speaks; an SDES call makes one key per suite for its offer.
 func NewCall(n *BrowserNet, localIP net.IP, codecs []Codec, sec Security, log *slog.Logger) (*Call, error) {
-	c := &Call{log: log, net: n, offers: codecs, sec: sec, proto: ProtoAVP}
+	c := &Call{log: log, net: n, offers: codecs, sec: sec, proto: ProtoAVP, micOpen: true}
 	if sec == SecurityDTLS {
 		w, err := NewWebRTCPBX(localIP, codecs, log)
 		if err != nil {
@@ -121,6 +126,7 @@ func NewIncomingCall(n *BrowserNet, localIP net.IP, offer []byte, prefs []Codec,
 	if err != nil {
 		return nil, Negotiated{}, err
 	}
+	c.micOpen = false // the call rings: nothing of the user reaches the caller before Connect
 	if c.rtc != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), sdpTimeout)
 		defer cancel()
@@ -354,14 +360,21 @@ func (c *Call) SetPBXAnswer(sdp []byte) (Negotiated, error) {
 		c.mu.Unlock()
 		return n, nil // a 200 after a 183 with the same codec: nothing to rebuild
 	}
-	changed := c.neg != nil // a 200 from another fork than the 183, with another codec
 	c.neg = &n
 	if c.sessionID == 0 {
 		c.sessionID, c.sdpVersion = uint64(time.Now().Unix()), uint64(time.Now().Unix())
 	}
 	c.toPBX = newRewriter(n.Codec.samplesPer20ms())
 	c.toBrowser = newRewriter(n.Codec.samplesPer20ms())
+	if c.legActive && c.legCodec.Key == n.Codec.Key {
+		// The browser leg was made while the call rang, in the codec the PBX has now
+		// chosen: audio flows both ways from this packet on.
+		c.mu.Unlock()
+		return n, nil
+	}
+	hadLeg := c.legActive // made (or being made) for another codec: a 200 from another fork, or a PBX that chose another of our codecs
 	c.gen++
+	c.legActive = false
 	old := c.browser
 	c.browser = nil
 	start := c.browserOffer != ""
@@ -372,13 +385,52 @@ func (c *Call) SetPBXAnswer(sdp []byte) (Negotiated, error) {
 	switch {
 	case start:
 		go c.buildBrowserLeg()
-	case changed && c.OnRestart != nil:
+	case hadLeg && c.OnRestart != nil:
 		// The window's offer was used for the old codec (or is being answered now: that
 		// answer is dropped): it must offer again.
 		c.log.Info("PBX codec changed, browser leg restarts", "codec", n.Codec.Name)
 		c.OnRestart()
 	}
 	return n, nil
+}
+
+// Connect lets the microphone reach the PBX: an incoming call was just answered.
+func (c *Call) Connect() {
+	c.mu.Lock()
+	c.micOpen = true
+	c.mu.Unlock()
+}
+
+// legCodecLocked is the codec a browser leg for offer carries: the PBX leg's once it
+// is known; before that (an outgoing call still ringing) the first of ours that the
+// browser offers, which is the first we offer the PBX: a PBX that answers with it finds
+// the browser leg already up, one that picks another gets the leg made again.
+func (c *Call) legCodecLocked(offer string) (Codec, bool) {
+	if c.neg != nil {
+		return c.neg.Codec, true
+	}
+	for _, codec := range c.offers {
+		if offerCarries(offer, codec) {
+			return codec, true
+		}
+	}
+	return Codec{}, false
+}
+
+// offerCarries tells whether a browser's SDP has an rtpmap for codec.
+func offerCarries(sdp string, codec Codec) bool {
+	want := strings.ToLower(codec.Name) + "/" + strconv.FormatUint(uint64(codec.ClockRate), 10)
+	for line := range strings.Lines(sdp) {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "a=rtpmap:")
+		if !ok {
+			continue
+		}
+		_, enc, ok := strings.Cut(rest, " ")
+		if ok && strings.HasPrefix(strings.ToLower(enc), want) {
+			return true
+		}
+	}
+	return false
 }
 
 // applyPlainAnswer applies an RTP/AVP or SDES answer to the PBX leg: keys, address,
@@ -412,11 +464,9 @@ func (c *Call) SetBrowserOffer(sdp string) error {
 		return ErrClosed
 	}
 	c.browserOffer = sdp
-	start := c.neg != nil
 	c.mu.Unlock()
-	if start {
-		go c.buildBrowserLeg()
-	}
+	// Built at once, also while the call rings: the leg is up before the PBX answers.
+	go c.buildBrowserLeg()
 	return nil
 }
 
@@ -432,33 +482,49 @@ func (c *Call) Codec() (Codec, bool) {
 
 func (c *Call) buildBrowserLeg() {
 	c.mu.Lock()
-	if c.closed || c.neg == nil || c.browserOffer == "" {
+	if c.closed || c.browserOffer == "" {
 		c.mu.Unlock()
 		return
 	}
-	codec, offer, old, gen := c.neg.Codec, c.browserOffer, c.browser, c.gen
+	offer, old := c.browserOffer, c.browser
+	codec, ok := c.legCodecLocked(offer)
 	c.browser, c.browserOffer = nil, ""
+	if ok {
+		c.legCodec, c.legActive = codec, true
+	} else {
+		c.legActive = false
+	}
+	gen := c.gen
 	c.mu.Unlock()
 	if old != nil {
 		old.Close()
 	}
 
-	sdp, leg, err := c.answerBrowser(codec, offer)
-	if err == nil {
-		c.mu.Lock()
-		stale := c.gen != gen
-		if c.closed {
-			err = ErrClosed
-		} else if !stale {
-			c.browser = leg
-		}
-		c.mu.Unlock()
-		if err != nil || stale {
-			leg.Close()
-		}
-		if stale {
-			return // SetPBXAnswer asked the window for a new offer
-		}
+	var (
+		sdp string
+		leg *BrowserLeg
+		err = fmt.Errorf("%w: the browser offered none of the call's codecs", ErrNoCommonCodec)
+	)
+	if ok {
+		sdp, leg, err = c.answerBrowser(codec, offer)
+	}
+	c.mu.Lock()
+	stale := c.gen != gen
+	if err == nil && c.closed {
+		err = ErrClosed
+	}
+	switch {
+	case err == nil && !stale:
+		c.browser = leg
+	case err != nil && !stale:
+		c.legActive = false
+	}
+	c.mu.Unlock()
+	if leg != nil && (err != nil || stale) {
+		leg.Close()
+	}
+	if stale {
+		return // SetPBXAnswer asked the window for a new offer
 	}
 	if c.OnAnswer != nil {
 		c.OnAnswer(sdp, err)
@@ -471,7 +537,13 @@ func (c *Call) answerBrowser(codec Codec, offer string) (string, *BrowserLeg, er
 		return "", nil, err
 	}
 	leg.OnTrack(c.relayToPBX())
-	leg.OnState(func(s webrtc.PeerConnectionState) { c.log.Debug("browser leg", "state", s.String()) })
+	leg.OnState(func(s webrtc.PeerConnectionState) {
+		level := slog.LevelDebug
+		if s == webrtc.PeerConnectionStateConnected || s == webrtc.PeerConnectionStateFailed {
+			level = slog.LevelInfo // tests and people read when the window's audio was up
+		}
+		c.log.Log(context.Background(), level, "browser leg", "state", s.String(), "codec", codec.Name)
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), answerTimeout)
 	defer cancel()
 	sdp, err := leg.Answer(ctx, offer)
@@ -490,7 +562,7 @@ func (c *Call) relayToPBX() func(*rtp.Packet) {
 	out := &rtp.Packet{}
 	return func(p *rtp.Packet) {
 		c.mu.Lock()
-		if c.toPBX == nil || c.neg == nil || c.sendingDTMF || c.muted || c.held {
+		if c.toPBX == nil || c.neg == nil || !c.micOpen || c.sendingDTMF || c.muted || c.held {
 			c.mu.Unlock()
 			return
 		}

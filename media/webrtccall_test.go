@@ -37,6 +37,7 @@ func TestWebRTCPBXCallRelaysBothWays(t *testing.T) {
 				call, _, err = NewIncomingCall(bnet, lo, []byte(pbx.offer()), []Codec{PCMU}, SecurityDTLS, discardLog())
 				must(t, err)
 				must(t, pbx.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(call.Answer(1))}))
+				call.Connect() // answered, as the phone does after its 200
 			}
 			defer call.Close()
 

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/tabphone/tabphone/install"
+	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/config"
 	"github.com/tabphone/tabphone/nativehost/handover"
 	"github.com/tabphone/tabphone/nativehost/host"
@@ -46,6 +47,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code, detached := detach(args); detached {
 		return code
 	}
+	media.UseOneThread()
 	return serve(stdin, stdout, stderr)
 }
 

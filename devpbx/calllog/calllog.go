@@ -100,9 +100,12 @@ type Record struct {
 	// digital silence); null when the codec is not G.711.
 	RxMaxDBFS      *float64 `json:"rx_max_dbfs"`
 	RxSignalBlocks int      `json:"rx_signal_blocks"`
-	LocalRTP       string   `json:"local_rtp"`
-	RemoteRTP      string   `json:"remote_rtp"`
-	RTPLatched     bool     `json:"rtp_latched"`
+	// RxToneAt is when the first 20 ms of the 1 kHz tone arrived (G.711 only; null
+	// before): with AnsweredAt, how soon the caller's audio reached the PBX.
+	RxToneAt   *int64 `json:"rx_tone_at"`
+	LocalRTP   string `json:"local_rtp"`
+	RemoteRTP  string `json:"remote_rtp"`
+	RTPLatched bool   `json:"rtp_latched"`
 }
 
 // Log holds the calls. It is safe for concurrent use.
@@ -277,6 +280,10 @@ func applyStats(r *Record, st rtpmedia.Stats) {
 		ratio, level := st.Tone.Ratio, st.Tone.MaxDBFS
 		r.Tone1kHzRatio, r.RxMaxDBFS = &ratio, &level
 		r.RxSignalBlocks = st.Tone.SignalBlocks
+	}
+	if !st.ToneAt.IsZero() {
+		at := st.ToneAt.UnixMilli()
+		r.RxToneAt = &at
 	}
 }
 

@@ -68,7 +68,12 @@ type Meter struct {
 	signalBlocks int
 	ratioSum     float64
 	maxDBFS      float64
+	firstTone    int // the block number (from 1) of the first signal block that is mostly the tone; 0: none yet
 }
+
+// ToneBlockRatio is how much of a signal block's energy must be at the frequency for
+// the block to count as the tone (FirstToneBlock).
+const ToneBlockRatio = 0.5
 
 // Options tune a Meter; the zero value means the defaults.
 type Options struct {
@@ -111,10 +116,18 @@ func (m *Meter) finishBlock() {
 	m.maxDBFS = max(m.maxDBFS, level)
 	if level > m.threshold {
 		m.signalBlocks++
-		m.ratioSum += Power(m.block, m.freq, m.rate)
+		r := Power(m.block, m.freq, m.rate)
+		m.ratioSum += r
+		if m.firstTone == 0 && r >= ToneBlockRatio {
+			m.firstTone = m.blocks
+		}
 	}
 	m.block = m.block[:0]
 }
+
+// FirstToneBlock is the number (from 1) of the first block louder than the signal
+// threshold with at least ToneBlockRatio of its energy at the frequency; 0 until one.
+func (m *Meter) FirstToneBlock() int { return m.firstTone }
 
 // Result is what a Meter has seen so far.
 type Result struct {

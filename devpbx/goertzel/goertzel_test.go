@@ -118,6 +118,21 @@ func TestMeterSilenceAndOtherTone(t *testing.T) {
 	}
 }
 
+// TestMeterFirstToneBlock: silence and another frequency do not count; the first block
+// that is mostly the tone is the one named.
+func TestMeterFirstToneBlock(t *testing.T) {
+	m := NewMeter(1000, 8000, Options{})
+	m.WriteInt16(make([]int16, 3*160))                    // blocks 1-3: silence
+	m.WriteInt16(toInt16(sine(2*160, 440, 8000, 0.3, 0))) // 4-5: 440 Hz
+	if got := m.FirstToneBlock(); got != 0 {
+		t.Fatalf("first tone block %d before any tone", got)
+	}
+	m.WriteInt16(toInt16(sine(3*160, 1000, 8000, 0.3, 0))) // 6-8: the tone
+	if got := m.FirstToneBlock(); got != 6 {
+		t.Fatalf("first tone block %d, want 6", got)
+	}
+}
+
 func ExamplePower() {
 	x := make([]float64, 160)
 	for i := range x {

@@ -81,6 +81,7 @@ type Session struct {
 	latched    bool
 	sendOK     bool
 	meter      *goertzel.Meter
+	toneAt     time.Time // when the first block of the 1 kHz tone arrived
 	pcm        []int16
 	lastEvent  uint32 // RTP timestamp of the last DTMF event
 	haveEvent  bool
@@ -211,6 +212,9 @@ func (s *Session) handle(data []byte, from netip.AddrPort) {
 		if s.meter != nil {
 			s.pcm = g711.DecodeFrame(s.pcm[:0], p.Payload, s.dec)
 			s.meter.WriteInt16(s.pcm)
+			if s.toneAt.IsZero() && s.meter.FirstToneBlock() > 0 {
+				s.toneAt = time.Now()
+			}
 		}
 		if s.echo {
 			s.echoLocked(&p)
@@ -362,6 +366,9 @@ type Stats struct {
 	Latched bool
 	// Tone is the 1 kHz measurement; nil for codecs devpbx does not decode.
 	Tone *goertzel.Result
+	// ToneAt is when the packet that completed the first block of the 1 kHz tone
+	// arrived (zero: none yet).
+	ToneAt time.Time
 }
 
 // Stats returns the counters and the measurement so far.
@@ -376,7 +383,7 @@ func (s *Session) Stats() Stats {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st.Remote, st.Latched = s.remote, s.latched
+	st.Remote, st.Latched, st.ToneAt = s.remote, s.latched, s.toneAt
 	if s.meter != nil {
 		r := s.meter.Result()
 		st.Tone = &r

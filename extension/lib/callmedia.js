@@ -1,12 +1,16 @@
 // The softphone window's audio: one RTCPeerConnection to the host per call, the one
 // microphone stream shared by all calls, the offer sent once ICE gathering is complete
 // (no trickle: only host candidates exist), the host's answer applied, and the remote
-// stream handed to the page's one <audio> element. The microphone is the one chosen on
+// stream handed to the page's one <audio> element. The peer connection is made as soon
+// as the call exists, so the host has it up while the call rings and the far party's
+// first word is heard; a ringing incoming call's connection carries no microphone (none
+// is opened) until the user answers, then the track is put on it without a new offer.
+// The microphone is the one chosen on
 // the options page (storage.local micDeviceId), or the system default when that one is
 // gone. getUserMedia, RTCPeerConnection and MediaStream are injected so node:test runs
 // this with fakes.
 
-import { CALL_STATE } from './protocol.js';
+import { CALL_STATE, DIRECTION } from './protocol.js';
 import { errorWords } from './callview.js';
 import { t } from './i18n.js';
 import { systemClock } from './clock.js';
@@ -84,7 +88,7 @@ export class CallMedia {
 
   /** The RTCRtpSender of a call's microphone, or null (the conference mix replaces its track). */
   sender(callId) {
-    return this._entries.get(callId)?.sender ?? null;
+    return this._entries.get(callId)?.transceiver?.sender ?? null;
   }
 
   /** The remote stream of a call, or null before its track arrived. */
@@ -113,7 +117,10 @@ export class CallMedia {
     for (const c of calls ?? []) {
       if (!c || typeof c.id !== 'string' || c.state === CALL_STATE.ENDED) continue;
       live.add(c.id);
-      if (!this._entries.has(c.id)) this._start(c.id);
+      const ringingHere = c.direction === DIRECTION.INCOMING && c.state === CALL_STATE.RINGING;
+      const entry = this._entries.get(c.id);
+      if (!entry) this._start(c.id, { withMic: !ringingHere });
+      else if (!ringingHere && !entry.wantMic) this._attachMicrophone(entry);
     }
     for (const [id, entry] of [...this._entries]) if (!live.has(id)) this._close(entry);
   }
@@ -140,7 +147,7 @@ export class CallMedia {
     const entry = this._entries.get(callId);
     if (!entry || entry.closed) return;
     this._close(entry, { keepMicrophone: true });
-    this._start(callId);
+    this._start(callId, { withMic: entry.wantMic });
   }
 
   /** An error event from the host about one call's media. */
@@ -154,17 +161,19 @@ export class CallMedia {
     for (const entry of [...this._entries.values()]) this._close(entry);
   }
 
-  async _start(callId) {
+  async _start(callId, { withMic = true } = {}) {
     const entry = {
-      callId, pc: null, sender: null, closed: false, remote: null, answered: false, wake: null,
+      callId, pc: null, closed: false, remote: null, answered: false, wake: null, wantMic: withMic, transceiver: null,
     };
     this._entries.set(callId, entry);
-    let mic;
-    try {
-      mic = await this._microphone();
-    } catch (e) {
-      if (!entry.closed) this._problem(entry, micErrorWords(e));
-      return;
+    let mic = null;
+    if (withMic) {
+      try {
+        mic = await this._microphone();
+      } catch (e) {
+        if (!entry.closed) this._problem(entry, micErrorWords(e));
+        return;
+      }
     }
     if (entry.closed) return;
     try {
@@ -172,9 +181,10 @@ export class CallMedia {
       entry.pc = pc;
       pc.addEventListener('track', (ev) => this._remoteTrack(entry, ev));
       pc.addEventListener('connectionstatechange', () => this._connectionState(entry));
-      const track = mic.getAudioTracks()[0];
-      const transceiver = pc.addTransceiver(track, { direction: 'sendrecv' });
-      entry.sender = transceiver?.sender ?? null;
+      // sendrecv without a track while an incoming call rings: the microphone is put on
+      // the sender at the answer (replaceTrack needs no new offer).
+      entry.transceiver = pc.addTransceiver(mic ? mic.getAudioTracks()[0] : 'audio', { direction: 'sendrecv' });
+      if (entry.wantMic && !mic) this._attachMicrophone(entry, { again: true });
       const offer = await pc.createOffer();
       if (entry.closed) return;
       await pc.setLocalDescription(offer);
@@ -190,6 +200,24 @@ export class CallMedia {
       if (!reply?.ok) this._problem(entry, errorWords(reply?.error));
     } catch (e) {
       if (!entry.closed) this._problem(entry, t('mediaSetupFailed', e?.message ?? e));
+    }
+  }
+
+  /**
+   * Puts the microphone on a call whose connection was made without it (an incoming
+   * call that rang): the call was answered. Before the connection exists it is only
+   * noted, and _start does it.
+   */
+  async _attachMicrophone(entry, { again = false } = {}) {
+    if (entry.wantMic && !again) return;
+    entry.wantMic = true;
+    if (!entry.transceiver) return;
+    try {
+      const mic = await this._microphone();
+      if (entry.closed) return;
+      await entry.transceiver.sender.replaceTrack(mic.getAudioTracks()[0]);
+    } catch (e) {
+      if (!entry.closed) this._problem(entry, e?.name ? micErrorWords(e) : t('mediaSetupFailed', e?.message ?? e));
     }
   }
 

@@ -344,3 +344,43 @@ test('a chosen microphone that is refused is not retried on another one', async 
   assert.equal(calls.length, 1);
   assert.deepEqual(t.problems, [['c1', MEDIA_WORDS.MIC_BLOCKED]]);
 });
+
+const incoming = (id, state = 'ringing') => ({ id, state, direction: 'incoming', number: '1002' });
+
+test('a ringing incoming call: the connection is made and offered with no microphone opened; the answer puts it on without a new offer', async () => {
+  const t = setup();
+  t.media.update([incoming('c1')]);
+  await flush();
+  assert.equal(t.gumCalls.length, 0, 'no microphone while it rings');
+  assert.equal(t.pcs.length, 1);
+  const pc = t.pcs[0];
+  assert.equal(pc.transceivers[0].track, 'audio');
+  assert.deepEqual(pc.transceivers[0].init, { direction: 'sendrecv' });
+  pc.gather();
+  await flush();
+  assert.equal(t.offers.length, 1, 'offered while ringing, so the host has the leg up before the answer');
+  await t.media.answer('c1', 'v=0 answer');
+  t.media.update([incoming('c1')]); // still ringing: nothing changes
+  await flush();
+  assert.equal(t.gumCalls.length, 0);
+  t.media.update([incoming('c1', 'connected')]);
+  await flush();
+  assert.equal(t.gumCalls.length, 1);
+  assert.equal(pc.transceivers[0].sender.track, t.mics[0].tracks[0]);
+  assert.equal(t.offers.length, 1, 'no new offer');
+  assert.equal(t.pcs.length, 1);
+  t.media.update([incoming('c1', 'connected')]);
+  await flush();
+  assert.equal(t.gumCalls.length, 1, 'attached once');
+});
+
+test('an incoming call answered before its connection exists gets the microphone when it is made', async () => {
+  const t = setup();
+  // The first update makes the entry; the answer arrives in the same turn, before _start ran on.
+  t.media.update([incoming('c1')]);
+  t.media.update([incoming('c1', 'connected')]);
+  await flush();
+  assert.equal(t.pcs.length, 1);
+  assert.equal(t.gumCalls.length, 1);
+  assert.equal(t.pcs[0].transceivers[0].sender.track, t.mics[0].tracks[0]);
+});

@@ -59,9 +59,13 @@ export class FakePC {
   listenerCount(type) { return this.listeners.get(type)?.size ?? 0; }
 
   addTransceiver(track, init) {
-    const t = { track, init, sender: new FakeSender(track) };
-    this.transceivers.push(t);
-    return t;
+    // Without a track (an incoming call that rings) the sender has none until replaceTrack.
+    const sender = new FakeSender(typeof track === 'string' ? null : track);
+    const tr = { track, init, sender };
+    const replace = sender.replaceTrack.bind(sender);
+    sender.replaceTrack = async (t) => { await replace(t); tr.track = t; };
+    this.transceivers.push(tr);
+    return tr;
   }
 
   async createOffer() { return { type: 'offer', sdp: OFFER_SDP }; }

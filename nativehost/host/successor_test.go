@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tabphone/tabphone/internal/syncbuf"
 	"github.com/tabphone/tabphone/media"
 	"github.com/tabphone/tabphone/nativehost/handover"
 	"github.com/tabphone/tabphone/nativehost/messaging"
@@ -22,7 +23,7 @@ import (
 func TestSuccessorTakesThePortOver(t *testing.T) {
 	dir := t.TempDir()
 	sock := handover.Path(dir, 99)
-	var logBuf lockedBuffer
+	var logBuf syncbuf.Buffer
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)

@@ -33,7 +33,8 @@ type call struct {
 
 	hangupOnce    sync.Once
 	hangup        chan struct{}
-	mediaTimedOut atomic.Bool // the hang-up came from watchMedia
+	mediaTimedOut atomic.Bool  // the hang-up came from watchMedia
+	holdChanged   atomic.Int64 // when the call last went on or off hold (Unix ns), for watchMedia
 	finishOnce    sync.Once
 	doneOnce      sync.Once
 	done          chan struct{} // closed when the call has ended (doneChan)
@@ -464,7 +465,12 @@ func (p *Phone) Hold(callID string, on bool) error {
 	if len(req.GetHeaders("Session-Expires")) > 0 {
 		p.startSessionTimer(c, timerFromResponse(res), true, nil)
 	}
-	p.update(c, func(in *CallInfo) { in.Held = on })
+	p.update(c, func(in *CallInfo) {
+		if in.Held != on {
+			c.holdChanged.Store(time.Now().UnixNano())
+		}
+		in.Held = on
+	})
 	return nil
 }
 

@@ -169,6 +169,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		return
 	}
+	m.Connect() // the browser leg rang with the call; the microphone reaches the caller from now
 	target := req.Recipient
 	if ct := req.Contact(); ct != nil {
 		target = ct.Address
@@ -213,7 +214,12 @@ func (p *Phone) onReInvite(c *call, req *sip.Request, tx sip.ServerTransaction) 
 		}
 		body = answer
 		held := dir == "sendonly" || dir == "inactive"
-		p.update(c, func(in *CallInfo) { in.RemoteHold = held })
+		p.update(c, func(in *CallInfo) {
+			if in.RemoteHold != held {
+				c.holdChanged.Store(time.Now().UnixNano())
+			}
+			in.RemoteHold = held
+		})
 	} else {
 		offer, err := c.media.CurrentOffer()
 		if err != nil {

@@ -53,3 +53,40 @@ func TestNoMediaIsToldAndEndsTheCall(t *testing.T) {
 		})
 	}
 }
+
+// TestNoMediaCountsFromTheResume: a silent call held for longer than rtp_timeout is not
+// told "no media" while held, nor at the resume: the silence counts again from the
+// resume, so it is told rtp_timeout after it (the watch's one timer must see the hold
+// and the resume that happened between two of its deadlines).
+func TestNoMediaCountsFromTheResume(t *testing.T) {
+	k, p, ev := kamailioPhone(t, `,"rtp_timeout":5`)
+	done := sipp(t, "invite_silent_held.xml", k.Addr, 0)
+	devpbxtest.WaitFor(t, "incoming event", 10*time.Second, func() bool { _, ok := ev.firstIncoming(); return ok })
+	in, _ := ev.firstIncoming()
+	if err := p.Answer(in.ID); err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "connected", 5*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.State == CallConnected })
+	if err := p.Hold(in.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	devpbxtest.WaitFor(t, "held", 5*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.Held })
+	// Held past the watch's first deadline (the answer + 5 s): never "no media".
+	for end := time.Now().Add(7 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if c, _ := ev.lastCall(in.ID); c.NoMedia {
+			t.Fatal("told no media while held")
+		}
+	}
+	if err := p.Hold(in.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	resumed := time.Now()
+	devpbxtest.WaitFor(t, "no media told after the resume", 9*time.Second, func() bool { c, _ := ev.lastCall(in.ID); return c.NoMedia })
+	if told := time.Since(resumed); told < 5*time.Second || told > 6500*time.Millisecond {
+		t.Fatalf("no media told %v after the resume, want 5–6.5 s (rtp_timeout 5 s from the resume)", told)
+	}
+	if err := p.Hangup(in.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "caller gets our BYE", done)
+}

@@ -311,7 +311,12 @@ func (p *Phone) onUpdate(c *call, req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 		held := dir == "sendonly" || dir == "inactive"
-		p.update(c, func(in *CallInfo) { in.RemoteHold = held })
+		p.update(c, func(in *CallInfo) {
+			if in.RemoteHold != held {
+				c.holdChanged.Store(time.Now().UnixNano())
+			}
+			in.RemoteHold = held
+		})
 		res = sip.NewSDPResponseFromRequest(req, answer)
 	} else {
 		res = sip.NewResponseFromRequest(req, 200, "OK", nil)
