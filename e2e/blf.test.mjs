@@ -49,23 +49,10 @@ after(async () => {
   tmp?.remove();
 });
 
-/** On failure, leaves the peers' logs in e2e/out/blf/ and names them in the error. */
-async function keepLogsOnFailure(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    await popup.getByRole('button', { name: 'End call' }).click({ timeout: 2000 }).catch(() => {});
-    const dir = join(root, 'e2e', 'out', 'blf', name);
-    try {
-      mkdirSync(dir, { recursive: true });
-      for (const [peer, log] of Object.entries(await peers.command('logs'))) writeFileSync(join(dir, `${peer}.log`), log);
-      writeFileSync(join(dir, 'securepeers.log'), peers.logs());
-      e.message += `\n(peer logs in ${dir})`;
-    } catch (logErr) {
-      e.message += `\n(peer logs unavailable: ${logErr.message})`;
-    }
-    throw e;
-  }
+/** On failure: ends a call left up, leaves the peers' logs in e2e/out/blf/<name>/. */
+function keepLogsOnFailure(name, fn) {
+  return peers.keepLogsOnFailure(join(root, 'e2e', 'out', 'blf', name), fn,
+    () => popup.getByRole('button', { name: 'End call' }).click({ timeout: 2000 }));
 }
 
 async function command(line) {

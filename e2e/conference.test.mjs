@@ -50,21 +50,8 @@ after(async () => {
 });
 
 /** On failure, leaves every peer's log in e2e/out/conference/ and names it in the error. */
-async function keepLogsOnFailure(fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const dir = join(root, 'e2e', 'out', 'conference');
-    try {
-      mkdirSync(dir, { recursive: true });
-      for (const [peer, log] of Object.entries(await peers.command('logs'))) writeFileSync(join(dir, `${peer}.log`), log);
-      writeFileSync(join(dir, 'securepeers.log'), peers.logs());
-      e.message += `\n(peer logs in ${dir})`;
-    } catch (logErr) {
-      e.message += `\n(peer logs unavailable: ${logErr.message})`;
-    }
-    throw e;
-  }
+function keepLogsOnFailure(fn) {
+  return peers.keepLogsOnFailure(join(root, 'e2e', 'out', 'conference'), fn);
 }
 
 async function dial(digits) {

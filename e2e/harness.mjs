@@ -158,6 +158,26 @@ export async function startSecurePeers(args = []) {
       queue = answer.catch(() => {});
       return answer;
     },
+    /**
+     * Runs fn; on failure first runs cleanup (e.g. ends a call left up, so the next test
+     * starts without one), then leaves every peer's log in dir and names it in the error.
+     */
+    async keepLogsOnFailure(dir, fn, cleanup = async () => {}) {
+      try {
+        await fn();
+      } catch (e) {
+        await cleanup().catch(() => {});
+        try {
+          mkdirSync(dir, { recursive: true });
+          for (const [peer, log] of Object.entries(await this.command('logs'))) writeFileSync(join(dir, `${peer}.log`), log);
+          writeFileSync(join(dir, 'securepeers.log'), stderr);
+          e.message += `\n(peer logs in ${dir})`;
+        } catch (logErr) {
+          e.message += `\n(peer logs unavailable: ${logErr.message})`;
+        }
+        throw e;
+      }
+    },
     stop,
   };
 }

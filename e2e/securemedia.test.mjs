@@ -46,26 +46,10 @@ after(async () => {
   tmp?.remove();
 });
 
-/**
- * On failure, leaves every peer's log in e2e/out/securemedia/, names it in the error and
- * ends a call left up, so the next test starts without one.
- */
-async function keepLogsOnFailure(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    await popup.getByRole('button', { name: 'End call' }).click({ timeout: 2000 }).catch(() => {});
-    const dir = join(root, 'e2e', 'out', 'securemedia', name);
-    try {
-      mkdirSync(dir, { recursive: true });
-      for (const [peer, log] of Object.entries(await peers.command('logs'))) writeFileSync(join(dir, `${peer}.log`), log);
-      writeFileSync(join(dir, 'securepeers.log'), peers.logs());
-      e.message += `\n(peer logs in ${dir})`;
-    } catch (logErr) {
-      e.message += `\n(peer logs unavailable: ${logErr.message})`;
-    }
-    throw e;
-  }
+/** On failure: ends a call left up, leaves every peer's log in e2e/out/securemedia/<name>/. */
+function keepLogsOnFailure(name, fn) {
+  return peers.keepLogsOnFailure(join(root, 'e2e', 'out', 'securemedia', name), fn,
+    () => popup.getByRole('button', { name: 'End call' }).click({ timeout: 2000 }));
 }
 
 /** Picks the account in the popup and waits until it shows registered. */

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"github.com/tabphone/tabphone/internal/kamailiotest"
 	"github.com/tabphone/tabphone/internal/sipptest"
 	"github.com/tabphone/tabphone/media"
-	"github.com/tabphone/tabphone/nativehost/messaging"
 	"github.com/tabphone/tabphone/nativehost/protocol"
 )
 
@@ -29,83 +27,25 @@ import (
 // machine's default-route address (design.md "Media path"), never to a wildcard.
 func TestSurfaceNoListeningTCPAndMediaOnLocalAddresses(t *testing.T) {
 	k := kamailiotest.Start(t, "pw-s", 300)
-	configDir, logDir := t.TempDir(), t.TempDir()
-	cfg := fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"pw-s","domain":%q,"codecs":["pcmu"]}]}`, k.Addr)
-	if err := os.WriteFile(filepath.Join(configDir, "config.json"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "TABPHONE_TEST_SERVE=1", "TABPHONE_CONFIG_DIR="+configDir, "TABPHONE_LOG_DIR="+logDir)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
-	frames := make(chan protocol.Envelope, 100)
-	go func() {
-		defer close(frames)
-		r := messaging.NewReader(stdout)
-		for {
-			f, err := r.ReadFrame()
-			if err != nil {
-				return
-			}
-			if env, err := protocol.Decode(f); err == nil {
-				frames <- env
-			}
-		}
-	}()
-	w := messaging.NewWriter(stdin)
-	send := func(s string) {
-		if err := w.WriteFrame([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	await := func(what string, match func(protocol.Envelope) bool) protocol.Envelope {
-		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case env, ok := <-frames:
-				if !ok {
-					t.Fatalf("the host closed its output waiting for %s", what)
-				}
-				if match(env) {
-					return env
-				}
-			case <-deadline:
-				t.Fatalf("no %s", what)
-			}
-		}
-	}
-	send(`{"type":"hello","id":1,"data":{"protocol":1,"version":"x"}}`)
-	await("registered", func(e protocol.Envelope) bool {
-		var st protocol.State
-		return e.Type == protocol.TypeState && json.Unmarshal(e.Data, &st) == nil && len(st.Accounts) == 1 && st.Accounts[0].Registration == protocol.RegRegistered
-	})
+	h := startHost(t, fmt.Sprintf(`{"accounts":[{"id":"work","user":"1001","password":"pw-s","domain":%q,"codecs":["pcmu"]}]}`, k.Addr))
+	const wait = 10 * time.Second
+	h.await("registered", 0, wait, registration(protocol.RegRegistered))
 	caller := sipptest.Run(t, filepath.Join("phone", "testdata", "sipp", "invite_callee_hangs_up.xml"), k.Addr, 0, nil)
 	var in protocol.CallEvent
-	await("the incoming call", func(e protocol.Envelope) bool {
+	h.await("the incoming call", 0, wait, func(e protocol.Envelope) bool {
 		return e.Type == protocol.TypeIncoming && json.Unmarshal(e.Data, &in) == nil
 	})
-	send(`{"type":"answer","id":2,"data":{"call_id":"` + in.Call.ID + `"}}`)
+	h.request(protocol.TypeAnswer, `{"call_id":"`+in.Call.ID+`"}`)
 	pc, _ := browserpeer.New(t, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1})
 	offer, _ := json.Marshal(protocol.WebRTCSDP{CallID: in.Call.ID, SDP: browserpeer.Offer(t, pc)})
-	send(`{"type":"webrtc_offer","id":3,"data":` + string(offer) + `}`)
-	await("the browser leg's answer", func(e protocol.Envelope) bool { return e.Type == protocol.TypeWebRTCAnswer })
+	h.request(protocol.TypeWebRTCOffer, string(offer))
+	h.await("the browser leg's answer", 0, wait, func(e protocol.Envelope) bool { return e.Type == protocol.TypeWebRTCAnswer })
 
 	allowed := map[string]bool{"127.0.0.1": true}
 	if ip := media.DefaultRouteIPv4(); ip != nil {
 		allowed[ip.String()] = true
 	}
-	socks := hostSockets(t, cmd.Process.Pid)
+	socks := hostSockets(t, h.cmd.Process.Pid)
 	udp := 0
 	for _, s := range socks {
 		switch {
@@ -122,7 +62,7 @@ func TestSurfaceNoListeningTCPAndMediaOnLocalAddresses(t *testing.T) {
 		t.Fatalf("only %d UDP sockets found: SIP, the PBX leg and the browser leg should all be there (%+v)", udp, socks)
 	}
 	t.Logf("host in a call: %d sockets, %d UDP, all on %v, none listening on TCP", len(socks), udp, allowed)
-	send(`{"type":"hangup","id":4,"data":{"call_id":"` + in.Call.ID + `"}}`)
+	h.request(protocol.TypeHangup, `{"call_id":"`+in.Call.ID+`"}`)
 	if err := <-caller; err != nil {
 		t.Fatalf("caller: %v", err)
 	}
