@@ -136,17 +136,7 @@ func pbxToWindow(t *testing.T, pbx *net.UDPConn, to *net.UDPAddr, pt uint8, hear
 // ways at once, with no new offer.
 func TestBrowserLegUpWhileRinging(t *testing.T) {
 	lo := net.IPv4(127, 0, 0, 1)
-	bnet := &BrowserNet{LocalIPs: []net.IP{lo}, remoteOK: machineIPs()}
-	call, err := NewCall(bnet, lo, []Codec{PCMU, PCMA}, SecurityOff, quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer call.Close()
-	if _, err := call.Offer(1); err != nil {
-		t.Fatal(err)
-	}
-	restarts := make(chan struct{}, 1)
-	call.OnRestart = func() { restarts <- struct{}{} }
+	call, restarts := offeredCall(t, lo)
 	pc, mic, heard := windowPeer(t, PCMU, PCMA, PCMU) // the browser's order is not ours
 
 	answer := offerAndConnect(t, call, pc) // before any answer from the PBX
@@ -186,17 +176,7 @@ func TestBrowserLegUpWhileRinging(t *testing.T) {
 // window offers anew), never two codecs across the legs.
 func TestBrowserLegMadeAgainWhenThePBXPicksAnotherCodec(t *testing.T) {
 	lo := net.IPv4(127, 0, 0, 1)
-	bnet := &BrowserNet{LocalIPs: []net.IP{lo}, remoteOK: machineIPs()}
-	call, err := NewCall(bnet, lo, []Codec{PCMU, PCMA}, SecurityOff, quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer call.Close()
-	if _, err := call.Offer(1); err != nil {
-		t.Fatal(err)
-	}
-	restarts := make(chan struct{}, 1)
-	call.OnRestart = func() { restarts <- struct{}{} }
+	call, restarts := offeredCall(t, lo)
 	pc, _, _ := windowPeer(t, PCMU, PCMU, PCMA)
 	offerAndConnect(t, call, pc)
 

@@ -9,23 +9,32 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
+// offeredCall is an outgoing call on loopback offering PCMU and PCMA to the PBX, as the
+// phone makes it when it dials; restarts receives each OnRestart (the window asked for a
+// new offer). The call is closed in cleanup.
+func offeredCall(t *testing.T, lo net.IP) (*Call, chan struct{}) {
+	t.Helper()
+	bnet := &BrowserNet{LocalIPs: []net.IP{lo}, remoteOK: machineIPs()}
+	call, err := NewCall(bnet, lo, []Codec{PCMU, PCMA}, SecurityOff, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(call.Close)
+	if _, err := call.Offer(1); err != nil {
+		t.Fatal(err)
+	}
+	restarts := make(chan struct{}, 4)
+	call.OnRestart = func() { restarts <- struct{}{} }
+	return call, restarts
+}
+
 // TestForkedAnswerRestartsTheBrowserLeg: a 183 with PCMA from one fork, then the 200
 // with PCMU from another on another port. The browser leg built for PCMA is dropped,
 // the window is asked for a new offer, and after it the microphone reaches the 200's
 // address as PCMU: the two legs never carry different codecs.
 func TestForkedAnswerRestartsTheBrowserLeg(t *testing.T) {
 	lo := net.IPv4(127, 0, 0, 1)
-	bnet := &BrowserNet{LocalIPs: []net.IP{lo}, remoteOK: machineIPs()}
-	call, err := NewCall(bnet, lo, []Codec{PCMU, PCMA}, SecurityOff, quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer call.Close()
-	if _, err := call.Offer(1); err != nil {
-		t.Fatal(err)
-	}
-	restarts := make(chan struct{}, 4)
-	call.OnRestart = func() { restarts <- struct{}{} }
+	call, restarts := offeredCall(t, lo)
 
 	fork1, _ := net.ListenUDP("udp", &net.UDPAddr{IP: lo})
 	fork2, _ := net.ListenUDP("udp", &net.UDPAddr{IP: lo})
