@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/google/uuid"
 )
 
 // Busy lamps (BLF): with extensions in an account's blf list, the account subscribes to
@@ -57,12 +56,8 @@ type LampInfo struct {
 type lamp struct {
 	ext string
 
-	mu      sync.Mutex
-	callID  string
-	fromTag string
-	toTag   string // the notifier's, once a 2xx came: refreshes go in the dialog
-	cseq    uint32
-	expires int   // granted; 0 when not subscribed
+	mu sync.Mutex
+	subDialog
 	version int64 // the last dialog-info version, -1 before the first
 	dialogs map[string]dialogEntry
 	info    LampInfo
@@ -210,28 +205,14 @@ func (a *account) subscribeLamp(ctx context.Context, l *lamp, expires int) (int,
 	ctx, cancel := context.WithTimeout(ctx, subscribeTimout)
 	defer cancel()
 	l.mu.Lock()
-	if l.callID == "" || l.toTag == "" {
-		// A new subscription (RFC 6665 4.1.2.1); refreshes stay in its dialog.
-		l.callID, l.fromTag, l.toTag, l.version = uuid.NewString(), sip.GenerateTagN(16), "", -1
+	d, fresh := l.advance()
+	if fresh {
+		l.version = -1
 	}
-	l.cseq++
-	callID, fromTag, toTag, cseq := l.callID, l.fromTag, l.toTag, l.cseq
 	l.mu.Unlock()
-
 	target := sip.Uri{Scheme: "sip", User: l.ext, Host: a.domain.Host, Port: a.domain.Port}
-	req := sip.NewRequest(sip.SUBSCRIBE, target)
-	req.AppendHeader(a.from(fromTag))
-	to := &sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: l.ext, Host: a.domain.Host}, Params: sip.NewParams()}
-	if toTag != "" {
-		to.Params.Add("tag", toTag)
-	}
-	req.AppendHeader(to)
-	cid := sip.CallIDHeader(callID)
-	req.AppendHeader(&cid)
-	req.AppendHeader(&sip.CSeqHeader{SeqNo: cseq, MethodName: sip.SUBSCRIBE})
-	req.AppendHeader(sip.NewHeader("Event", blfEvent))
-	req.AppendHeader(sip.NewHeader("Accept", dialogInfoType))
-	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
+	to := sip.Uri{Scheme: "sip", User: l.ext, Host: a.domain.Host}
+	req := a.subscribeRequest(target, to, d, blfEvent, dialogInfoType, expires)
 	res, err := a.doAuthed(ctx, req)
 	if err != nil {
 		l.mu.Lock()
@@ -241,9 +222,8 @@ func (a *account) subscribeLamp(ctx context.Context, l *lamp, expires int) (int,
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.cseq = max(l.cseq, req.CSeq().SeqNo) // an answered challenge used the next CSeq
-	if !res.IsSuccess() {
-		l.toTag, l.expires = "", 0 // 481 and the like: the next attempt starts afresh
+	granted, ok := l.settle(req.CSeq().SeqNo, res, expires)
+	if !ok {
 		var retryAfter time.Duration
 		if h := res.GetHeader("Retry-After"); h != nil {
 			v, _, _ := strings.Cut(h.Value(), ";")
@@ -253,33 +233,12 @@ func (a *account) subscribeLamp(ctx context.Context, l *lamp, expires int) (int,
 		}
 		return 0, retryAfter, sipError(res)
 	}
-	granted := expires
-	if h := res.GetHeader("Expires"); h != nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(h.Value())); err == nil && n >= 0 && n <= expires {
-			granted = n
-		}
-	}
-	if t, ok := res.To().Params.Get("tag"); ok && expires > 0 {
-		l.toTag = t
-	}
-	l.expires = granted
-	if expires == 0 {
-		l.toTag = ""
-	}
 	return granted, 0, nil
 }
 
 // isDialogEvent reports whether a NOTIFY is of the dialog package.
 func isDialogEvent(req *sip.Request) bool {
-	h := req.GetHeader("Event")
-	if h == nil {
-		h = req.GetHeader("o")
-	}
-	if h == nil {
-		return false
-	}
-	ev, _, _ := strings.Cut(h.Value(), ";")
-	return strings.EqualFold(strings.TrimSpace(ev), blfEvent)
+	return isEventPackage(req, blfEvent)
 }
 
 // lampFor finds the account and lamp whose subscription a NOTIFY is in: its Call-ID and

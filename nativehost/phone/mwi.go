@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/google/uuid"
 )
 
 // Message waiting indication (RFC 3842): with `mwi` on, an account subscribes to the
@@ -31,12 +30,8 @@ const (
 
 // mwiState is an account's subscription and the last summary heard.
 type mwiState struct {
-	mu        sync.Mutex
-	callID    string
-	fromTag   string
-	toTag     string // the notifier's, once a 2xx came: refreshes go in the dialog
-	cseq      uint32
-	expires   int // granted
+	mu sync.Mutex
+	subDialog
 	summary   *Voicemail
 	kick      chan struct{} // subscribe again now (the notifier ended the subscription)
 	kickReady sync.Once
@@ -113,70 +108,26 @@ func (a *account) subscribe(ctx context.Context, expires int) (int, error) {
 	defer cancel()
 	m := &a.mwi
 	m.mu.Lock()
-	if m.callID == "" || m.toTag == "" {
-		// A new subscription (RFC 6665 4.1.2.1); refreshes stay in its dialog.
-		m.callID, m.fromTag, m.toTag = uuid.NewString(), sip.GenerateTagN(16), ""
-	}
-	m.cseq++
-	callID, fromTag, toTag, cseq := m.callID, m.fromTag, m.toTag, m.cseq
+	d, _ := m.advance()
 	m.mu.Unlock()
-
 	aor := sip.Uri{Scheme: "sip", User: a.cfg.User, Host: a.domain.Host, Port: a.domain.Port}
-	req := sip.NewRequest(sip.SUBSCRIBE, aor)
-	req.AppendHeader(a.from(fromTag))
-	to := &sip.ToHeader{Address: a.aor(), Params: sip.NewParams()}
-	if toTag != "" {
-		to.Params.Add("tag", toTag)
-	}
-	req.AppendHeader(to)
-	cid := sip.CallIDHeader(callID)
-	req.AppendHeader(&cid)
-	req.AppendHeader(&sip.CSeqHeader{SeqNo: cseq, MethodName: sip.SUBSCRIBE})
-	req.AppendHeader(sip.NewHeader("Event", mwiEvent))
-	req.AppendHeader(sip.NewHeader("Accept", mwiContentType))
-	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
+	req := a.subscribeRequest(aor, a.aor(), d, mwiEvent, mwiContentType, expires)
 	res, err := a.doAuthed(ctx, req) // over the account's flow, as its REGISTER
 	if err != nil {
 		return 0, err
 	}
 	m.mu.Lock()
-	m.cseq = max(m.cseq, req.CSeq().SeqNo) // an answered challenge used the next CSeq
+	granted, ok := m.settle(req.CSeq().SeqNo, res, expires)
 	m.mu.Unlock()
-	if !res.IsSuccess() {
-		m.mu.Lock()
-		m.toTag, m.expires = "", 0 // 481 and the like: the next attempt starts afresh
-		m.mu.Unlock()
+	if !ok {
 		return 0, sipError(res)
 	}
-	granted := expires
-	if h := res.GetHeader("Expires"); h != nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(h.Value())); err == nil && n >= 0 && n <= expires {
-			granted = n
-		}
-	}
-	m.mu.Lock()
-	if t, ok := res.To().Params.Get("tag"); ok && expires > 0 {
-		m.toTag = t
-	}
-	m.expires = granted
-	if expires == 0 {
-		m.toTag = ""
-	}
-	m.mu.Unlock()
 	return granted, nil
 }
 
 // isMessageSummary reports whether a NOTIFY is of the message-summary package.
 func isMessageSummary(req *sip.Request) bool {
-	h := req.GetHeader("Event")
-	if h == nil {
-		h = req.GetHeader("o")
-	}
-	if h == nil {
-		return false
-	}
-	ev, _, _ := strings.Cut(h.Value(), ";")
-	return strings.EqualFold(strings.TrimSpace(ev), mwiEvent)
+	return isEventPackage(req, mwiEvent)
 }
 
 // onMWINotify takes a message summary: in an account's subscription (matched by
