@@ -16,14 +16,13 @@
 // service and the network service; and of the host in the same call.
 //
 // Prints one JSON line (the last line of stdout) for the Go side's table.
-import { mkdirSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import {
-  hostBin, startDevpbx, launchRegistered, toneWav, tempDir, randomPassword, waitFor,
-  watchFirstToneInPage, firefoxCallCopy, FIREFOX_CALL_PREFS, firefoxPageAt, watchFirstAudioByStatsInPage,
+  startDevpbx, launchRegistered, toneWav, tempDir, randomPassword, waitFor,
+  watchFirstToneInPage, firefoxHome, firefoxCallCopy, FIREFOX_CALL_PREFS, firefoxPageAt, watchFirstAudioByStatsInPage,
 } from '../e2e/harness.mjs';
 
 const RUNS = Number(process.env.TABPHONE_BENCH_RUNS ?? 3);
@@ -156,14 +155,9 @@ async function firefox() {
   });
   await new Promise((r) => { site.listen(0, '127.0.0.1', r); });
   const dir = join(tmp.dir, 'firefox');
-  const home = join(dir, 'home'); const configDir = join(dir, 'config'); const logDir = join(dir, 'log');
-  mkdirSync(home, { recursive: true });
-  mkdirSync(configDir, { recursive: true });
-  writeFileSync(join(configDir, 'config.json'), JSON.stringify({
+  const { env } = firefoxHome(dir, {
     accounts: [{ id: 'work', user: '1001', password, domain: pbx.sip, codecs: ['pcmu'] }],
-  }), { mode: 0o600 });
-  const env = { ...process.env, HOME: home, TABPHONE_CONFIG_DIR: configDir, TABPHONE_LOG_DIR: logDir };
-  execFileSync(hostBin, ['install', '--browser', 'firefox'], { env });
+  });
   const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, env, extraPrefsFirefox: FIREFOX_CALL_PREFS });
   const out = { heard: [], mic: [] };
   try {

@@ -12,26 +12,15 @@
 // automation cannot answer the browser's permission prompt.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, cpSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import {
-  extDir, startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor, screenshotDir,
+  grantedExtensionCopy, startDevpbx, writeHostConfig, toneWav, launch, tempDir, randomPassword, waitFor, screenshotDir,
 } from './harness.mjs';
 
 const NO_CALL_WAIT_MS = 2500; // how long "nothing happens" is watched for
 let tmp; let pbx; let b; let site; let contacts; const password = randomPassword();
-
-/** The extension as the user has it after turning click-to-call on in the options. */
-function grantedCopy(dir) {
-  assert.ok(existsSync(join(extDir, 'vendor', 'libphonenumber-min.js')), 'run `make vendor` (make build does) first');
-  const copy = join(dir, 'extension');
-  cpSync(extDir, copy, { recursive: true, filter: (src) => !src.includes(`${extDir}/test`) });
-  const m = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
-  m.host_permissions = ['http://*/*', 'https://*/*'];
-  writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m, null, 2));
-  return copy;
-}
 
 const DETECT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Orders</title></head>
@@ -71,7 +60,7 @@ before(async () => {
   const dir = join(tmp.dir, 'browser');
   mkdirSync(dir);
   writeHostConfig(join(dir, 'config'), { user: '1001', password, sip: pbx.sip, codecs: ['pcmu'], region: 'US' });
-  b = await launch({ dir, wav: toneWav(tmp.dir, 1000), extension: grantedCopy(tmp.dir) });
+  b = await launch({ dir, wav: toneWav(tmp.dir, 1000), extension: grantedExtensionCopy(tmp.dir) });
   // The options page's switches, as the user leaves them; the background registers the script.
   await b.sw.evaluate(() => chrome.storage.local.set({ clickToCall: { links: true, detect: true, region: 'US' } }));
   await waitFor(async () => {

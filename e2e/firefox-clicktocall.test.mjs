@@ -8,15 +8,12 @@
 // the extension's own pages to set them).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  mkdirSync, writeFileSync, readFileSync, cpSync, existsSync, appendFileSync,
-} from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import {
-  extDir, hostBin, startDevpbx, tempDir, randomPassword, waitFor, skipUnlessCI,
+  extDir, grantedExtensionCopy, firefoxHome, startDevpbx, tempDir, randomPassword, waitFor, skipUnlessCI,
 } from './harness.mjs';
 
 const FIREFOX = '/usr/bin/firefox-esr';
@@ -42,35 +39,19 @@ after(() => {
   tmp?.remove();
 });
 
-function grantedCopy() {
-  const copy = join(tmp.dir, 'extension');
-  cpSync(extDir, copy, { recursive: true, filter: (src) => !src.includes(`${extDir}/test`) });
-  const m = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
-  m.host_permissions = ['http://*/*', 'https://*/*'];
-  writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m, null, 2));
-  appendFileSync(join(copy, 'background.js'),
-    "\nbrowser.storage.local.set({ clickToCall: { links: true, detect: true, region: 'US' } });\n");
-  return copy;
-}
-
 test('Firefox ESR: the registered content script marks numbers and dials only on the user\'s click', {
   skip: skipUnlessCI((!existsSync(FIREFOX) && 'firefox-esr not installed')
     || (!existsSync(join(extDir, 'vendor', 'libphonenumber-min.js')) && 'run make vendor first')),
 }, async () => {
-  const home = join(tmp.dir, 'home');
-  const configDir = join(tmp.dir, 'config');
-  const logDir = join(tmp.dir, 'log');
-  mkdirSync(home, { recursive: true });
-  mkdirSync(configDir, { recursive: true });
-  writeFileSync(join(configDir, 'config.json'), JSON.stringify({
+  const { env } = firefoxHome(tmp.dir, {
     accounts: [{ id: 'work', user: '1001', password, domain: pbx.sip, codecs: ['pcmu'] }],
-  }), { mode: 0o600 });
-  const env = { ...process.env, HOME: home, TABPHONE_CONFIG_DIR: configDir, TABPHONE_LOG_DIR: logDir };
-  execFileSync(hostBin, ['install', '--browser', 'firefox'], { env });
+  });
 
   const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, env });
   try {
-    await browser.installExtension(grantedCopy());
+    await browser.installExtension(grantedExtensionCopy(tmp.dir, {
+      background: "browser.storage.local.set({ clickToCall: { links: true, detect: true, region: 'US' } });",
+    }));
     await waitFor(async () => (await pbx.api('/api/registrations')).some((r) => r.user === '1001'), { timeout: 20000, what: 'REGISTER from the Firefox-started host' });
     const page = await browser.newPage();
     const url = `http://127.0.0.1:${site.address().port}/`;

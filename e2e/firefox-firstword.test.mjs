@@ -7,13 +7,11 @@
 // is `make bench`'s.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import {
-  hostBin, startDevpbx, tempDir, randomPassword, waitFor, skipUnlessCI, hostLogOf, logOrder,
+  firefoxHome, startDevpbx, tempDir, randomPassword, waitFor, skipUnlessCI, hostLogOf, logOrder,
   firefoxCallCopy, FIREFOX_CALL_PREFS, firefoxPageAt, watchFirstAudioByStatsInPage,
 } from './harness.mjs';
 
@@ -38,16 +36,9 @@ const ANSWERED = /msg="call answered"/;
 test('Firefox ESR: the browser leg is up while the call rings, and the 200 OK finds audio flowing both ways', {
   skip: skipUnlessCI(!existsSync(FIREFOX) && 'firefox-esr not installed'),
 }, async () => {
-  const home = join(tmp.dir, 'home');
-  const configDir = join(tmp.dir, 'config');
-  const logDir = join(tmp.dir, 'log');
-  mkdirSync(home, { recursive: true });
-  mkdirSync(configDir, { recursive: true });
-  writeFileSync(join(configDir, 'config.json'), JSON.stringify({
+  const { env, logDir } = firefoxHome(tmp.dir, {
     accounts: [{ id: 'work', user: '1001', password, domain: pbx.sip, codecs: ['pcmu', 'pcma'] }],
-  }), { mode: 0o600 });
-  const env = { ...process.env, HOME: home, TABPHONE_CONFIG_DIR: configDir, TABPHONE_LOG_DIR: logDir };
-  execFileSync(hostBin, ['install', '--browser', 'firefox'], { env });
+  });
   const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, env, extraPrefsFirefox: FIREFOX_CALL_PREFS });
   try {
     await browser.installExtension(firefoxCallCopy(tmp.dir));

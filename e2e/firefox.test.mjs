@@ -3,11 +3,10 @@
 // registers; bound to the demo app, it reports the Dialer/PBX session after login.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { extDir, hostBin, startDevpbx, tempDir, randomPassword, waitFor, skipUnlessCI } from './harness.mjs';
+import { extDir, firefoxHome, startDevpbx, tempDir, randomPassword, waitFor, skipUnlessCI } from './harness.mjs';
 
 const FIREFOX = '/usr/bin/firefox-esr';
 let tmp; let pbx; const password = randomPassword();
@@ -23,17 +22,10 @@ async function registered() {
 }
 
 test('Firefox ESR: the background starts the host, which registers and hears the session', { skip: skipUnlessCI(!existsSync(FIREFOX) && 'firefox-esr not installed') }, async () => {
-  const home = join(tmp.dir, 'home');
-  const configDir = join(tmp.dir, 'config');
-  const logDir = join(tmp.dir, 'log');
-  mkdirSync(home, { recursive: true });
-  mkdirSync(configDir, { recursive: true });
-  writeFileSync(join(configDir, 'config.json'), JSON.stringify({
+  const { env, home, logDir } = firefoxHome(tmp.dir, {
     accounts: [{ id: 'work', user: '1001', password, domain: pbx.sip, codecs: ['pcmu'] }],
     sites: [{ url: `${pbx.base}/app/`, match: 'http://127.0.0.1/*', login: 'http://127.0.0.1/login*' }],
-  }), { mode: 0o600 });
-  const env = { ...process.env, HOME: home, TABPHONE_CONFIG_DIR: configDir, TABPHONE_LOG_DIR: logDir };
-  execFileSync(hostBin, ['install', '--browser', 'firefox'], { env });
+  });
   assert.ok(existsSync(join(home, '.mozilla', 'native-messaging-hosts', 'com.tabphone.host.json')));
 
   const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, env });

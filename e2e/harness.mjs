@@ -466,6 +466,26 @@ export function watchFirstAudioByStatsInPage({ level = 0.1 }) {
 }
 
 /**
+ * A copy of the extension in dir/name (its tests left out) whose manifest grants every
+ * http(s) site at install, as after the user allowed click-to-call in the options page
+ * (automation cannot answer the browser's permission prompt); same key, same ID.
+ * `background` and `softphone` are lines appended to those scripts, e.g. to store
+ * settings a test cannot set through the extension's own pages (Firefox).
+ */
+export function grantedExtensionCopy(dir, { name = 'extension', background = '', softphone = '' } = {}) {
+  if (!existsSync(join(extDir, 'vendor', 'libphonenumber-min.js'))) throw new Error('run `make vendor` (make build does) first');
+  const copy = join(dir, name);
+  const tests = join(extDir, 'test');
+  cpSync(extDir, copy, { recursive: true, filter: (src) => src !== tests && !src.startsWith(`${tests}/`) });
+  const m = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
+  m.host_permissions = ['http://*/*', 'https://*/*'];
+  writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m, null, 2));
+  if (background) appendFileSync(join(copy, 'background.js'), `\n${background}\n`);
+  if (softphone) appendFileSync(join(copy, 'softphone', 'softphone.js'), `\n${softphone}\n`);
+  return copy;
+}
+
+/**
  * A copy of the extension for Firefox call tests, standing for what the user does in
  * pages automation cannot reach there (WebDriver BiDi does not open moz-extension://
  * pages): its manifest grants the host permission, its background turns click-to-call
@@ -473,15 +493,28 @@ export function watchFirstAudioByStatsInPage({ level = 0.1 }) {
  * exposes its CallMedia as globalThis.__tabphoneMedia (for getStats).
  */
 export function firefoxCallCopy(dir) {
-  const copy = join(dir, 'extension-ff');
-  const tests = join(extDir, 'test');
-  cpSync(extDir, copy, { recursive: true, filter: (src) => src !== tests && !src.startsWith(`${tests}/`) });
-  const m = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
-  m.host_permissions = ['http://*/*', 'https://*/*'];
-  writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m, null, 2));
-  appendFileSync(join(copy, 'background.js'), "\nbrowser.storage.local.set({ clickToCall: { links: true, detect: false, region: 'US' } });\n");
-  appendFileSync(join(copy, 'softphone', 'softphone.js'), '\nglobalThis.__tabphoneMedia = media;\n');
-  return copy;
+  return grantedExtensionCopy(dir, {
+    name: 'extension-ff',
+    background: "browser.storage.local.set({ clickToCall: { links: true, detect: false, region: 'US' } });",
+    softphone: 'globalThis.__tabphoneMedia = media;',
+  });
+}
+
+/**
+ * A Firefox user's HOME in dir with the host registered for Firefox (`install --browser
+ * firefox`, as a user runs it) and config.json holding cfg; returns the environment to
+ * launch Firefox with, and the directories.
+ */
+export function firefoxHome(dir, cfg) {
+  const home = join(dir, 'home');
+  const configDir = join(dir, 'config');
+  const logDir = join(dir, 'log');
+  mkdirSync(home, { recursive: true });
+  mkdirSync(configDir, { recursive: true });
+  writeFileSync(join(configDir, 'config.json'), JSON.stringify(cfg), { mode: 0o600 });
+  const env = { ...process.env, HOME: home, TABPHONE_CONFIG_DIR: configDir, TABPHONE_LOG_DIR: logDir };
+  execFileSync(hostBin, ['install', '--browser', 'firefox'], { env });
+  return { env, home, configDir, logDir };
 }
 
 /** Firefox prefs for call tests: the fake microphone (a 1 kHz sine), no permission prompt. */

@@ -14,26 +14,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  mkdirSync, cpSync, readFileSync, writeFileSync, existsSync, readdirSync, lstatSync,
+  mkdirSync, readFileSync, writeFileSync, existsSync, readdirSync, lstatSync,
 } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import {
-  EXTENSION_ID, extDir, startDevpbx, toneWav, launch, tempDir, randomPassword, waitFor,
+  EXTENSION_ID, grantedExtensionCopy, startDevpbx, toneWav, launch, tempDir, randomPassword, waitFor,
 } from './harness.mjs';
 
 const NO_CALL_WAIT_MS = 2500; // how long "nothing happens" is watched for
 let tmp; let pbx; let b; let site; const password = randomPassword();
-
-function grantedCopy(dir) {
-  assert.ok(existsSync(join(extDir, 'vendor', 'libphonenumber-min.js')), 'run `make vendor` (make build does) first');
-  const copy = join(dir, 'extension');
-  cpSync(extDir, copy, { recursive: true, filter: (src) => !src.includes(`${extDir}/test`) });
-  const m = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
-  m.host_permissions = ['http://*/*', 'https://*/*'];
-  writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m, null, 2));
-  return copy;
-}
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>
@@ -60,7 +50,7 @@ before(async () => {
     default_account: 'work',
     sip_trace: true,
   }), { mode: 0o600 });
-  b = await launch({ dir, wav: toneWav(tmp.dir, 1000), extension: grantedCopy(tmp.dir) });
+  b = await launch({ dir, wav: toneWav(tmp.dir, 1000), extension: grantedExtensionCopy(tmp.dir) });
   await b.sw.evaluate(() => chrome.storage.local.set({ clickToCall: { links: true, detect: true, region: 'US' } }));
   await waitFor(async () => (await b.sw.evaluate(() => chrome.scripting.getRegisteredContentScripts())).length === 1, { what: 'the click-to-call content script registered' });
   await b.sw.evaluate(() => {
