@@ -7,10 +7,10 @@
 // baresip's 440 Hz. The options page shows the watch list and the pickup code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startSecurePeers, toneWav, launch, tempDir, waitFor, waitRegistered, root, waitToneInWindow, screenshotBoth, skipUnlessCI,
+  startSecurePeers, toneWav, launchWithPopup, tempDir, waitFor, waitRegistered, root, waitToneInWindow,
+  screenshotBoth, skipUnlessCI,
 } from './harness.mjs';
 
 const micTone = 1000; // the fake microphone
@@ -27,8 +27,6 @@ before(async () => {
     return;
   }
   const dir = join(tmp.dir, 'phone');
-  const configDir = join(dir, 'config');
-  mkdirSync(configDir, { recursive: true, mode: 0o700 });
   const cfg = {
     accounts: [{
       id: 'work', user: '1001', password: peers.password, domain: peers.udp, transport: 'udp', codecs: ['pcmu'],
@@ -36,11 +34,7 @@ before(async () => {
     }],
     status: 'available',
   };
-  writeFileSync(join(configDir, 'config.json'), JSON.stringify(cfg, null, 2), { mode: 0o600 });
-  b = await launch({ dir, wav: toneWav(tmp.dir, micTone) });
-  popup = await b.ctx.newPage();
-  await popup.setViewportSize({ width: 340, height: 640 });
-  await popup.goto(b.url('popup/popup.html'));
+  ({ b, popup } = await launchWithPopup({ dir, cfg, wav: toneWav(tmp.dir, micTone), height: 640 }));
 });
 
 after(async () => {

@@ -6,10 +6,10 @@
 // parties. Hold then holds both; ending 2004 leaves 2003 connected with audio both ways.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startSecurePeers, toneWav, launch, tempDir, waitFor, waitRegistered, root, measureToneInPage, waitToneInWindow, screenshotBoth,
+  startSecurePeers, toneWav, launchWithPopup, tempDir, waitFor, waitRegistered, root, measureToneInPage,
+  waitToneInWindow, screenshotBoth,
 } from './harness.mjs';
 
 const micTone = 1000;
@@ -26,8 +26,6 @@ before(async () => {
   assert.equal(peers.baresip['2003'].tone_hz, toneA);
   assert.equal(peers.baresip['2004'].tone_hz, toneB);
   const dir = join(tmp.dir, 'phone');
-  const configDir = join(dir, 'config');
-  mkdirSync(configDir, { recursive: true, mode: 0o700 });
   const cfg = {
     accounts: [{
       id: 'work', user: '1001', password: peers.password, domain: peers.plain.udp, transport: 'udp', srtp: 'off',
@@ -36,11 +34,7 @@ before(async () => {
     default_account: 'work',
     status: 'available',
   };
-  writeFileSync(join(configDir, 'config.json'), JSON.stringify(cfg, null, 2), { mode: 0o600 });
-  b = await launch({ dir, wav: toneWav(tmp.dir, micTone) });
-  popup = await b.ctx.newPage();
-  await popup.setViewportSize({ width: 340, height: 560 });
-  await popup.goto(b.url('popup/popup.html'));
+  ({ b, popup } = await launchWithPopup({ dir, cfg, wav: toneWav(tmp.dir, micTone) }));
 });
 
 after(async () => {

@@ -182,6 +182,21 @@ export async function startSecurePeers(args = []) {
   };
 }
 
+/**
+ * Writes cfg as the host's config.json in dir, launches Chromium with the extension and
+ * opens its popup at the toolbar's width; returns the browser and the popup page.
+ */
+export async function launchWithPopup({ dir, cfg, wav, height = 560 }) {
+  const configDir = join(dir, 'config');
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(configDir, 'config.json'), JSON.stringify(cfg, null, 2), { mode: 0o600 });
+  const b = await launch({ dir, wav });
+  const popup = await b.ctx.newPage();
+  await popup.setViewportSize({ width: 340, height });
+  await popup.goto(b.url('popup/popup.html'));
+  return { b, popup };
+}
+
 /** Writes the host's config for one account on the dev PBX. */
 export function writeHostConfig(configDir, { user, password, sip, codecs = ['pcmu'], ...account }) {
   mkdirSync(configDir, { recursive: true, mode: 0o700 });

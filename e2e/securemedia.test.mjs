@@ -6,10 +6,9 @@
 // and the host's SDP as Kamailio received it is the secure kind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startSecurePeers, toneWav, launch, tempDir, waitFor, waitRegistered, root, waitToneInWindow,
+  startSecurePeers, toneWav, launchWithPopup, tempDir, waitFor, waitRegistered, root, waitToneInWindow,
 } from './harness.mjs';
 
 const micTone = 1000; // the fake microphone
@@ -22,8 +21,6 @@ before(async () => {
   peers = await startSecurePeers();
   if (peers.skip) { skip = peers.skip; return; }
   const dir = join(tmp.dir, 'phone');
-  const configDir = join(dir, 'config');
-  mkdirSync(configDir, { recursive: true, mode: 0o700 });
   const account = { password: peers.password, codecs: ['pcmu'], auto_answer: { enabled: false, seconds: 5 } };
   const cfg = {
     accounts: [
@@ -33,11 +30,7 @@ before(async () => {
     default_account: 'sdes',
     status: 'available',
   };
-  writeFileSync(join(configDir, 'config.json'), JSON.stringify(cfg, null, 2), { mode: 0o600 });
-  b = await launch({ dir, wav: toneWav(tmp.dir, micTone) });
-  popup = await b.ctx.newPage();
-  await popup.setViewportSize({ width: 340, height: 560 });
-  await popup.goto(b.url('popup/popup.html'));
+  ({ b, popup } = await launchWithPopup({ dir, cfg, wav: toneWav(tmp.dir, micTone) }));
 });
 
 after(async () => {
