@@ -18,11 +18,8 @@ func browserPeer(t testing.TB, c Codec) (*webrtc.PeerConnection, *webrtc.TrackLo
 	return browserpeer.New(t, webrtc.RTPCodecCapability{MimeType: c.MimeType, ClockRate: c.ClockRate, Channels: c.Channels, SDPFmtpLine: c.Fmtp})
 }
 
-// connectBrowser gives a call its browser leg as the softphone window does (a pion
-// peer that offers codec) and returns the window's microphone and what it hears.
-func connectBrowser(t testing.TB, call *Call, codec Codec) (*webrtc.TrackLocalStaticRTP, <-chan *rtp.Packet) {
-	t.Helper()
-	pc, mic := browserPeer(t, codec)
+// heardBy collects what the peer receives (up to 100 packets waiting; more are dropped).
+func heardBy(pc *webrtc.PeerConnection) <-chan *rtp.Packet {
 	heard := make(chan *rtp.Packet, 100)
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		for {
@@ -36,6 +33,15 @@ func connectBrowser(t testing.TB, call *Call, codec Codec) (*webrtc.TrackLocalSt
 			}
 		}
 	})
+	return heard
+}
+
+// connectBrowser gives a call its browser leg as the softphone window does (a pion
+// peer that offers codec) and returns the window's microphone and what it hears.
+func connectBrowser(t testing.TB, call *Call, codec Codec) (*webrtc.TrackLocalStaticRTP, <-chan *rtp.Packet) {
+	t.Helper()
+	pc, mic := browserPeer(t, codec)
+	heard := heardBy(pc)
 	answered := make(chan string, 1)
 	call.OnAnswer = func(sdp string, err error) {
 		if err != nil {

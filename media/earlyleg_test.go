@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/tabphone/tabphone/internal/browserpeer"
@@ -17,44 +16,12 @@ import (
 // in the answer's codec).
 func windowPeer(t *testing.T, send Codec, codecs ...Codec) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP, <-chan *rtp.Packet) {
 	t.Helper()
-	me := &webrtc.MediaEngine{}
+	offered := make([]webrtc.RTPCodecCapability, len(codecs))
 	for i, c := range codecs {
-		capability := webrtc.RTPCodecCapability{MimeType: c.MimeType, ClockRate: c.ClockRate, Channels: c.Channels, SDPFmtpLine: c.Fmtp}
-		if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: capability, PayloadType: webrtc.PayloadType(100 + i)}, webrtc.RTPCodecTypeAudio); err != nil {
-			t.Fatal(err)
-		}
+		offered[i] = webrtc.RTPCodecCapability{MimeType: c.MimeType, ClockRate: c.ClockRate, Channels: c.Channels, SDPFmtpLine: c.Fmtp}
 	}
-	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	mic, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: send.MimeType, ClockRate: send.ClockRate, Channels: send.Channels}, "mic", "browser")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTransceiverFromTrack(mic, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
-		t.Fatal(err)
-	}
-	heard := make(chan *rtp.Packet, 100)
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		for {
-			p, _, err := tr.ReadRTP()
-			if err != nil {
-				return
-			}
-			select {
-			case heard <- p:
-			default:
-			}
-		}
-	})
-	return pc, mic, heard
+	pc, mic := browserpeer.NewOffering(t, webrtc.RTPCodecCapability{MimeType: send.MimeType, ClockRate: send.ClockRate, Channels: send.Channels}, offered...)
+	return pc, mic, heardBy(pc)
 }
 
 // offerAndConnect sends the window's offer to the call, applies the answer and waits

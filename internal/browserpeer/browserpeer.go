@@ -1,5 +1,5 @@
 // Package browserpeer stands in for the softphone window in Go tests and benchmarks: a
-// pion peer connection on loopback that offers one audio codec and sends one track, as
+// pion peer connection on loopback that offers audio codecs and sends one track, as
 // the browser's RTCPeerConnection does.
 package browserpeer
 
@@ -11,12 +11,22 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// New makes the peer with its microphone track; it is closed when the test ends.
+// New makes the peer offering one codec, with its microphone track in it; it is closed
+// when the test ends.
 func New(t testing.TB, capability webrtc.RTPCodecCapability) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP) {
+	return NewOffering(t, capability, capability)
+}
+
+// NewOffering makes the peer offering every codec of offered, in that order (payload
+// types 96, 97, …), as a browser offers all it has; its microphone track is bound to
+// send, the codec the answer should name. It is closed when the test ends.
+func NewOffering(t testing.TB, send webrtc.RTPCodecCapability, offered ...webrtc.RTPCodecCapability) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP) {
 	t.Helper()
 	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: capability, PayloadType: 96}, webrtc.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
+	for i, c := range offered {
+		if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: c, PayloadType: webrtc.PayloadType(96 + i)}, webrtc.RTPCodecTypeAudio); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var se webrtc.SettingEngine
 	se.SetIncludeLoopbackCandidate(true)
@@ -27,7 +37,7 @@ func New(t testing.TB, capability webrtc.RTPCodecCapability) (*webrtc.PeerConnec
 	if err != nil {
 		t.Fatal(err)
 	}
-	track, err := webrtc.NewTrackLocalStaticRTP(capability, "mic", "browser")
+	track, err := webrtc.NewTrackLocalStaticRTP(send, "mic", "browser")
 	if err != nil {
 		t.Fatal(err)
 	}
