@@ -515,6 +515,11 @@ func (s Server) Addr() string {
 // ParseServer accepts "host", "host:port" or "sip:host:port;transport=tcp".
 func ParseServer(s string) (Server, error) {
 	var srv Server
+	// Spaces around are forgiven; a line break or other control character is refused,
+	// not trimmed, so the address kept in the config is the one checked.
+	if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != ' ' || r == 0x7f }) {
+		return Server{}, fmt.Errorf("server address %q is not a host name or an IP address: it holds a line break or another control character", s)
+	}
 	rest := strings.TrimSpace(s)
 	if strings.HasPrefix(strings.ToLower(rest), "sip:") {
 		rest = rest[4:]
